@@ -1,0 +1,165 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { addNas } from '../src/aaa/nas.js';
+import { addCustomer, addPlan } from '../src/billing/index.js';
+import { createSecretBox, loadOrCreateKey } from '../src/crypto/secret-box.js';
+import { openDatabase } from '../src/db/connection.js';
+import { startDaemon } from './daemon-process.js';
+import type { LoadJob, LoadMessage, LoadResult } from './radius-load.js';
+
+// `npm run bench`: provisions a throwaway database, runs the real daemon as its own process
+// and measures it from a forked load generator. Prints one JSON object on stdout (for CI and
+// the README) and a short table on stderr (for people).
+
+const SECRET = 'bench-secret-123';
+const CUSTOMERS = 10_000;
+const SESSIONS = 5_000;
+
+type Mode = 'auth' | 'acct' | 'both';
+
+function options(): { seconds: number; mode: Mode; keep: boolean } {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string' },
+      mode: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const seconds = Number(values.seconds ?? process.env.BENCH_SECONDS ?? 10);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, got ${String(values.seconds ?? process.env.BENCH_SECONDS)}`);
+  const mode = (values.mode ?? 'both') as Mode;
+  if (!['auth', 'acct', 'both'].includes(mode)) throw new Error(`--mode must be auth, acct or both, got ${mode}`);
+  return { seconds, mode, keep: values.keep ?? false };
+}
+
+function provision(dbPath: string, keyFile: string): void {
+  const connection = openDatabase(dbPath);
+  try {
+    // Provisioning data is thrown away if the machine dies, so it need not pay an fsync per
+    // customer; the daemon opens its own connection with synchronous=FULL again.
+    connection.sqlite.pragma('synchronous = OFF');
+    const box = createSecretBox(loadOrCreateKey(keyFile));
+    addNas(connection.db, box, { name: 'bench', ip: '127.0.0.1', secret: SECRET, requireMessageAuthenticator: 'yes' });
+    addPlan(connection.db, { name: 'Bench', priceMinor: 2000, currency: 'KES', durationSeconds: 86400, rateLimit: '2M/4M' });
+    for (let n = 1; n <= CUSTOMERS; n++) {
+      const id = String(n).padStart(5, '0');
+      addCustomer(connection.db, box, { username: `user${id}`, password: `pw-${id}`, planName: 'Bench' });
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+/** Runs one job in a forked generator, so it has a core's worth of event loop to itself. */
+function runGenerator(job: LoadJob): Promise<LoadResult> {
+  const script = fileURLToPath(new URL('./radius-load.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let message: LoadMessage | undefined;
+    child.once('message', (m: LoadMessage) => {
+      message = m;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (message?.ok) resolve(message.result);
+      else if (message) reject(new Error(`load generator failed: ${message.error}`));
+      else reject(new Error(`load generator exited (code ${String(code)}, signal ${String(signal)}) without a result`));
+    });
+    child.send(job);
+  });
+}
+
+function table(results: Array<[string, LoadResult]>): string {
+  const header = ['', 'rps', 'p50 ms', 'p99 ms', 'max ms', 'sent', 'ok', 'rejects', 'bad', 'timeouts'];
+  const rows = results.map(([name, r]) => [
+    name,
+    String(r.rps),
+    r.p50_ms.toFixed(2),
+    r.p99_ms.toFixed(2),
+    r.max_ms.toFixed(2),
+    String(r.sent),
+    String(r.accepted ?? r.responses ?? 0),
+    String(r.rejects),
+    String(r.bad),
+    String(r.timeouts),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+async function main(): Promise<number> {
+  const { seconds, mode, keep } = options();
+  const dir = mkdtempSync(join(os.tmpdir(), 'lango-bench-'));
+  const dbPath = join(dir, 'lango.db');
+  const keyFile = join(dir, 'secret.key');
+  const problems: string[] = [];
+  const output: { machine: { cpus: number; cpuModel: string; node: string }; auth?: LoadResult; accounting?: LoadResult } = {
+    machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+  };
+  try {
+    const provisionStarted = Date.now();
+    provision(dbPath, keyFile);
+    process.stderr.write(`provisioned ${CUSTOMERS} customers in ${((Date.now() - provisionStarted) / 1000).toFixed(1)} s\n`);
+
+    // info, not warn: the daemon announces its ports at info, and logs nothing per packet there.
+    const daemon = await startDaemon({ dir, env: { LANGO_DB: dbPath, LANGO_KEY_FILE: keyFile, LANGO_LOG_LEVEL: 'info' } });
+    let exitCode: number | null;
+    try {
+      const base = { host: '127.0.0.1', secret: SECRET, seconds, users: CUSTOMERS };
+      if (mode !== 'acct') {
+        process.stderr.write(`auth: ${seconds} s (+1 s warm-up)…\n`);
+        output.auth = await runGenerator({ ...base, mode: 'auth', port: daemon.authPort });
+      }
+      if (mode !== 'auth') {
+        process.stderr.write(`accounting: ${SESSIONS} Starts, then ${seconds} s of Interim-Updates (+1 s warm-up)…\n`);
+        output.accounting = await runGenerator({ ...base, mode: 'acct', port: daemon.acctPort, sessions: SESSIONS });
+      }
+    } finally {
+      exitCode = await daemon.stop('SIGTERM');
+    }
+    if (exitCode !== 0) problems.push(`the daemon exited with code ${String(exitCode)} after SIGTERM`);
+    const errors = daemon.logs().filter((line) => {
+      try {
+        return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
+      } catch {
+        return true; // anything that is not a pino line (a stack trace, a warning from Node) deserves a look
+      }
+    });
+    if (errors.length > 0) problems.push(`the daemon logged ${errors.length} error line(s), first: ${errors[0]!.slice(0, 500)}`);
+  } finally {
+    if (keep) process.stderr.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+
+  for (const [name, r] of [['auth', output.auth], ['accounting', output.accounting]] as const) {
+    if (!r) continue;
+    if (r.bad > 0) problems.push(`${name}: ${r.bad} bad replies`);
+    if (r.rejects > 0) problems.push(`${name}: ${r.rejects} Access-Rejects for valid credentials`);
+    if (r.answered === 0) problems.push(`${name}: no replies at all`);
+    if (r.starts && (r.starts.bad > 0 || r.starts.responses < r.starts.sent)) {
+      problems.push(`${name}: Start phase answered ${r.starts.responses}/${r.starts.sent} (${r.starts.bad} bad)`);
+    }
+  }
+
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+  const rows: Array<[string, LoadResult]> = [];
+  if (output.auth) rows.push(['auth', output.auth]);
+  if (output.accounting) rows.push(['accounting', output.accounting]);
+  process.stderr.write(`\n${table(rows)}\n${output.machine.cpus} CPUs (${output.machine.cpuModel}), Node ${output.machine.node}; generator and daemon share the machine\n`);
+  for (const problem of problems) process.stderr.write(`FAIL: ${problem}\n`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Starts the real daemon as a child process for the benchmark and the integration tests: the
+// point of both is to exercise the process an operator runs, signals and exit code included.
+
+export interface Daemon {
+  readonly authPort: number;
+  readonly acctPort: number;
+  readonly httpPort: number;
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly keyFile: string;
+  /** The full environment the daemon runs with, for running the CLI against the same database. */
+  readonly env: Record<string, string>;
+  readonly pid: number;
+  /** stdout and stderr lines so far, in arrival order. */
+  logs(): string[];
+  /** Sends `signal` (SIGTERM by default), SIGKILL after 10 s; resolves with the exit code (null if killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartDaemonOptions {
+  /** Overrides and additions to the environment (LANGO_DB and LANGO_KEY_FILE included). */
+  env?: Record<string, string>;
+  /** Working folder for the database and key file; a fresh temporary folder when omitted. */
+  dir?: string;
+  timeoutMs?: number;
+}
+
+const LISTENING = 'Lango is listening';
+const KILL_AFTER_MS = 10_000;
+
+/** The folder holding package.json: this file runs both as scripts/*.ts (vitest) and dist/scripts/*.js. */
+export function repoRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; ) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json in ${start} or any folder above it`);
+    dir = parent;
+  }
+}
+
+export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
+  const root = repoRoot();
+  const entry = join(root, 'dist', 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist; run \`npm run build\` first`);
+
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lango-'));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  Object.assign(
+    env,
+    {
+      LANGO_DB: join(dir, 'lango.db'),
+      LANGO_KEY_FILE: join(dir, 'secret.key'),
+      LANGO_BIND: '127.0.0.1',
+      LANGO_AUTH_PORT: '0',
+      LANGO_ACCT_PORT: '0',
+      LANGO_HTTP_PORT: '0',
+      LANGO_LOG_LEVEL: 'info',
+    },
+    options.env,
+  );
+  const dbPath = env.LANGO_DB!;
+  const keyFile = env.LANGO_KEY_FILE!;
+
+  const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let onListening: ((ports: Ports) => void) | undefined;
+  collectLines(child, lines, (line) => {
+    if (!onListening) return;
+    const ports = parseListening(line);
+    if (ports) onListening(ports);
+  });
+
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let timer: NodeJS.Timeout | undefined;
+  let ports: Ports;
+  try {
+    ports = await new Promise<Ports>((resolve, reject) => {
+      onListening = resolve;
+      child.once('error', (err) => reject(withLog(`cannot start the daemon: ${err.message}`, lines)));
+      void exited.then((code) => reject(withLog(`the daemon exited (code ${String(code)}) before listening`, lines)));
+      const hidden = ['warn', 'error', 'fatal', 'silent'].includes(env.LANGO_LOG_LEVEL ?? '')
+        ? ` (LANGO_LOG_LEVEL=${env.LANGO_LOG_LEVEL} may hide that info-level line)`
+        : '';
+      timer = setTimeout(() => reject(withLog(`the daemon did not log "${LISTENING}" within ${timeoutMs} ms${hidden}`, lines)), timeoutMs);
+    });
+  } catch (err) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw err;
+  } finally {
+    onListening = undefined;
+    clearTimeout(timer);
+  }
+
+  return {
+    ...ports,
+    dir,
+    dbPath,
+    keyFile,
+    env,
+    pid: child.pid!,
+    logs: () => lines.slice(),
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(killer);
+      }
+    },
+  };
+}
+
+interface Ports {
+  authPort: number;
+  acctPort: number;
+  httpPort: number;
+}
+
+function parseListening(line: string): Ports | undefined {
+  if (!line.includes(LISTENING)) return undefined;
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { msg, authPort, acctPort, httpPort } = record as Record<string, unknown>;
+  if (msg !== LISTENING) return undefined;
+  if (typeof authPort !== 'number' || typeof acctPort !== 'number' || typeof httpPort !== 'number') return undefined;
+  return { authPort, acctPort, httpPort };
+}
+
+function collectLines(child: ChildProcess, lines: string[], onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    stream.setEncoding('utf8');
+    // A chunk can end mid-line; keep the tail until its newline arrives.
+    let partial = '';
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) {
+        if (line.length === 0) continue;
+        lines.push(line);
+        onLine(line);
+      }
+    });
+    stream.on('end', () => {
+      if (partial.length > 0) lines.push(partial);
+      partial = '';
+    });
+  }
+}
+
+function withLog(message: string, lines: readonly string[]): Error {
+  const tail = lines.slice(-50).join('\n');
+  return new Error(tail ? `${message}; its output:\n${tail}` : `${message}; it printed nothing`);
+}

@@ -1,0 +1,41 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Db } from '../db/connection.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface CliContext {
+  db: Db;
+  box: SecretBox;
+}
+
+/** One `lango …` command: its words, help text, options, and how to run and print it. */
+export interface Command {
+  words: string[];
+  summary: string;
+  usage: string;
+  options: Options;
+  /** Options that must be given. */
+  required?: string[];
+  run(ctx: CliContext, values: Values): unknown;
+  print(result: unknown): string;
+}
+
+/** Plain aligned columns: readable over SSH on a phone, no colours to garble. */
+export function table(rows: readonly object[], columns: Array<[string, string]>): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map(([key]) => formatCell((row as Record<string, unknown>)[key])));
+  const widths = columns.map(([, title], i) => Math.max(title.length, ...cells.map((c) => c[i]!.length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map(([, title]) => title)), ...cells.map(line)].join('\n');
+}
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  return String(value);
+}
+
+export function formatTime(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { createSecretBox, loadOrCreateKey } from '../crypto/secret-box.js';
+import { openDatabase } from '../db/connection.js';
+import { LangoError } from '../errors.js';
+import { t } from '../i18n/index.js';
+import type { Command } from './command.js';
+import { commands } from './commands.js';
+
+// The `lango` command. It opens the same database as the running daemon (SQLite WAL lets both
+// work at once) and calls the same domain functions the web UI calls. Exit codes: 0 done,
+// 1 refused (bad input, nothing written), 2 usage or configuration error.
+
+function usage(): string {
+  const lines = commands.map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return [
+    'lango — manage a Lango RADIUS/billing server from the command line',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Every command takes --help and --json. The database is LANGO_DB (default ./data/lango.db),',
+    'the same one the daemon uses; it is created and migrated if it does not exist yet.',
+  ].join('\n');
+}
+
+function help(command: Command): string {
+  const options = Object.keys(command.options).map((o) => `--${o}`).join(' ');
+  return `${command.summary}\n\nUsage: ${command.usage}\nOptions: ${options} --help`;
+}
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const matches = commands.filter((c) => c.words.every((w, i) => argv[i] === w));
+  const best = matches.sort((a, b) => b.words.length - a.words.length)[0];
+  return best ? { command: best, rest: argv.slice(best.words.length) } : undefined;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`lango: ${message}\n`);
+  process.exit(code);
+}
+
+function main(argv: string[]): void {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const found = findCommand(argv);
+  if (!found) fail(t('cli.unknownCommand', { command: argv.filter((a) => !a.startsWith('-')).join(' ') }), 2);
+  const { command, rest } = found;
+  const name = command.words.join(' ');
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${help(command)}\n`);
+    return;
+  }
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values as typeof values;
+  } catch (err) {
+    const option = /'([^']+)'/.exec((err as Error).message)?.[1] ?? rest.join(' ');
+    fail(t('cli.unknownOption', { option, command: name }), 2);
+  }
+  for (const option of command.required ?? []) {
+    if (typeof values[option] !== 'string') fail(t('cli.missingOption', { option, command: name }), 2);
+  }
+
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
+    throw err;
+  }
+  const connection = openDatabase(config.LANGO_DB);
+  try {
+    const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
+    const result = command.run({ db: connection.db, box }, values);
+    process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : command.print(result)}\n`);
+  } catch (err) {
+    if (err instanceof LangoError) fail(err.message, 1);
+    throw err;
+  } finally {
+    connection.close();
+  }
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,102 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+// One schema for the environment and the optional lango.config.json. Parsed once by main.ts
+// (and by the CLI); no other file reads process.env, so every setting is documented here.
+
+const port = (fallback: number, what: string) =>
+  z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0..65535 (0 picks a free port, for tests)')
+    .max(65535, 'must be 0..65535 (0 picks a free port, for tests)')
+    .default(fallback)
+    .describe(what);
+
+export const configSchema = z.object({
+  LANGO_DB: z
+    .string()
+    .min(1)
+    .default('./data/lango.db')
+    .describe('Path of the SQLite database file; created and migrated on first start.'),
+  LANGO_KEY_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'File holding the key that encrypts network passwords and NAS secrets at rest. Keep it out of database backups. Default: secret.key beside the database; created (mode 0600) on first start.',
+    ),
+  LANGO_BIND: z
+    .string()
+    .refine((v) => isIP(v) !== 0, 'must be an IP address such as 0.0.0.0 or 127.0.0.1')
+    .default('0.0.0.0')
+    .describe('Address the RADIUS and HTTP sockets listen on.'),
+  LANGO_AUTH_PORT: port(1812, 'UDP port for Access-Request and Status-Server.'),
+  LANGO_ACCT_PORT: port(1813, 'UDP port for Accounting-Request.'),
+  LANGO_COA_PORT: port(3799, 'UDP port on the NAS that receives CoA and Disconnect-Request.'),
+  LANGO_HTTP_PORT: port(8080, 'TCP port of the web UI, /healthz and /metrics.'),
+  LANGO_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level: info for start/stop, warn for dropped packets, debug for decision traces.'),
+  LANGO_INTERIM_INTERVAL: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(60, 'must be at least 60 seconds (RFC 2869)')
+    .max(86400, 'must be at most 86400 seconds')
+    .default(300)
+    .describe('Acct-Interim-Interval sent in Access-Accept when the plan sets none (seconds).'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema> & { LANGO_KEY_FILE: string }>;
+
+export class ConfigError extends Error {}
+
+/** Reads lango.config.json (if present) under the environment, which wins. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  configFile = path.resolve('lango.config.json'),
+): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(configFile)) {
+    try {
+      fromFile = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`${configFile}: not valid JSON (${(err as Error).message})`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError(`${configFile}: must hold one JSON object, e.g. {"LANGO_AUTH_PORT": 1812}`);
+    }
+  }
+  const raw: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const unknown = Object.keys(fromFile).filter((k) => !(k in configSchema.shape));
+  if (unknown.length > 0) {
+    throw new ConfigError(`${configFile}: unknown setting ${unknown[0]} (known: ${Object.keys(configSchema.shape).join(', ')})`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '?');
+    throw new ConfigError(`${key}=${JSON.stringify(raw[key])}: ${issue.message}`);
+  }
+  const keyFile = parsed.data.LANGO_KEY_FILE ?? path.join(path.dirname(parsed.data.LANGO_DB), 'secret.key');
+  return Object.freeze({ ...parsed.data, LANGO_KEY_FILE: keyFile });
+}
+
+/** The README's configuration table, generated from the schema so it cannot drift. */
+export function describeConfig(): Array<{ key: string; default: string; description: string }> {
+  return Object.entries(configSchema.shape).map(([key, schema]) => {
+    const parsed = (schema as z.ZodType).safeParse(undefined);
+    return {
+      key,
+      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : '(see description)',
+      description: (schema as z.ZodType).description ?? '',
+    };
+  });
+}

@@ -1,0 +1,5 @@
+// The drizzle schema, one module per domain. Only db/ and each domain's own data functions
+// import from here; everyone else goes through the domain's index.ts.
+export * from './aaa.js';
+export * from './billing.js';
+export * from './staff.js';

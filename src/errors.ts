@@ -1,0 +1,50 @@
+import { t, type Language, type MessageKey } from './i18n/index.js';
+
+/**
+ * The error catalogue: one code per thing that can go wrong for a person, with what they see.
+ * RADIUS sends the text as Reply-Message, the CLI prints it and exits non-zero, the web renders
+ * it with the HTTP status. Texts live in the i18n catalogue.
+ */
+export const errorCatalogue = {
+  AAA_BAD_CREDENTIALS: { radius: 'reject', message: 'radius.badCredentials' },
+  AAA_NO_CREDENTIALS: { radius: 'reject', message: 'radius.noCredentials' },
+  AAA_ACCOUNT_SUSPENDED: { radius: 'reject', message: 'radius.accountSuspended' },
+  AAA_ACCOUNT_TERMINATED: { radius: 'reject', message: 'radius.accountTerminated' },
+  AAA_NO_PLAN: { radius: 'reject', message: 'radius.noPlan' },
+  INPUT_UNKNOWN_PLAN: { status: 404, message: 'cli.unknownPlan' },
+  INPUT_DUPLICATE_USERNAME: { status: 409, message: 'cli.duplicateUsername' },
+  INPUT_DUPLICATE_NAS_NAME: { status: 409, message: 'cli.duplicateNasName' },
+  INPUT_DUPLICATE_NAS_IP: { status: 409, message: 'cli.duplicateNasIp' },
+  INPUT_DUPLICATE_PLAN_NAME: { status: 409, message: 'cli.duplicatePlanName' },
+  INPUT_BAD_IP: { status: 400, message: 'cli.badIp' },
+  INPUT_BAD_SECRET: { status: 400, message: 'cli.badSecret' },
+  INPUT_BAD_PASSWORD: { status: 400, message: 'cli.badPassword' },
+  INPUT_BAD_USERNAME: { status: 400, message: 'cli.badUsername' },
+  INPUT_BAD_NAME: { status: 400, message: 'cli.badName' },
+  INPUT_BAD_MONEY: { status: 400, message: 'cli.badMoney' },
+  INPUT_BAD_CURRENCY: { status: 400, message: 'cli.badCurrency' },
+  INPUT_BAD_DURATION: { status: 400, message: 'cli.badDuration' },
+  INPUT_BAD_DATA_SIZE: { status: 400, message: 'cli.badDataSize' },
+  INPUT_BAD_RATE: { status: 400, message: 'cli.badRate' },
+  INPUT_BAD_CHOICE: { status: 400, message: 'cli.badChoice' },
+} as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** A failure a person caused and can fix; carries the values its message needs. */
+export class LangoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly values: Record<string, string | number> = {},
+  ) {
+    super(t(errorCatalogue[code].message, values));
+  }
+
+  messageIn(language: Language): string {
+    return t(errorCatalogue[this.code].message, this.values, language);
+  }
+}
+
+export function errorMessage(code: ErrorCode, language: Language = 'en', values: Record<string, string | number> = {}): string {
+  return t(errorCatalogue[code].message, values, language);
+}

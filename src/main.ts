@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { createAccessHandler } from './aaa/access.js';
+import { createAccountingHandler } from './aaa/accounting.js';
+import { resolveAttributes } from './aaa/attributes.js';
+import { NasDirectory } from './aaa/nas-directory.js';
+import { createSessionWriter } from './aaa/sessions.js';
+import { createSubscriberLookup } from './billing/index.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
+import { isDatabaseReachable, openDatabase } from './db/connection.js';
+import { createGroupCommit } from './db/group-commit.js';
+import { t } from './i18n/index.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
+import { RadiusServer } from './radius/server.js';
+import { ensureFirstAdmin } from './staff/index.js';
+import { buildHttpServer } from './web/server.js';
+
+// Wiring only: config → key → database → domains → sockets and HTTP; drain on SIGTERM.
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lango: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.LANGO_LOG_LEVEL);
+
+  const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
+  const connection = openDatabase(config.LANGO_DB);
+  logger.info({ db: config.LANGO_DB }, 'database ready (migrations applied)');
+
+  const adminPassword = await ensureFirstAdmin(connection.db);
+  if (adminPassword) logger.warn(t('staff.firstAdminCreated', { password: adminPassword }));
+
+  const dictionary = loadDictionary(defaultDictionaryPath());
+  const attributes = resolveAttributes(dictionary);
+  const metrics = createMetrics();
+  const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit });
+  const radiusLogger = logger.child({ subsystem: 'radius' });
+  const nasDirectory = new NasDirectory(connection.db, box, logger.child({ subsystem: 'nas' }));
+  nasDirectory.load();
+  nasDirectory.startRefreshing();
+
+  const radius = new RadiusServer({
+    bind: config.LANGO_BIND,
+    authPort: config.LANGO_AUTH_PORT,
+    acctPort: config.LANGO_ACCT_PORT,
+    dictionary,
+    clients: nasDirectory,
+    observer: metrics.radius,
+    logger: radiusLogger,
+    handlers: {
+      access: createAccessHandler({
+        findSubscriber: createSubscriberLookup(connection.db),
+        box,
+        attributes,
+        interimSeconds: config.LANGO_INTERIM_INTERVAL,
+        logger: radiusLogger,
+      }),
+      accounting: createAccountingHandler({
+        sessions: createSessionWriter(connection.db),
+        commit,
+        attributes,
+        logger: radiusLogger,
+      }),
+    },
+  });
+  const { authPort, acctPort } = await radius.start();
+
+  const http = buildHttpServer({
+    logger: logger.child({ subsystem: 'http' }),
+    health: {
+      databaseReachable: () => isDatabaseReachable(connection.sqlite),
+      socketsListening: () => radius.listening,
+      metrics: metrics.registry,
+    },
+  });
+  await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
+  const httpAddress = http.server.address();
+  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.LANGO_HTTP_PORT;
+  logger.info({ authPort, acctPort, httpPort, bind: config.LANGO_BIND, routers: nasDirectory.size }, 'Lango is listening');
+  if (nasDirectory.size === 0) {
+    logger.warn('no routers yet: add one with `lango nas add --name R1 --ip <router IP> --secret <shared secret>`');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new requests; committing and answering what was accepted');
+    radius.drain();
+    // Commits what is queued and sends those Accounting-Responses; nothing acknowledged is lost.
+    commit.flush();
+    // Let libuv hand the last replies to the kernel before the sockets close.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await http.close();
+    await radius.close();
+    nasDirectory.stopRefreshing();
+    connection.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lango: cannot start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

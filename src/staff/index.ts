@@ -1,0 +1,1 @@
+export { ensureFirstAdmin, verifyStaffPassword } from './accounts.js';
