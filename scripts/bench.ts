@@ -73,6 +73,17 @@ function runGenerator(job: LoadJob): Promise<LoadResult> {
   });
 }
 
+async function radiusCounters(httpPort: number): Promise<{ drops: string[]; duplicates: number }> {
+  const response = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+  if (!response.ok) throw new Error(`/metrics answered HTTP ${response.status}`);
+  const lines = (await response.text()).split('\n');
+  const drops = lines.filter((line) => line.startsWith('lango_radius_drops_total{'));
+  const duplicates = lines
+    .filter((line) => line.startsWith('lango_radius_duplicates_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return { drops, duplicates };
+}
+
 function table(results: Array<[string, LoadResult]>): string {
   const header = ['', 'rps', 'p50 ms', 'p99 ms', 'max ms', 'sent', 'ok', 'rejects', 'bad', 'timeouts'];
   const rows = results.map(([name, r]) => [
@@ -107,7 +118,7 @@ async function main(): Promise<number> {
 
     // info, not warn: the daemon announces its ports at info, and logs nothing per packet there.
     const daemon = await startDaemon({ dir, env: { LANGO_DB: dbPath, LANGO_KEY_FILE: keyFile, LANGO_LOG_LEVEL: 'info' } });
-    let exitCode: number | null;
+    let exitCode: number | null = null;
     try {
       const base = { host: '127.0.0.1', secret: SECRET, seconds, users: CUSTOMERS };
       if (mode !== 'acct') {
@@ -118,6 +129,11 @@ async function main(): Promise<number> {
         process.stderr.write(`accounting: ${SESSIONS} Starts, then ${seconds} s of Interim-Updates (+1 s warm-up)…\n`);
         output.accounting = await runGenerator({ ...base, mode: 'acct', port: daemon.acctPort, sessions: SESSIONS });
       }
+      // The daemon's own view: drops explain timeouts, and any duplicate-cache hit would mean
+      // the generator reused an Id+authenticator, so replies came from the cache, not from work.
+      const counters = await radiusCounters(daemon.httpPort);
+      for (const line of counters.drops) process.stderr.write(`daemon dropped: ${line}\n`);
+      if (counters.duplicates > 0) problems.push(`the daemon answered ${counters.duplicates} request(s) from its duplicate cache`);
     } finally {
       exitCode = await daemon.stop('SIGTERM');
     }
@@ -130,6 +146,7 @@ async function main(): Promise<number> {
       }
     });
     if (errors.length > 0) problems.push(`the daemon logged ${errors.length} error line(s), first: ${errors[0]!.slice(0, 500)}`);
+    if (problems.length > 0 || process.env.BENCH_DAEMON_LOG) process.stderr.write(`daemon log (last 40 lines):\n${daemon.logs().slice(-40).join('\n')}\n`);
   } finally {
     if (keep) process.stderr.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });

@@ -70,6 +70,12 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const keyFile = env.LANGO_KEY_FILE!;
 
   const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test runner that exits without calling stop() must not leave a daemon holding ports.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let onListening: ((ports: Ports) => void) | undefined;

@@ -191,7 +191,7 @@ function acctSessions(dictionary: Dictionary, nasIp: string, count: number, user
       attr(dictionary, 'NAS-IP-Address', nasIp),
       attr(dictionary, 'NAS-Port', i + 1),
       attr(dictionary, 'Calling-Station-Id', mac(n)),
-      attr(dictionary, 'Framed-IP-Address', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`),
+      attr(dictionary, 'Framed-IP-Address', `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`),
     ]);
     const start = Buffer.concat([
       attr(dictionary, 'Acct-Status-Type', ACCT_START),

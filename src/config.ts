@@ -6,12 +6,20 @@ import { z } from 'zod';
 // One schema for the environment and the optional lango.config.json. Parsed once by main.ts
 // (and by the CLI); no other file reads process.env, so every setting is documented here.
 
+// Not z.coerce.number(): it turns " ", "", null and false into 0, and port 0 means "any free
+// port", so a blank setting would silently move the RADIUS server off 1812.
+const numeric = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v);
+
 const port = (fallback: number, what: string) =>
-  z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0..65535 (0 picks a free port, for tests)')
-    .max(65535, 'must be 0..65535 (0 picks a free port, for tests)')
+  z
+    .preprocess(
+      numeric,
+      z
+        .number()
+        .int('must be a whole number')
+        .min(0, 'must be 0..65535 (0 picks a free port, for tests)')
+        .max(65535, 'must be 0..65535 (0 picks a free port, for tests)'),
+    )
     .default(fallback)
     .describe(what);
 
@@ -41,11 +49,15 @@ export const configSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Log level: info for start/stop, warn for dropped packets, debug for decision traces.'),
-  LANGO_INTERIM_INTERVAL: z.coerce
-    .number()
-    .int('must be a whole number of seconds')
-    .min(60, 'must be at least 60 seconds (RFC 2869)')
-    .max(86400, 'must be at most 86400 seconds')
+  LANGO_INTERIM_INTERVAL: z
+    .preprocess(
+      numeric,
+      z
+        .number()
+        .int('must be a whole number of seconds')
+        .min(60, 'must be at least 60 seconds (RFC 2869)')
+        .max(86400, 'must be at most 86400 seconds'),
+    )
     .default(300)
     .describe('Acct-Interim-Interval sent in Access-Accept when the plan sets none (seconds).'),
 });

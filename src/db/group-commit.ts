@@ -30,7 +30,7 @@ interface Item {
  */
 export function createGroupCommit(
   sqlite: Sqlite,
-  options: { maxBatch?: number; onBatch?: (stats: GroupCommitStats) => void } = {},
+  options: { maxBatch?: number; onBatch?: (stats: GroupCommitStats) => void; onCallbackError?: (err: Error) => void } = {},
 ): GroupCommit {
   const maxBatch = options.maxBatch ?? 2000;
   let queue: Item[] = [];
@@ -61,7 +61,14 @@ export function createGroupCommit(
       commitError = err as Error;
     }
     options.onBatch?.({ size: items.length, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-    for (const item of items) item.done(commitError ?? failed.get(item));
+    for (const item of items) {
+      // One caller's broken callback must not cost the others their acknowledgement.
+      try {
+        item.done(commitError ?? failed.get(item));
+      } catch (err) {
+        (options.onCallbackError ?? ((e: Error) => process.emitWarning(e)))(err as Error);
+      }
+    }
   }
 
   return {

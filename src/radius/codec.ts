@@ -158,6 +158,8 @@ export function decodeValue(def: AttributeDef, value: Buffer): AttributeValue {
 export function describeAttribute(dictionary: Dictionary, attr: RawAttribute): [string, AttributeValue] {
   const def = dictionary.byCode(attr.vendor, attr.type);
   if (!def) return [attr.vendor ? `Attr-26.${attr.vendor}.${attr.type}` : `Attr-${attr.type}`, attr.value];
+  // Hidden values (User-Password, MPPE keys) are ciphertext: show the bytes, not mojibake.
+  if (def.encrypt !== 0) return [def.name, attr.value];
   const value = decodeValue(def, attr.value);
   if (typeof value === 'number') return [def.name, def.valueNames.get(value) ?? value];
   return [def.name, value];
@@ -224,6 +226,12 @@ function formatIPv6(value: Buffer): string {
 }
 
 function parseIPv6(text: string): Buffer {
+  // isIPv6 accepts a dotted IPv4 tail (::ffff:10.0.0.1); rewrite it as two hex groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
   const [head, tail] = text.split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];

@@ -191,28 +191,13 @@ export class RadiusServer {
       if (answered) return;
       answered = true;
       this.inFlight--;
-      if (result instanceof Error) {
+      try {
+        this.send(kind, socket, client, packet, rinfo, key, result, started);
+      } catch (err) {
         cache.forget(key, packet.authenticator);
-        this.options.logger.error({ err: result, nas: client.name, kind }, 'request failed; no reply sent, the NAS will retry');
         this.options.observer.dropped('internal_error');
-        return;
+        this.options.logger.error({ err, nas: client.name, kind }, 'could not build the reply; none sent');
       }
-      if (result.kind === 'drop') {
-        cache.forget(key, packet.authenticator);
-        return this.drop(result.reason, { nas: client.name });
-      }
-      const reply = encodeReply({
-        code: result.code,
-        identifier: packet.identifier,
-        requestAuthenticator: packet.authenticator,
-        attributes: withProxyState(result.attributes, packet),
-        secret: client.secret,
-        // Every Access-* reply carries it (BlastRADIUS); an Accounting-Response when the request did.
-        messageAuthenticator: kind === 'auth' || packet.messageAuthenticatorOffset >= 0,
-      });
-      cache.complete(key, packet.authenticator, reply);
-      socket.send(reply, rinfo.port, rinfo.address);
-      this.options.observer.answered(kind, result.result, Number(process.hrtime.bigint() - started) / 1e9);
     };
     try {
       handler(request, respond);
@@ -220,6 +205,45 @@ export class RadiusServer {
       respond(err as Error);
     }
   }
+
+  /** Stage 8: encode and send the handler's answer, or account for why there is none. */
+  private send(
+    kind: SocketKind,
+    socket: dgram.Socket,
+    client: RadiusClient,
+    packet: Packet,
+    rinfo: dgram.RemoteInfo,
+    key: string,
+    result: HandlerResult | Error,
+    started: bigint,
+  ): void {
+    const cache = this.caches[kind];
+    if (result instanceof Error) {
+      cache.forget(key, packet.authenticator);
+      this.options.logger.error({ err: result, nas: client.name, kind }, 'request failed; no reply sent, the NAS will retry');
+      this.options.observer.dropped('internal_error');
+      return;
+    }
+    if (result.kind === 'drop') {
+      cache.forget(key, packet.authenticator);
+      return this.drop(result.reason, { nas: client.name });
+    }
+    const reply = encodeReply({
+      code: result.code,
+      identifier: packet.identifier,
+      requestAuthenticator: packet.authenticator,
+      attributes: withProxyState(result.attributes, packet),
+      secret: client.secret,
+      // Every Access-* reply carries it first (BlastRADIUS). Accounting-Responses carry none:
+      // it is optional there, and peers disagree on how to compute it (FreeRADIUS's rad_sign
+      // hashes a zero authenticator field, radclient rejects the RFC-style value).
+      messageAuthenticator: kind === 'auth',
+    });
+    cache.complete(key, packet.authenticator, reply);
+    socket.send(reply, rinfo.port, rinfo.address);
+    this.options.observer.answered(kind, result.result, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
 
   /** Message-Authenticator rules for Access-Request (RFC 3579 §3.2, BlastRADIUS mitigations). */
   private acceptAccessRequest(client: RadiusClient, packet: Packet): boolean {

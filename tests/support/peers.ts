@@ -34,13 +34,17 @@ export function langoJson<T>(daemon: { env: Record<string, string> }, ...args: s
 export async function exchange(
   port: number,
   packets: Buffer[],
-  options: { waitMs?: number; from?: string } = {},
+  options: { waitMs?: number; from?: string; gapMs?: number } = {},
 ): Promise<Buffer[]> {
   const socket = dgram.createSocket('udp4');
   const replies: Buffer[] = [];
   socket.on('message', (msg) => replies.push(msg));
   await new Promise<void>((resolve) => socket.bind(0, options.from ?? '127.0.0.1', resolve));
-  for (const packet of packets) socket.send(packet, port, '127.0.0.1');
+  for (const packet of packets) {
+    socket.send(packet, port, '127.0.0.1');
+    // A NAS retransmits after a timeout; gapMs imitates that instead of a burst.
+    if (options.gapMs) await new Promise((resolve) => setTimeout(resolve, options.gapMs));
+  }
   await new Promise((resolve) => setTimeout(resolve, options.waitMs ?? 300));
   socket.close();
   return replies;

@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { openDatabase, type Connection } from '../db/connection.js';
+import { addNas } from './nas.js';
+import { createSessionWriter, listSessions, type AccountingRecord, type SessionWriter } from './sessions.js';
+
+const T0 = Date.UTC(2025, 0, 15, 8, 0, 0);
+
+describe('sessions', () => {
+  let dir: string;
+  let conn: Connection;
+  let writer: SessionWriter;
+  let nasA: number;
+  let nasB: number;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lango-sessions-'));
+    conn = openDatabase(path.join(dir, 'lango.db'));
+    const box = createSecretBox(Buffer.alloc(32, 1));
+    nasA = addNas(conn.db, box, { name: 'tower-a', ip: '10.0.0.1', secret: 'testing123' }).id;
+    nasB = addNas(conn.db, box, { name: 'tower-b', ip: '10.0.0.2', secret: 'testing123' }).id;
+    writer = createSessionWriter(conn.db);
+  });
+
+  afterEach(() => {
+    conn.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function event(overrides: Partial<AccountingRecord>): AccountingRecord {
+    return {
+      nasId: nasA,
+      acctSessionId: '81a00002',
+      username: 'bob',
+      eventTime: T0,
+      sessionTime: 0,
+      inputOctets: 0,
+      outputOctets: 0,
+      inputPackets: 0,
+      outputPackets: 0,
+      framedIp: '10.5.50.7',
+      callingStationId: 'AA:BB:CC:DD:EE:FF',
+      calledStationId: 'hotspot1',
+      nasPortId: 'bridge1',
+      stop: null,
+      ...overrides,
+    };
+  }
+  const interim = (seconds: number, octets: number, overrides: Partial<AccountingRecord> = {}) =>
+    event({
+      eventTime: T0 + seconds * 1000,
+      sessionTime: seconds,
+      inputOctets: octets,
+      outputOctets: octets * 10,
+      inputPackets: octets / 100,
+      outputPackets: octets / 10,
+      ...overrides,
+    });
+  const rows = () => listSessions(conn.db);
+  const only = () => {
+    const all = rows();
+    expect(all).toHaveLength(1);
+    return all[0]!;
+  };
+
+  it('keeps one row from Start through Interim to Stop, with the final counters', () => {
+    writer.record(event({}));
+    writer.record(interim(300, 1_000));
+    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }));
+    expect(only()).toEqual({
+      id: expect.any(Number),
+      nas: 'tower-a',
+      acctSessionId: '81a00002',
+      username: 'bob',
+      startedAt: T0,
+      updatedAt: T0 + 600_000,
+      stoppedAt: T0 + 600_000,
+      sessionTime: 600,
+      inputOctets: 5_000,
+      outputOctets: 50_000,
+      framedIp: '10.5.50.7',
+      callingStationId: 'AA:BB:CC:DD:EE:FF',
+      terminateCause: 'User-Request',
+    });
+  });
+
+  it('stores counters beyond 2^32 exactly', () => {
+    const big = 7 * 4294967296 + 123;
+    writer.record(interim(60, 0, { inputOctets: big, outputOctets: big * 2 }));
+    expect(only()).toMatchObject({ inputOctets: big, outputOctets: big * 2 });
+  });
+
+  it('never lowers counters on a repeated or older Interim-Update', () => {
+    writer.record(event({}));
+    writer.record(interim(600, 5_000));
+    writer.record(interim(600, 5_000));
+    writer.record(interim(300, 1_000));
+    expect(only()).toMatchObject({ sessionTime: 600, inputOctets: 5_000, outputOctets: 50_000, updatedAt: T0 + 600_000 });
+  });
+
+  it('does not reopen a stopped session on a late Interim-Update', () => {
+    writer.record(event({}));
+    writer.record(interim(600, 5_000, { stop: { cause: 'Idle-Timeout' } }));
+    writer.record(interim(300, 1_000));
+    // Even an interim that claims more traffic than the Stop must not undo the Stop.
+    writer.record(interim(900, 9_000));
+    const row = only();
+    expect(row.stoppedAt).toBe(T0 + 600_000);
+    expect(row.terminateCause).toBe('Idle-Timeout');
+    expect(listSessions(conn.db, { active: true })).toEqual([]);
+  });
+
+  it('keeps the first Stop when a Stop is retransmitted with another cause', () => {
+    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }));
+    writer.record(interim(600, 5_000, { eventTime: T0 + 605_000, stop: { cause: 'Lost-Carrier' } }));
+    expect(only()).toMatchObject({ stoppedAt: T0 + 600_000, terminateCause: 'User-Request' });
+  });
+
+  it('creates the row from an Interim-Update whose Start was lost, dating the start back by the session time', () => {
+    writer.record(interim(1_800, 2_000));
+    expect(only()).toMatchObject({ startedAt: T0, updatedAt: T0 + 1_800_000, stoppedAt: null, sessionTime: 1_800, inputOctets: 2_000 });
+  });
+
+  it('keeps the earliest start when the Start arrives after an Interim-Update', () => {
+    writer.record(interim(300, 1_000));
+    writer.record(event({ eventTime: T0 + 2_000 }));
+    expect(only()).toMatchObject({ startedAt: T0, sessionTime: 300, inputOctets: 1_000 });
+  });
+
+  it('takes a Framed-IP-Address that changed mid-session, but keeps a known one when none is sent', () => {
+    writer.record(event({}));
+    writer.record(interim(300, 1_000, { framedIp: '10.5.50.8' }));
+    writer.record(interim(600, 2_000, { framedIp: null, callingStationId: null }));
+    expect(only()).toMatchObject({ framedIp: '10.5.50.8', callingStationId: 'AA:BB:CC:DD:EE:FF' });
+  });
+
+  it('keeps separate rows for the same Acct-Session-Id on two NASes', () => {
+    writer.record(event({ nasId: nasA }));
+    writer.record(event({ nasId: nasB }));
+    expect(rows().map((r) => r.nas).sort()).toEqual(['tower-a', 'tower-b']);
+  });
+
+  it('closes only the open sessions of the given NAS and returns how many', () => {
+    writer.record(event({ acctSessionId: 'a1' }));
+    writer.record(event({ acctSessionId: 'a2', username: 'alice' }));
+    writer.record(interim(60, 10, { acctSessionId: 'a3', username: 'carol', stop: { cause: 'User-Request' } }));
+    writer.record(event({ acctSessionId: 'b1', nasId: nasB }));
+
+    const at = T0 + 3_600_000;
+    expect(writer.closeNasSessions(nasA, at, 'NAS-Reboot')).toBe(2);
+
+    const byId = new Map(rows().map((r) => [r.acctSessionId, r]));
+    for (const id of ['a1', 'a2']) {
+      expect(byId.get(id)).toMatchObject({ stoppedAt: at, updatedAt: at, terminateCause: 'NAS-Reboot' });
+    }
+    expect(byId.get('a3')).toMatchObject({ stoppedAt: T0 + 60_000, terminateCause: 'User-Request' });
+    expect(byId.get('b1')).toMatchObject({ stoppedAt: null, terminateCause: null });
+
+    expect(writer.closeNasSessions(nasA, at + 1_000, 'NAS-Reboot')).toBe(0);
+    expect(rows().find((r) => r.acctSessionId === 'a1')?.stoppedAt).toBe(at);
+  });
+
+  it('lists only open sessions with active: true, newest first', () => {
+    writer.record(event({ acctSessionId: 's1', username: 'u1', eventTime: T0 }));
+    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 1_000 }));
+    writer.record(event({ acctSessionId: 's3', username: 'u3', eventTime: T0 + 2_000 }));
+    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 5_000, sessionTime: 4, stop: { cause: 'User-Request' } }));
+
+    expect(listSessions(conn.db, { active: true }).map((r) => r.acctSessionId)).toEqual(['s3', 's1']);
+    expect(listSessions(conn.db).map((r) => r.acctSessionId)).toEqual(['s3', 's2', 's1']);
+    expect(listSessions(conn.db, { limit: 1 }).map((r) => r.acctSessionId)).toEqual(['s3']);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lango, langoJson } from '../support/peers.js';
+
+// The `lango` command as an operator types it, on a fresh database each time.
+
+let env: { env: Record<string, string> };
+
+beforeEach(() => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lango-cli-'));
+  env = { env: { ...(process.env as Record<string, string>), LANGO_DB: path.join(dir, 'lango.db'), LANGO_KEY_FILE: path.join(dir, 'secret.key') } };
+});
+
+describe('lango CLI', () => {
+  it('lists every command in --help and explains each one with its own --help', () => {
+    const top = lango(env, '--help');
+    expect(top.status).toBe(0);
+    for (const words of [['nas', 'add'], ['nas', 'list'], ['plan', 'add'], ['plan', 'list'], ['customer', 'add'], ['customer', 'list'], ['sessions']]) {
+      expect(top.stdout).toContain(`lango ${words.join(' ')}`);
+      const one = lango(env, ...words, '--help');
+      expect(one.status, words.join(' ')).toBe(0);
+      expect(one.stdout).toContain('Usage: lango');
+    }
+  });
+
+  it('adds a router, a plan and a customer, and shows them as JSON', () => {
+    expect(lango(env, 'nas', 'add', '--name', 'R1', '--ip', '192.168.88.1', '--secret', 'testing123').status).toBe(0);
+    expect(lango(env, 'plan', 'add', '--name', '1 Hour', '--price', '20', '--currency', 'KES', '--duration', '1h', '--rate', '2M/2M', '--data', '1GB').status).toBe(0);
+    expect(lango(env, 'customer', 'add', '--username', 'alice', '--password', 's3cret', '--plan', '1 Hour').status).toBe(0);
+    expect(langoJson<unknown[]>(env, 'nas', 'list')).toEqual([expect.objectContaining({ name: 'R1', ip: '192.168.88.1', requireMessageAuthenticator: 'auto' })]);
+    expect(langoJson<unknown[]>(env, 'plan', 'list')).toEqual([
+      expect.objectContaining({ name: '1 Hour', priceMinor: 2000, currency: 'KES', durationSeconds: 3600, rateLimit: '2M/2M', dataBytes: 1_000_000_000 }),
+    ]);
+    expect(langoJson<unknown[]>(env, 'customer', 'list')).toEqual([expect.objectContaining({ username: 'alice', plan: '1 Hour', status: 'active' })]);
+    expect(langoJson<unknown[]>(env, 'sessions')).toEqual([]);
+  });
+
+  it('stores prices in minor units of the currency: Ugandan shillings have none', () => {
+    expect(lango(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX').status).toBe(0);
+    expect(langoJson<Array<{ priceMinor: number }>>(env, 'plan', 'list')[0]!.priceMinor).toBe(1000);
+  });
+
+  it('never prints or stores a password or secret in clear', () => {
+    lango(env, 'nas', 'add', '--name', 'R1', '--ip', '10.0.0.1', '--secret', 'super-secret-9');
+    const added = lango(env, 'customer', 'add', '--username', 'bob', '--password', 'hunter2-pw', '--json');
+    expect(added.stdout + lango(env, 'nas', 'list', '--json').stdout).not.toMatch(/super-secret-9|hunter2-pw|Sealed/);
+  });
+
+  const refusals: Array<[string, string[], number, RegExp]> = [
+    ['an unknown plan', ['customer', 'add', '--username', 'bob', '--password', 'x', '--plan', 'Nope'], 1, /no plan called "Nope"/],
+    ['a bad IP', ['nas', 'add', '--name', 'R9', '--ip', '10.0.0', '--secret', 'testing123'], 1, /not an IP address/],
+    ['a short secret', ['nas', 'add', '--name', 'R9', '--ip', '10.0.0.9', '--secret', 'abc'], 1, /shared secret must be/],
+    ['a bad policy word', ['nas', 'add', '--name', 'R9', '--ip', '10.0.0.9', '--secret', 'testing123', '--require-message-authenticator', 'maybe'], 1, /Use one of: yes, no, auto/],
+    ['a bad price', ['plan', 'add', '--name', 'P', '--price', '20.999', '--currency', 'KES'], 1, /not an amount in KES/],
+    ['an unsupported currency', ['plan', 'add', '--name', 'P', '--price', '20', '--currency', 'EUR'], 1, /not a supported currency/],
+    ['a bad rate', ['plan', 'add', '--name', 'P', '--price', '20', '--currency', 'KES', '--rate', 'fast'], 1, /not a MikroTik rate limit/],
+    ['a bad duration', ['plan', 'add', '--name', 'P', '--price', '20', '--currency', 'KES', '--duration', 'forever'], 1, /not a duration/],
+    ['a username with spaces', ['customer', 'add', '--username', 'a b', '--password', 'x'], 1, /without spaces/],
+    ['a missing option', ['customer', 'add', '--username', 'bob'], 2, /Missing --password/],
+    ['an unknown option', ['nas', 'list', '--colour'], 2, /Unknown option --colour/],
+    ['an unknown command', ['frobnicate'], 2, /Unknown command "frobnicate"/],
+  ];
+  for (const [what, args, code, message] of refusals) {
+    it(`refuses ${what} with a clear message, exit ${code}, and writes nothing`, () => {
+      const run = lango(env, ...args);
+      expect(run.status).toBe(code);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(langoJson<unknown[]>(env, 'customer', 'list')).toEqual([]);
+      expect(langoJson<unknown[]>(env, 'plan', 'list')).toEqual([]);
+    });
+  }
+
+  it('refuses duplicates: same username, same router name, same router IP', () => {
+    lango(env, 'nas', 'add', '--name', 'R1', '--ip', '10.0.0.1', '--secret', 'testing123');
+    lango(env, 'customer', 'add', '--username', 'alice', '--password', 'x');
+    expect(lango(env, 'customer', 'add', '--username', 'alice', '--password', 'y').stderr).toMatch(/already exists/);
+    expect(lango(env, 'nas', 'add', '--name', 'R1', '--ip', '10.0.0.2', '--secret', 'testing123').stderr).toMatch(/router called "R1" already exists/);
+    expect(lango(env, 'nas', 'add', '--name', 'R2', '--ip', '10.0.0.1', '--secret', 'testing123').stderr).toMatch(/IP 10.0.0.1 already exists \(R1\)/);
+    expect(langoJson<unknown[]>(env, 'nas', 'list')).toHaveLength(1);
+    expect(langoJson<unknown[]>(env, 'customer', 'list')).toHaveLength(1);
+  });
+});

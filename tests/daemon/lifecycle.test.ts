@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, startDaemon } from '../../scripts/daemon-process.js';
+import { lango, langoJson, radclient } from '../support/peers.js';
+
+// The daemon as systemd and an operator see it: start, configuration errors, first admin,
+// health, and a clean stop that keeps everything it acknowledged.
+
+describe('daemon lifecycle', () => {
+  it('stops with exit 2 and one clear line on a bad setting', () => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'src', 'main.js')], {
+      env: { ...process.env, LANGO_AUTH_PORT: 'abc', LANGO_DB: '/nonexistent/never-created.db' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/LANGO_AUTH_PORT="abc": /);
+  });
+
+  it('creates the first admin once, with a password shown only at that first start', async () => {
+    const first = await startDaemon();
+    const line = first.logs().find((l) => l.includes('first staff account'));
+    expect(line).toMatch(/\\"admin\\" with password [A-Za-z0-9_-]{20} /);
+    expect(await first.stop()).toBe(0);
+    const second = await startDaemon({ dir: first.dir });
+    expect(second.logs().some((l) => l.includes('first staff account'))).toBe(false);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('reports health, and keeps what it acknowledged across SIGTERM and a restart', async () => {
+    const daemon = await startDaemon();
+    const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: true, radius: true });
+
+    expect(lango(daemon, 'nas', 'add', '--name', 'R1', '--ip', '127.0.0.1', '--secret', 'life-secret').status).toBe(0);
+    const acct = radclient('Acct-Status-Type = Start\nAcct-Session-Id = "keep-1"\nUser-Name = "ann"\n', `127.0.0.1:${daemon.acctPort}`, 'acct', 'life-secret');
+    expect(acct.status).toBe(0);
+    const auth = radclient('User-Name = "nobody"\nUser-Password = "x"\nMessage-Authenticator = 0x00\nResponse-Packet-Type = Access-Reject\n', `127.0.0.1:${daemon.authPort}`, 'auth', 'life-secret');
+    expect(auth.status).toBe(0);
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    expect(daemon.logs().some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+
+    const again = await startDaemon({ dir: daemon.dir });
+    expect(langoJson<Array<{ acctSessionId: string }>>(again, 'sessions').map((s) => s.acctSessionId)).toEqual(['keep-1']);
+    // The router proved it sends Message-Authenticator before the restart; `auto` still requires it.
+    const bare = radclient('User-Name = "nobody"\nUser-Password = "x"\n', `127.0.0.1:${again.authPort}`, 'auth', 'life-secret');
+    expect(bare.stdout + bare.stderr).toMatch(/No reply/);
+    expect(await again.stop()).toBe(0);
+  });
+});
