@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.LANGO_LOG_LEVEL);
 
-  const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
+  const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE), { rememberOpened: 200_000 });
   const connection = openDatabase(config.LANGO_DB);
   logger.info({ db: config.LANGO_DB }, 'database ready (migrations applied)');
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         logger: radiusLogger,
       }),
       accounting: createAccountingHandler({
-        sessions: createSessionWriter(connection.db),
+        sessions: createSessionWriter(connection),
         commit,
         attributes,
         logger: radiusLogger,

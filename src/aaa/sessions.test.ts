@@ -22,7 +22,7 @@ describe('sessions', () => {
     const box = createSecretBox(Buffer.alloc(32, 1));
     nasA = addNas(conn.db, box, { name: 'tower-a', ip: '10.0.0.1', secret: 'testing123' }).id;
     nasB = addNas(conn.db, box, { name: 'tower-b', ip: '10.0.0.2', secret: 'testing123' }).id;
-    writer = createSessionWriter(conn.db);
+    writer = createSessionWriter(conn);
   });
 
   afterEach(() => {

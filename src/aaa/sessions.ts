@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Connection, Db } from '../db/connection.js';
+import { compileStatement } from '../db/compiled-statement.js';
 import { nas, sessions } from '../db/schema/aaa.js';
 
 /** One accounting event reduced to what the sessions table keeps. Times are UTC ms. */
@@ -27,8 +28,10 @@ export interface AccountingRecord {
  * keeps the larger of stored and incoming values: a retransmitted, delayed or reordered packet
  * can never lower them, and a Stop, once recorded, is never undone by a late Interim-Update.
  */
-export function createSessionWriter(db: Db) {
-  const upsert = db
+export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sqlite'>) {
+  const upsert = compileStatement(
+    sqlite,
+    db
     .insert(sessions)
     .values({
       nasId: sql.placeholder('nasId'),
@@ -65,8 +68,8 @@ export function createSessionWriter(db: Db) {
         nasPortId: sql`coalesce(${sessions.nasPortId}, excluded.nas_port_id)`,
         terminateCause: sql`coalesce(${sessions.terminateCause}, excluded.terminate_cause)`,
       },
-    })
-    .prepare();
+    }),
+  );
 
   const closeOpen = db
     .update(sessions)

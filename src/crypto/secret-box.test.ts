@@ -37,4 +37,20 @@ describe('secret box', () => {
     writeFileSync(file, 'not a key');
     expect(() => loadOrCreateKey(file)).toThrow(SecretBoxError);
   });
+
+  it('remembers opened values without ever serving a stale one', () => {
+    const box = createSecretBox(Buffer.alloc(32, 7), { rememberOpened: 2 });
+    const first = box.seal('old-password');
+    const second = box.seal('new-password');
+    expect(box.open(first)).toBe('old-password');
+    expect(box.open(first)).toBe('old-password');
+    expect(box.open(second)).toBe('new-password');
+    expect(box.open(box.seal('third'))).toBe('third');
+    expect(box.open(first)).toBe('old-password');
+  });
+
+  it('still refuses a forged value when remembering', () => {
+    const box = createSecretBox(Buffer.alloc(32, 7), { rememberOpened: 10 });
+    expect(() => box.open(createSecretBox(Buffer.alloc(32, 8)).seal('x'))).toThrow(SecretBoxError);
+  });
 });

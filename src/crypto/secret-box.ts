@@ -17,8 +17,34 @@ export class SecretBoxError extends Error {}
 
 const VERSION = 'v1';
 
-export function createSecretBox(key: Buffer): SecretBox {
+/**
+ * `rememberOpened` keeps up to that many opened values in memory. Every seal uses a fresh IV,
+ * so a sealed string names exactly one clear value and a remembered one can never be stale;
+ * it saves the Access-Request path a cipher set-up per login. The daemon sets it; the CLI
+ * does not need it.
+ */
+export function createSecretBox(key: Buffer, options: { rememberOpened?: number } = {}): SecretBox {
   if (key.length !== 32) throw new SecretBoxError('the key must be 32 bytes');
+  const box = sealAndOpen(key);
+  const limit = options.rememberOpened ?? 0;
+  if (limit <= 0) return box;
+  const opened = new Map<string, string>();
+  return {
+    seal: box.seal,
+    open(sealed) {
+      let plain = opened.get(sealed);
+      if (plain === undefined) {
+        plain = box.open(sealed);
+        // Oldest first out: Map keeps insertion order.
+        if (opened.size >= limit) opened.delete(opened.keys().next().value!);
+        opened.set(sealed, plain);
+      }
+      return plain;
+    },
+  };
+}
+
+function sealAndOpen(key: Buffer): SecretBox {
   return {
     seal(plain) {
       const iv = randomBytes(12);

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { MAX_PACKET } from './codec.js';
+import { hmacMd5, md5 } from './md5.js';
 import { Attr, Code, type Packet } from './packet.js';
 
 // Authenticator maths for every packet kind (RFC 2865 §3, RFC 2866 §3, RFC 2869 §5.14,
@@ -25,13 +26,7 @@ export function messageAuthenticatorBasis(packet: Packet, requestAuthenticator?:
 }
 
 function hmacWithZeroedField(raw: Buffer, basis: Buffer, maOffset: number, secret: Buffer): Buffer {
-  return createHmac('md5', secret)
-    .update(raw.subarray(0, 4))
-    .update(basis)
-    .update(raw.subarray(20, maOffset))
-    .update(ZERO16)
-    .update(raw.subarray(maOffset + 16))
-    .digest();
+  return hmacMd5(secret, [raw.subarray(0, 4), basis, raw.subarray(20, maOffset), ZERO16, raw.subarray(maOffset + 16)]);
 }
 
 /** True when the packet carries a Message-Authenticator and it is right. Constant-time. */
@@ -44,23 +39,13 @@ export function verifyMessageAuthenticator(packet: Packet, secret: Buffer, reque
 
 /** Accounting/CoA/Disconnect-Request: MD5(Code|Id|Length|16 zero bytes|Attributes|Secret). */
 export function verifyRequestAuthenticator(packet: Packet, secret: Buffer): boolean {
-  const expected = createHash('md5')
-    .update(packet.raw.subarray(0, 4))
-    .update(ZERO16)
-    .update(packet.raw.subarray(20))
-    .update(secret)
-    .digest();
+  const expected = md5([packet.raw.subarray(0, 4), ZERO16, packet.raw.subarray(20), secret]);
   return timingSafeEqual(expected, packet.authenticator);
 }
 
 /** Checks a reply we received (CoA ACK/NAK, or a server's reply in tests and benchmarks). */
 export function verifyResponse(reply: Packet, requestAuthenticator: Buffer, secret: Buffer): boolean {
-  const expected = createHash('md5')
-    .update(reply.raw.subarray(0, 4))
-    .update(requestAuthenticator)
-    .update(reply.raw.subarray(20))
-    .update(secret)
-    .digest();
+  const expected = md5([reply.raw.subarray(0, 4), requestAuthenticator, reply.raw.subarray(20), secret]);
   if (!timingSafeEqual(expected, reply.authenticator)) return false;
   return reply.messageAuthenticatorOffset < 0 || verifyMessageAuthenticator(reply, secret, requestAuthenticator);
 }
@@ -84,7 +69,7 @@ function frame(code: number, identifier: number, basis: Buffer, attributes: Buff
 }
 
 function writeMessageAuthenticator(out: Buffer, secret: Buffer): void {
-  createHmac('md5', secret).update(out).digest().copy(out, 22);
+  hmacMd5(secret, [out]).copy(out, 22);
 }
 
 /**
@@ -101,7 +86,7 @@ export function encodeReply(options: {
 }): Buffer {
   const out = frame(options.code, options.identifier, options.requestAuthenticator, options.attributes, options.messageAuthenticator);
   if (options.messageAuthenticator) writeMessageAuthenticator(out, options.secret);
-  createHash('md5').update(out).update(options.secret).digest().copy(out, 4);
+  md5([out, options.secret]).copy(out, 4);
   return out;
 }
 
@@ -122,6 +107,6 @@ export function encodeRequest(options: {
   const basis = computed ? ZERO16 : (options.authenticator ?? randomBytes(16));
   const out = frame(options.code, options.identifier, basis, options.attributes, options.messageAuthenticator);
   if (options.messageAuthenticator) writeMessageAuthenticator(out, options.secret);
-  if (computed) createHash('md5').update(out).update(options.secret).digest().copy(out, 4);
+  if (computed) md5([out, options.secret]).copy(out, 4);
   return out;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { md5 as md5Of } from '../md5.js';
 
 // The MD5 "stream" shared by User-Password (RFC 2865 §5.2), MS-CHAP-MPPE-Keys
 // and the salted MPPE keys (RFC 2548 §2.4): b1 = MD5(S | seed), bi = MD5(S | c(i-1)),
@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 // Input lengths must be multiples of 16; callers check that first.
 
 function md5(a: Buffer, b: Buffer): Buffer {
-  return createHash('md5').update(a).update(b).digest();
+  return md5Of([a, b]);
 }
 
 export function md5ChainEncrypt(plain: Buffer, secret: Buffer, seed: Buffer): Buffer {

@@ -1,0 +1,70 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { openDatabase, type Connection } from '../db/connection.js';
+import { addCustomer } from './customers.js';
+import { addPlan } from './plans.js';
+import { createSubscriberLookup } from './customers.js';
+
+const box = createSecretBox(Buffer.alloc(32, 3));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+let daemon: Connection;
+let other: Connection;
+
+beforeEach(() => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lango-subscribers-')), 'lango.db');
+  daemon = openDatabase(file);
+  // A second connection to the same file stands in for the CLI or web UI in another process.
+  other = openDatabase(file);
+  addPlan(other.db, { name: 'Day', priceMinor: 5000, currency: 'KES', durationSeconds: 86400, rateLimit: '1M/2M' });
+  addCustomer(other.db, box, { username: 'alice', password: 'pw', planName: 'Day' });
+});
+
+afterEach(() => {
+  daemon.close();
+  other.close();
+});
+
+describe('subscriber lookup for the RADIUS path', () => {
+  it('finds a customer with the plan limits in one call', () => {
+    const find = createSubscriberLookup(daemon.db);
+    expect(find('alice')).toMatchObject({ username: 'alice', status: 'active', planName: 'Day', rateLimit: '1M/2M', durationSeconds: 86400 });
+    expect(find('nobody')).toBeUndefined();
+  });
+
+  it('sees a suspension made by another process from the next event-loop turn', async () => {
+    const find = createSubscriberLookup(daemon.db);
+    expect(find('alice')?.status).toBe('active');
+    other.sqlite.prepare("UPDATE customers SET status = 'suspended' WHERE username = 'alice'").run();
+    await nextTurn();
+    expect(find('alice')?.status).toBe('suspended');
+  });
+
+  it('sees a new customer that was unknown a moment ago', async () => {
+    const find = createSubscriberLookup(daemon.db);
+    expect(find('bob')).toBeUndefined();
+    addCustomer(other.db, box, { username: 'bob', password: 'pw2' });
+    await nextTurn();
+    expect(find('bob')?.username).toBe('bob');
+  });
+
+  it('sees a changed plan speed and a changed password', async () => {
+    const find = createSubscriberLookup(daemon.db);
+    const before = find('alice')!;
+    other.sqlite.prepare("UPDATE plans SET rate_limit = '5M/10M' WHERE name = 'Day'").run();
+    other.sqlite.prepare('UPDATE customers SET password_sealed = ? WHERE username = ?').run(box.seal('new-pw'), 'alice');
+    await nextTurn();
+    const after = find('alice')!;
+    expect(after.rateLimit).toBe('5M/10M');
+    expect(box.open(after.passwordSealed)).toBe('new-pw');
+    expect(after.passwordSealed).not.toBe(before.passwordSealed);
+  });
+
+  it('keeps at most the number of entries it was told to remember', async () => {
+    const find = createSubscriberLookup(daemon.db, { remember: 2 });
+    for (const name of ['a', 'b', 'c', 'alice']) find(name);
+    expect(find('alice')?.username).toBe('alice');
+  });
+});
