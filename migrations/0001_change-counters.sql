@@ -3,9 +3,9 @@ CREATE TABLE `change_counters` (
 	`version` integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
-INSERT INTO `change_counters` (`name`, `version`) VALUES ('subscribers', 0);
+INSERT INTO `change_counters` (`name`, `version`) VALUES ('subscribers', 0), ('routers', 0);
 --> statement-breakpoint
--- What AAA caches about a login (customer + plan) changes only through these tables.
+-- What the RADIUS path keeps in memory changes only through these tables.
 CREATE TRIGGER `customers_changed_insert` AFTER INSERT ON `customers` BEGIN
 	UPDATE `change_counters` SET `version` = `version` + 1 WHERE `name` = 'subscribers';
 END;
@@ -28,4 +28,16 @@ END;
 --> statement-breakpoint
 CREATE TRIGGER `plans_changed_delete` AFTER DELETE ON `plans` BEGIN
 	UPDATE `change_counters` SET `version` = `version` + 1 WHERE `name` = 'subscribers';
+END;
+--> statement-breakpoint
+CREATE TRIGGER `nas_changed_insert` AFTER INSERT ON `nas` BEGIN
+	UPDATE `change_counters` SET `version` = `version` + 1 WHERE `name` = 'routers';
+END;
+--> statement-breakpoint
+CREATE TRIGGER `nas_changed_update` AFTER UPDATE ON `nas` BEGIN
+	UPDATE `change_counters` SET `version` = `version` + 1 WHERE `name` = 'routers';
+END;
+--> statement-breakpoint
+CREATE TRIGGER `nas_changed_delete` AFTER DELETE ON `nas` BEGIN
+	UPDATE `change_counters` SET `version` = `version` + 1 WHERE `name` = 'routers';
 END;

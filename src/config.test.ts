@@ -158,7 +158,7 @@ describe('describeConfig', () => {
     const rows = describeConfig();
     expect(rows.map((r) => r.key)).toEqual(Object.keys(configSchema.shape));
     expect(rows.find((r) => r.key === 'LANGO_AUTH_PORT')?.default).toBe('1812');
-    expect(rows.find((r) => r.key === 'LANGO_KEY_FILE')?.default).toBe('(see description)');
+    expect(rows.find((r) => r.key === 'LANGO_KEY_FILE')?.default).toBe('-');
     for (const row of rows) expect(row.description).not.toBe('');
   });
 });

@@ -43,7 +43,7 @@ export const configSchema = z.object({
     .describe('Address the RADIUS and HTTP sockets listen on.'),
   LANGO_AUTH_PORT: port(1812, 'UDP port for Access-Request and Status-Server.'),
   LANGO_ACCT_PORT: port(1813, 'UDP port for Accounting-Request.'),
-  LANGO_COA_PORT: port(3799, 'UDP port on the NAS that receives CoA and Disconnect-Request.'),
+  LANGO_COA_PORT: port(3799, 'UDP port on the NAS that receives CoA and Disconnect-Request (RouterOS: /radius incoming). Read now, used once Lango sends CoA.'),
   LANGO_HTTP_PORT: port(8080, 'TCP port of the web UI, /healthz and /metrics.'),
   LANGO_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -107,8 +107,14 @@ export function describeConfig(): Array<{ key: string; default: string; descript
     const parsed = (schema as z.ZodType).safeParse(undefined);
     return {
       key,
-      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : '(see description)',
+      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : '-',
       description: (schema as z.ZodType).description ?? '',
     };
   });
+}
+
+/** The README's configuration table in Markdown (`npm run docs:config` prints it). */
+export function renderConfigTable(): string {
+  const rows = describeConfig().map((row) => `| \`${row.key}\` | \`${row.default}\` | ${row.description} |`);
+  return ['| Variable | Default | What it does |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -2,32 +2,40 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ClientDirectory, RadiusClient } from '../radius/server.js';
-import { loadRadiusClients, markMessageAuthenticatorSeen, normaliseAddress } from './nas.js';
+import { createRoutersVersion, loadRadiusClients, markMessageAuthenticatorSeen, normaliseAddress } from './nas.js';
 
 /**
  * The routers Lango answers, by source IP, held in memory so the hot path never queries for
- * them. `lango nas add` runs in another process, so the directory reloads on a miss (at most
- * twice a second, so a flood from an unknown address costs nothing) and every few seconds to
- * pick up changed secrets.
+ * them. `lango nas add` runs in another process, so on a miss the directory reads the routers'
+ * change counter (one cheap statement) and reloads only if it moved: a router added a moment
+ * ago is served from its first packet, and a flood from an unknown address costs one counter
+ * read per packet, never a reload. A timer catches changed secrets the same way.
  */
 export class NasDirectory implements ClientDirectory {
   private clients = new Map<string, RadiusClient>();
-  private lastLoad = 0;
+  private loadedVersion = -2;
   private timer: NodeJS.Timeout | undefined;
+  private readonly version: () => number;
 
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.version = createRoutersVersion(db);
+  }
 
   load(): void {
-    this.lastLoad = Date.now();
+    this.loadedVersion = this.version();
     this.clients = new Map(loadRadiusClients(this.db, this.box).map((c) => [c.ip, c]));
   }
 
+  private reloadIfChanged(): void {
+    if (this.version() !== this.loadedVersion) this.load();
+  }
+
   startRefreshing(everyMs = 5000): void {
-    this.timer = setInterval(() => this.load(), everyMs);
+    this.timer = setInterval(() => this.reloadIfChanged(), everyMs);
     this.timer.unref();
   }
 
@@ -42,8 +50,8 @@ export class NasDirectory implements ClientDirectory {
   find(address: string): RadiusClient | undefined {
     const ip = normaliseAddress(address);
     const client = this.clients.get(ip);
-    if (client || Date.now() - this.lastLoad < 500) return client;
-    this.load();
+    if (client) return client;
+    this.reloadIfChanged();
     return this.clients.get(ip);
   }
 

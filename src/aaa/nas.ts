@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { nas, type MessageAuthenticatorPolicy } from '../db/schema/aaa.js';
+import { changeCounters } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import type { RadiusClient } from '../radius/server.js';
@@ -64,6 +65,12 @@ export function loadRadiusClients(db: Db, box: SecretBox): RadiusClient[] {
       requireMessageAuthenticator: row.requireMessageAuthenticator,
       messageAuthenticatorSeen: row.messageAuthenticatorSeenAt !== null,
     }));
+}
+
+/** A number that changes whenever any router row changes, from any process (a trigger bumps it). */
+export function createRoutersVersion(db: Db): () => number {
+  const query = db.select({ version: changeCounters.version }).from(changeCounters).where(eq(changeCounters.name, 'routers')).prepare();
+  return () => query.get()?.version ?? -1;
 }
 
 export function markMessageAuthenticatorSeen(db: Db, nasId: number, at = Date.now()): void {

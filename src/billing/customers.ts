@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { changeCounters, customers, plans, type CustomerStatus } from '../db/schema/billing.js';
+import { customers, plans, type CustomerStatus } from '../db/schema/billing.js';
+import { changeCounters } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import { findPlanByName, type Plan } from './plans.js';

@@ -110,7 +110,15 @@ export class RadiusServer {
   }
 
   private bindSocket(kind: SocketKind, port: number): Promise<number> {
-    const socket = dgram.createSocket({ type: this.options.bind.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+    const family = this.options.bind.includes(':') ? 6 : 4;
+    const socket = dgram.createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: 8 << 20,
+      // Replies go to the numeric source address of the request. Node would still pass it
+      // through dns.lookup and defer every send by a tick; answering the lookup in place
+      // removes that from the hot path.
+      lookup: (address, _options, callback) => (callback as (e: null, a: string, f: number) => void)(null, address, family),
+    });
     socket.on('message', (msg, rinfo) => {
       try {
         this.receive(kind, socket, msg, rinfo);

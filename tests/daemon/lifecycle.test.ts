@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon } from '../../scripts/daemon-process.js';
+import { encodeRequest } from '../../src/radius/authenticators.js';
+import { encodeAttribute } from '../../src/radius/codec.js';
+import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
+import { Code } from '../../src/radius/packet.js';
 import { lango, langoJson, radclient } from '../support/peers.js';
 
 // The daemon as systemd and an operator see it: start, configuration errors, first admin,
@@ -48,5 +53,52 @@ describe('daemon lifecycle', () => {
     const bare = radclient('User-Name = "nobody"\nUser-Password = "x"\n', `127.0.0.1:${again.authPort}`, 'auth', 'life-secret');
     expect(bare.stdout + bare.stderr).toMatch(/No reply/);
     expect(await again.stop()).toBe(0);
+  });
+
+  it('on SIGTERM in the middle of an accounting burst, keeps every record it acknowledged', async () => {
+    const daemon = await startDaemon();
+    expect(lango(daemon, 'nas', 'add', '--name', 'R1', '--ip', '127.0.0.1', '--secret', 'burst-secret').status).toBe(0);
+    const dictionary = loadDictionary(defaultDictionaryPath());
+    const a = (name: string, value: string | number) => encodeAttribute(dictionary.require(name), value);
+    const sockets = await Promise.all(
+      Array.from({ length: 8 }, () => new Promise<dgram.Socket>((resolve) => {
+        const socket = dgram.createSocket('udp4');
+        socket.bind(0, '127.0.0.1', () => resolve(socket));
+      })),
+    );
+    const acknowledged = new Set<string>();
+    let firstReply: () => void;
+    const replying = new Promise<void>((resolve) => (firstReply = resolve));
+    sockets.forEach((socket, s) =>
+      socket.on('message', (reply) => {
+        acknowledged.add(`burst-${s}-${reply[1]}`);
+        firstReply();
+      }),
+    );
+    let sent = 0;
+    for (let id = 0; id < 250; id++) {
+      sockets.forEach((socket, s) => {
+        const packet = encodeRequest({
+          code: Code.AccountingRequest,
+          identifier: id,
+          secret: Buffer.from('burst-secret'),
+          messageAuthenticator: false,
+          attributes: Buffer.concat([a('Acct-Status-Type', 'Start'), a('Acct-Session-Id', `burst-${s}-${id}`), a('User-Name', `u${s}`)]),
+        });
+        socket.send(packet, daemon.acctPort, '127.0.0.1');
+        sent++;
+      });
+    }
+    await replying;
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sockets.forEach((socket) => socket.close());
+
+    const again = await startDaemon({ dir: daemon.dir });
+    const stored = new Set(langoJson<Array<{ acctSessionId: string }>>(again, 'sessions', '--limit', '5000').map((s) => s.acctSessionId));
+    expect(await again.stop()).toBe(0);
+    expect(acknowledged.size).toBeGreaterThan(0);
+    const lost = [...acknowledged].filter((id) => !stored.has(id));
+    expect(lost, `acknowledged ${acknowledged.size} of ${sent}, stored ${stored.size}`).toEqual([]);
   });
 });

@@ -32,12 +32,3 @@ export const customers = sqliteTable('customers', {
   updatedAt: integer('updated_at').notNull(),
 });
 
-/**
- * Version counters bumped by triggers (migrations/0001) on every write to the tables named,
- * from any process. In-memory caches compare one number instead of re-reading rows, so a
- * change made by the CLI or the web UI reaches the RADIUS path at the next lookup.
- */
-export const changeCounters = sqliteTable('change_counters', {
-  name: text('name').primaryKey(),
-  version: integer('version').notNull().default(0),
-});

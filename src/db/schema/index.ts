@@ -3,3 +3,4 @@
 export * from './aaa.js';
 export * from './billing.js';
 export * from './staff.js';
+export * from './change-counters.js';

@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../scripts/daemon-process.js';
+
+// The arrows of style.md §1, checked on every run: edges (radius server, web, cli, main) point
+// inward to the domains, the domains to db/, never back.
+
+const src = path.join(repoRoot(), 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return files(full);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => {
+    const spec = m[1]!;
+    return spec.startsWith('.') ? path.relative(src, path.resolve(path.dirname(file), spec)) : spec;
+  });
+}
+
+const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
+  { area: 'radius', mayNotImport: /^(aaa|billing|staff|web|cli|db)\/|^fastify|^drizzle-orm|^better-sqlite3|^main/, why: 'the protocol layer knows no domain; main.ts hands it handlers' },
+  { area: 'aaa', mayNotImport: /^(web|cli)\/|^main|^fastify|^node:dgram/, why: 'policy is reached from the edges, never reaches them' },
+  { area: 'billing', mayNotImport: /^(aaa|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa nor the protocol' },
+  { area: 'staff', mayNotImport: /^(aaa|billing|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'staff accounts stand alone' },
+  { area: 'db', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main/, why: 'the database layer serves every domain and knows none' },
+];
+
+describe('module boundaries', () => {
+  for (const rule of rules) {
+    it(`keeps src/${rule.area} from importing what it must not (${rule.why})`, () => {
+      const offences = files(path.join(src, rule.area)).flatMap((file) =>
+        importsOf(file)
+          .filter((spec) => rule.mayNotImport.test(spec))
+          .map((spec) => `${path.relative(src, file)} imports ${spec}`),
+      );
+      expect(offences).toEqual([]);
+    });
+  }
+
+  it('keeps SQL out of the edges: web, cli and the radius server use domain functions', () => {
+    const offences = ['web', 'cli', 'radius']
+      .flatMap((area) => files(path.join(src, area)))
+      .filter((file) => /\b(SELECT|INSERT|UPDATE|DELETE)\s+(\*|INTO|FROM|\w+\s+SET)/i.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(src, file));
+    expect(offences).toEqual([]);
+  });
+});
