@@ -39,10 +39,6 @@ export class LangoError extends Error {
   ) {
     super(t(errorCatalogue[code].message, values));
   }
-
-  messageIn(language: Language): string {
-    return t(errorCatalogue[this.code].message, this.values, language);
-  }
 }
 
 export function errorMessage(code: ErrorCode, language: Language = 'en', values: Record<string, string | number> = {}): string {

@@ -1,6 +1,6 @@
 import type { AttributeDef, Dictionary } from '../radius/dictionary.js';
 import { encodeAttribute, type AttributeValue } from '../radius/codec.js';
-import type { Packet } from '../radius/packet.js';
+import { findAttribute, type Packet } from '../radius/packet.js';
 
 /**
  * The attributes AAA reads and writes, resolved from the dictionary once at start: code names
@@ -50,10 +50,7 @@ export function resolveAttributes(dictionary: Dictionary) {
 export type AaaAttributes = ReturnType<typeof resolveAttributes>;
 
 export function readRaw(packet: Packet, def: AttributeDef): Buffer | undefined {
-  for (const attr of packet.attributes) {
-    if (attr.type === def.type && attr.vendor === def.vendor) return attr.value;
-  }
-  return undefined;
+  return findAttribute(packet, def.type, def.vendor);
 }
 
 export function readText(packet: Packet, def: AttributeDef): string | undefined {

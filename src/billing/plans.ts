@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/connection.js';
 import { plans } from '../db/schema/billing.js';
-import { LangoError } from '../errors.js';
+import { LangoError, type ErrorCode } from '../errors.js';
 import { currencies } from './money.js';
 import { isRateLimit } from './rate-limit.js';
 
@@ -18,9 +18,23 @@ export const planInput = z.object({
 });
 export type PlanInput = z.input<typeof planInput>;
 
+/** Which catalogue error names a bad field, so the web and CLI say what to fix. */
+const PLAN_FIELD_ERRORS: Record<string, ErrorCode> = {
+  name: 'INPUT_BAD_NAME',
+  priceMinor: 'INPUT_BAD_MONEY',
+  currency: 'INPUT_BAD_CURRENCY',
+  durationSeconds: 'INPUT_BAD_DURATION',
+  rateLimit: 'INPUT_BAD_RATE',
+  dataBytes: 'INPUT_BAD_DATA_SIZE',
+};
+
 export function addPlan(db: Db, input: PlanInput): Plan {
   const parsed = planInput.safeParse(input);
-  if (!parsed.success) throw new LangoError('INPUT_BAD_NAME', {});
+  if (!parsed.success) {
+    const field = String(parsed.error.issues[0]?.path[0]);
+    const value = String((input as Record<string, unknown>)[field]);
+    throw new LangoError(PLAN_FIELD_ERRORS[field] ?? 'INPUT_BAD_NAME', { value, currency: String(input.currency), allowed: currencies.join(', ') });
+  }
   const plan = parsed.data;
   if (plan.rateLimit !== null && !isRateLimit(plan.rateLimit)) throw new LangoError('INPUT_BAD_RATE', { value: plan.rateLimit });
   return db.transaction((tx) => {

@@ -69,8 +69,6 @@ export interface RadiusServerOptions {
   logger: Logger;
 }
 
-const PROXY_STATE_HEADER = Attr.ProxyState;
-
 export class RadiusServer {
   private readonly sockets = new Map<SocketKind, dgram.Socket>();
   private readonly caches = { auth: new DedupeCache(), acct: new DedupeCache() };
@@ -325,10 +323,10 @@ export class RadiusServer {
 
 /** Proxy-State is echoed verbatim and in order (RFC 2865 §5.33). */
 function withProxyState(attributes: Buffer, packet: Packet): Buffer {
-  const states = findAllAttributes(packet, PROXY_STATE_HEADER);
+  const states = findAllAttributes(packet, Attr.ProxyState);
   if (states.length === 0) return attributes;
   return Buffer.concat([
     attributes,
-    ...states.map((value) => Buffer.concat([Buffer.from([PROXY_STATE_HEADER, value.length + 2]), value])),
+    ...states.map((value) => Buffer.concat([Buffer.from([Attr.ProxyState, value.length + 2]), value])),
   ]);
 }

@@ -21,7 +21,3 @@ export async function ensureFirstAdmin(db: Db): Promise<string | null> {
     .run();
   return created.changes === 1 ? password : null;
 }
-
-export async function verifyStaffPassword(hash: string, password: string): Promise<boolean> {
-  return argon2.verify(hash, password);
-}

@@ -1,1 +1,1 @@
-export { ensureFirstAdmin, verifyStaffPassword } from './accounts.js';
+export { ensureFirstAdmin } from './accounts.js';
