@@ -3,6 +3,8 @@
 import pino from 'pino';
 import { createAccessHandler } from '../src/aaa/access.js';
 import { resolveAttributes } from '../src/aaa/attributes.js';
+import { createUsageReader } from '../src/aaa/usage.js';
+import { createGroupCommit } from '../src/db/group-commit.js';
 import { createSubscriberLookup } from '../src/billing/index.js';
 import { createSecretBox, loadOrCreateKey } from '../src/crypto/secret-box.js';
 import { openDatabase } from '../src/db/connection.js';
@@ -18,7 +20,18 @@ const a = resolveAttributes(dictionary);
 const connection = openDatabase(`${dir}/lango.db`);
 const box = createSecretBox(loadOrCreateKey(`${dir}/secret.key`), { rememberOpened: 200_000 });
 const secret = Buffer.from('bench-secret-123');
-const handler = createAccessHandler({ findSubscriber: createSubscriberLookup(connection.db), box, attributes: a, interimSeconds: 300, logger: pino({ level: 'info' }) });
+const handler = createAccessHandler({
+  subscribers: createSubscriberLookup(connection.db),
+  usage: createUsageReader(connection),
+  activate: () => undefined,
+  commit: createGroupCommit(connection.sqlite),
+  box,
+  attributes: a,
+  interimSeconds: 300,
+  staleGraceSeconds: 120,
+  zone: 'Africa/Nairobi',
+  logger: pino({ level: 'info' }),
+});
 const client: RadiusClient = { id: 1, name: 'bench', ip: '127.0.0.1', secret, requireMessageAuthenticator: 'yes', messageAuthenticatorSeen: true };
 
 const N = 100_000;

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       LANGO_HTTP_PORT: 8080,
       LANGO_LOG_LEVEL: 'info',
       LANGO_INTERIM_INTERVAL: 300,
+      LANGO_TIMEZONE: 'Africa/Nairobi',
+      LANGO_STALE_GRACE: 120,
     });
   });
 

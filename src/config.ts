@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 
 // One schema for the environment and the optional lango.config.json. Parsed once by main.ts
@@ -49,6 +50,22 @@ export const configSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Log level: info for start/stop, warn for dropped packets, debug for decision traces.'),
+  LANGO_TIMEZONE: z
+    .string()
+    .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as Africa/Nairobi, Africa/Juba or Africa/Kampala')
+    .default('Africa/Nairobi')
+    .describe("The operator's time zone: plan time windows (e.g. a 22:00-06:00 night plan), calendar-month validity and monthly usage periods follow it."),
+  LANGO_STALE_GRACE: z
+    .preprocess(
+      numeric,
+      z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 or more seconds')
+      .max(86400, 'must be at most 86400 seconds'),
+  )
+    .default(120)
+    .describe('Seconds added to 3 missed interim updates before an open session is closed as stale and stops counting against simultaneous use.'),
   LANGO_INTERIM_INTERVAL: z
     .preprocess(
       numeric,

@@ -11,6 +11,12 @@ export const errorCatalogue = {
   AAA_ACCOUNT_SUSPENDED: { radius: 'reject', message: 'radius.accountSuspended' },
   AAA_ACCOUNT_TERMINATED: { radius: 'reject', message: 'radius.accountTerminated' },
   AAA_NO_PLAN: { radius: 'reject', message: 'radius.noPlan' },
+  AAA_PLAN_EXPIRED: { radius: 'reject', message: 'radius.planExpired' },
+  AAA_DATA_USED_UP: { radius: 'reject', message: 'radius.dataUsedUp' },
+  AAA_TIME_USED_UP: { radius: 'reject', message: 'radius.timeUsedUp' },
+  AAA_TOO_MANY_SESSIONS: { radius: 'reject', message: 'radius.tooManySessions' },
+  AAA_WRONG_DEVICE: { radius: 'reject', message: 'radius.wrongDevice' },
+  AAA_OUTSIDE_WINDOW: { radius: 'reject', message: 'radius.outsideWindow' },
   INPUT_UNKNOWN_PLAN: { status: 404, message: 'cli.unknownPlan' },
   INPUT_DUPLICATE_USERNAME: { status: 409, message: 'cli.duplicateUsername' },
   INPUT_DUPLICATE_NAS_NAME: { status: 409, message: 'cli.duplicateNasName' },
@@ -27,6 +33,15 @@ export const errorCatalogue = {
   INPUT_BAD_DATA_SIZE: { status: 400, message: 'cli.badDataSize' },
   INPUT_BAD_RATE: { status: 400, message: 'cli.badRate' },
   INPUT_BAD_CHOICE: { status: 400, message: 'cli.badChoice' },
+  INPUT_BAD_VALIDITY: { status: 400, message: 'cli.badValidity' },
+  INPUT_BAD_TIERS: { status: 400, message: 'cli.badTiers' },
+  INPUT_BAD_WINDOW: { status: 400, message: 'cli.badWindow' },
+  INPUT_BAD_COUNT: { status: 400, message: 'cli.badCount' },
+  INPUT_BAD_ROUTER_NAME: { status: 400, message: 'cli.badRouterName' },
+  INPUT_BAD_MAC: { status: 400, message: 'cli.badMac' },
+  INPUT_DUPLICATE_MAC: { status: 409, message: 'cli.duplicateMac' },
+  INPUT_UNKNOWN_CUSTOMER: { status: 404, message: 'cli.unknownCustomer' },
+  INPUT_UNKNOWN_SESSION: { status: 404, message: 'cli.unknownSession' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

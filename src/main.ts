@@ -3,8 +3,10 @@ import { createAccessHandler } from './aaa/access.js';
 import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
 import { NasDirectory } from './aaa/nas-directory.js';
-import { createSessionWriter } from './aaa/sessions.js';
-import { createSubscriberLookup } from './billing/index.js';
+import { EnforcementWorker, enqueueExpired } from './aaa/enforcement.js';
+import { closeStaleSessions, createSessionWriter } from './aaa/sessions.js';
+import { createUsageReader } from './aaa/usage.js';
+import { activateCustomer, createSubscriberLookup } from './billing/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase } from './db/connection.js';
@@ -13,6 +15,7 @@ import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
+import { CoaClient } from './radius/coa-client.js';
 import { RadiusServer } from './radius/server.js';
 import { ensureFirstAdmin } from './staff/index.js';
 import { buildHttpServer } from './web/server.js';
@@ -51,6 +54,19 @@ async function main(): Promise<void> {
   nasDirectory.load();
   nasDirectory.startRefreshing();
 
+  const subscribers = createSubscriberLookup(connection.db);
+  const coa = new CoaClient({ dictionary, bind: config.LANGO_BIND, logger: logger.child({ subsystem: 'coa' }) });
+  await coa.start();
+  const enforcement = new EnforcementWorker({
+    db: connection.db,
+    coa,
+    routerById: (id) => nasDirectory.byId(id),
+    coaPort: config.LANGO_COA_PORT,
+    attributes,
+    logger: logger.child({ subsystem: 'enforcement' }),
+  });
+  enforcement.start();
+
   const radius = new RadiusServer({
     bind: config.LANGO_BIND,
     authPort: config.LANGO_AUTH_PORT,
@@ -61,16 +77,25 @@ async function main(): Promise<void> {
     logger: radiusLogger,
     handlers: {
       access: createAccessHandler({
-        findSubscriber: createSubscriberLookup(connection.db),
+        subscribers,
+        usage: createUsageReader(connection),
+        activate: (customerId, activatedAt, expiresAt) => activateCustomer(connection.db, customerId, activatedAt, expiresAt),
+        commit,
         box,
         attributes,
         interimSeconds: config.LANGO_INTERIM_INTERVAL,
+        staleGraceSeconds: config.LANGO_STALE_GRACE,
+        zone: config.LANGO_TIMEZONE,
         logger: radiusLogger,
       }),
       accounting: createAccountingHandler({
+        db: connection.db,
         sessions: createSessionWriter(connection),
+        subscribers,
         commit,
         attributes,
+        zone: config.LANGO_TIMEZONE,
+        onEnforcement: () => enforcement.kick(),
         logger: radiusLogger,
       }),
     },
@@ -93,6 +118,25 @@ async function main(): Promise<void> {
     logger.warn('no routers yet: add one with `lango nas add --name R1 --ip <router IP> --secret <shared secret>`');
   }
 
+  // Housekeeping off the hot path: sessions the router forgot, and plans that ran out while
+  // their sessions were open. Writes go through the group commit like every other write.
+  const housekeeping = setInterval(() => {
+    commit.submit(
+      () => {
+        const now = Date.now();
+        const stale = closeStaleSessions(connection.db, now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
+        const expired = enqueueExpired(connection.db, now);
+        if (stale > 0) logger.info({ closed: stale }, 'closed stale sessions (no accounting for three interim intervals and the grace period)');
+        if (expired > 0) logger.info({ sessions: expired }, 'queued Disconnect for sessions whose plan has expired');
+      },
+      (err) => {
+        if (err) logger.error({ err }, 'housekeeping failed; will retry');
+        else enforcement.kick();
+      },
+    );
+  }, 30_000);
+  housekeeping.unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -103,8 +147,11 @@ async function main(): Promise<void> {
     commit.flush();
     // Let libuv hand the last replies to the kernel before the sockets close.
     await new Promise((resolve) => setTimeout(resolve, 50));
+    clearInterval(housekeeping);
+    enforcement.stop();
     await http.close();
     await radius.close();
+    await coa.close();
     nasDirectory.stopRefreshing();
     connection.close();
     logger.info('stopped');

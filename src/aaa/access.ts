@@ -1,33 +1,38 @@
 import type { Logger } from 'pino';
-import type { Subscriber } from '../billing/index.js';
+import { normaliseMac, periodEnd, usagePeriodStart, type Subscriber, type SubscriberLookup } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { GroupCommit } from '../db/group-commit.js';
 import { errorMessage, type ErrorCode } from '../errors.js';
 import { Code } from '../radius/packet.js';
-import type { Handler } from '../radius/server.js';
+import type { Handler, HandlerResult } from '../radius/server.js';
 import { attribute, readText, type AaaAttributes } from './attributes.js';
 import { authenticate, detectMethod, failure, type AuthOutcome } from './authenticate.js';
-import { checkAccountStatus } from './policy/account-status.js';
-import { checkHasPlan } from './policy/has-plan.js';
+import type { PolicyContext } from './policy/context.js';
+import { policies } from './policy/rules.js';
 import { buildAcceptAttributes } from './reply.js';
-import type { TraceStep, Verdict } from './verdict.js';
+import type { UsageReader } from './usage.js';
+import type { TraceStep } from './verdict.js';
 
 export interface AccessDependencies {
-  findSubscriber: (username: string) => Subscriber | undefined;
+  subscribers: SubscriberLookup;
+  usage: UsageReader;
+  /** Starts a first-login plan's period; runs inside the group commit. */
+  activate: (customerId: number, activatedAt: number, expiresAt: number | null) => void;
+  commit: GroupCommit;
   box: SecretBox;
   attributes: AaaAttributes;
   interimSeconds: number;
+  staleGraceSeconds: number;
+  zone: string;
   logger: Logger;
 }
 
-const policies: ReadonlyArray<[string, (s: Subscriber) => Verdict]> = [
-  ['account-status', checkAccountStatus],
-  ['has-plan', checkHasPlan],
-];
-
 /**
- * The Access-Request path after the protocol checks: authorize (find the subject),
- * authenticate (prove the password), policy (may they connect now), reply (what the router
- * enforces). Synchronous and free of network calls: one prepared lookup and some hashing.
+ * The Access-Request path after the protocol checks: authorize (find the subject by username,
+ * or by device MAC for MAC authentication), authenticate (prove the password), policy (may
+ * they connect now), reply (what the router enforces). Synchronous and free of network calls;
+ * only a first login of a first-login plan waits for a group commit, so the period it starts
+ * is on disk before the customer is let in.
  */
 export function createAccessHandler(deps: AccessDependencies): Handler {
   const a = deps.attributes;
@@ -35,49 +40,83 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
 
   return (request, respond) => {
     const { packet, client } = request;
+    const now = Date.now();
     const trace: TraceStep[] = [];
     const method = detectMethod(packet, a);
 
-    const finishReject = (reason: ErrorCode, auth: AuthOutcome | undefined, userName: string) => {
+    const finish = (result: HandlerResult, userName: string) => {
+      if (debug()) deps.logger.debug({ nas: client.name, user: userName, method, trace }, result.kind === 'reply' && result.code === Code.AccessAccept ? 'Access-Accept' : 'Access-Reject');
+      respond(result);
+    };
+    const refuse = (reason: ErrorCode, auth: AuthOutcome | undefined, userName: string, values?: Record<string, string | number>) => {
       trace.push({ stage: 'post-auth', verdict: 'reject', detail: reason });
-      if (debug()) deps.logger.debug({ nas: client.name, user: userName, method, trace }, 'Access-Reject');
-      respond({
-        kind: 'reply',
-        code: Code.AccessReject,
-        attributes: Buffer.concat([attribute(a.replyMessage, errorMessage(reason)), ...(auth?.attributes ?? [])]),
-        result: 'reject',
-      });
+      finish(
+        {
+          kind: 'reply',
+          code: Code.AccessReject,
+          attributes: Buffer.concat([attribute(a.replyMessage, errorMessage(reason, 'en', values)), ...(auth?.attributes ?? [])]),
+          result: 'reject',
+        },
+        userName,
+      );
     };
 
-    // Stage 4, authorize. FreeRADIUS's filter_username habit: trim before the lookup.
+    // Stage 4, authorize. FreeRADIUS's filter_username habit: clean the name before any lookup.
     const userName = (readText(packet, a.userName) ?? '').trim();
-    const subscriber = userName ? deps.findSubscriber(userName) : undefined;
-    trace.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}` : 'no such user' });
-    if (method === 'none') return finishReject('AAA_NO_CREDENTIALS', undefined, userName);
+    const deviceMac = normaliseMac(readText(packet, a.callingStationId) ?? '');
+    let subscriber = userName ? deps.subscribers.byUsername(userName) : undefined;
+    // MAC authentication: MikroTik's login-by=mac sends the MAC as User-Name. It counts only
+    // when the MAC in User-Name is the device actually calling.
+    const macLogin = !subscriber && normaliseMac(userName) !== undefined && normaliseMac(userName) === deviceMac;
+    if (macLogin) subscriber = deps.subscribers.byMac(deviceMac!);
+    trace.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
+    if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName);
     // An unknown user is refused exactly like a wrong password, so usernames cannot be probed.
-    if (!subscriber) return finishReject('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
+    if (!subscriber) return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
 
-    // Stage 5, authenticate. The password is checked before the account state is revealed.
-    const auth = authenticate(method, packet, a, {
-      userName,
-      password: deps.box.open(subscriber.passwordSealed),
-      secret: client.secret,
-    });
-    trace.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: method });
-    if (!auth.ok) return finishReject('AAA_BAD_CREDENTIALS', auth, userName);
+    // Stage 5, authenticate. A MAC login carries the router's mac-auth password, not the
+    // customer's; the registered device is the credential. Passwords are checked before any
+    // account state is revealed.
+    const auth: AuthOutcome = macLogin
+      ? { ok: true, method, attributes: [] }
+      : authenticate(method, packet, a, { userName, password: deps.box.open(subscriber.passwordSealed), secret: client.secret });
+    trace.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: macLogin ? 'registered MAC' : method });
+    if (!auth.ok) return refuse('AAA_BAD_CREDENTIALS', auth, userName);
 
-    // Stage 6, policy.
+    // Stage 6, policy, on the period as it is or as this login would start it.
+    const activation = firstLoginActivation(subscriber, now, deps.zone);
+    const activatedAt = activation?.activatedAt ?? subscriber.activatedAt;
+    const expiresAt = activation ? activation.expiresAt : subscriber.expiresAt;
+    const interim = subscriber.interimIntervalSeconds ?? deps.interimSeconds;
+    const context: PolicyContext = {
+      subscriber,
+      now,
+      zone: deps.zone,
+      expiresAt,
+      deviceMac,
+      usage: deps.usage(subscriber.id, usagePeriodStart(activatedAt, subscriber, now, deps.zone), now - (3 * interim + deps.staleGraceSeconds) * 1000),
+    };
     for (const [stage, check] of policies) {
-      const verdict = check(subscriber);
+      const verdict = check(context);
       trace.push({ stage, verdict: verdict.kind });
-      if (verdict.kind === 'reject') return finishReject(verdict.reason, failure(method, packet, a), userName);
+      if (verdict.kind === 'reject') return refuse(verdict.reason, failure(method, packet, a), userName, verdict.values);
     }
 
     // Stage 7, reply.
-    const attributes = Buffer.concat([...buildAcceptAttributes(subscriber, a, deps.interimSeconds), ...auth.attributes]);
+    const attributes = Buffer.concat([...buildAcceptAttributes(context, a, deps.interimSeconds), ...auth.attributes]);
     trace.push({ stage: 'post-auth', verdict: 'continue' });
-    if (debug()) deps.logger.debug({ nas: client.name, user: userName, method, trace }, 'Access-Accept');
-    respond({ kind: 'reply', code: Code.AccessAccept, attributes, result: 'accept' });
+    const accept: HandlerResult = { kind: 'reply', code: Code.AccessAccept, attributes, result: 'accept' };
+    if (!activation) return finish(accept, userName);
+    const customerId = subscriber.id;
+    deps.commit.submit(
+      () => deps.activate(customerId, activation.activatedAt, activation.expiresAt),
+      (err) => (err ? respond(err) : finish(accept, userName)),
+    );
   };
 }
 
+/** A first-login plan that has not started yet starts now. */
+function firstLoginActivation(s: Subscriber, now: number, zone: string): { activatedAt: number; expiresAt: number | null } | null {
+  if (s.planId === null || s.validityStarts !== 'first_login' || s.activatedAt !== null) return null;
+  return { activatedAt: now, expiresAt: periodEnd(now, s, zone) };
+}

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import { usagePeriodStart, type SubscriberLookup } from '../billing/index.js';
+import type { Db } from '../db/connection.js';
 import type { GroupCommit } from '../db/group-commit.js';
 import { Code } from '../radius/packet.js';
 import type { Handler } from '../radius/server.js';
 import { readAddress, readInteger, readText, type AaaAttributes } from './attributes.js';
-import type { AccountingRecord, SessionWriter } from './sessions.js';
+import { consequencesOf, enqueueForCustomer, recordNotifications } from './enforcement.js';
+import type { AccountingRecord, SessionWriter, UsageOwner } from './sessions.js';
 
 const START = 1;
 const STOP = 2;
@@ -14,14 +17,21 @@ const GIGAWORD = 2 ** 32;
 const NO_ATTRIBUTES = Buffer.alloc(0);
 
 /**
- * Accounting-Request → sessions table, through the group commit: the Accounting-Response
+ * Accounting-Request → sessions and usage, through the group commit: the Accounting-Response
  * leaves only once the batch holding this record is fsynced (RFC 2866 §2: a response promises
- * the record is stored). A write failure sends nothing, so the NAS retries.
+ * the record is stored). What the new usage calls for — a slower FUP speed, a disconnect, a
+ * notification — is queued in the same transaction, so it is never lost or done twice.
+ * A write failure sends nothing, so the NAS retries.
  */
 export function createAccountingHandler(deps: {
+  db: Db;
   sessions: SessionWriter;
+  subscribers: SubscriberLookup;
   commit: GroupCommit;
   attributes: AaaAttributes;
+  zone: string;
+  /** Called after a commit that queued CoA or Disconnect work. */
+  onEnforcement: () => void;
   logger: Logger;
 }): Handler {
   const a = deps.attributes;
@@ -53,14 +63,16 @@ export function createAccountingHandler(deps: {
     if (!acctSessionId) return respond({ kind: 'drop', reason: 'missing_acct_session_id' });
 
     const causeNumber = readInteger(packet, a.acctTerminateCause);
+    const inputGigawords = readInteger(packet, a.acctInputGigawords);
+    const outputGigawords = readInteger(packet, a.acctOutputGigawords);
     const record: AccountingRecord = {
       nasId: client.id,
       acctSessionId,
       username: (readText(packet, a.userName) ?? '').trim(),
       eventTime,
       sessionTime: readInteger(packet, a.acctSessionTime) ?? 0,
-      inputOctets: (readInteger(packet, a.acctInputGigawords) ?? 0) * GIGAWORD + (readInteger(packet, a.acctInputOctets) ?? 0),
-      outputOctets: (readInteger(packet, a.acctOutputGigawords) ?? 0) * GIGAWORD + (readInteger(packet, a.acctOutputOctets) ?? 0),
+      inputOctets: (inputGigawords ?? 0) * GIGAWORD + (readInteger(packet, a.acctInputOctets) ?? 0),
+      outputOctets: (outputGigawords ?? 0) * GIGAWORD + (readInteger(packet, a.acctOutputOctets) ?? 0),
       inputPackets: readInteger(packet, a.acctInputPackets) ?? 0,
       outputPackets: readInteger(packet, a.acctOutputPackets) ?? 0,
       framedIp: readAddress(packet, a.framedIpAddress) ?? null,
@@ -68,7 +80,29 @@ export function createAccountingHandler(deps: {
       calledStationId: readText(packet, a.calledStationId) ?? null,
       nasPortId: readText(packet, a.nasPortId) ?? null,
       stop: status === STOP ? { cause: causeNumber === undefined ? 'Unknown' : (a.acctTerminateCause.valueNames.get(causeNumber) ?? String(causeNumber)) } : null,
+      gigawords: inputGigawords !== undefined || outputGigawords !== undefined,
     };
-    deps.commit.submit(() => deps.sessions.record(record), acknowledge);
+    const subscriber = record.username ? deps.subscribers.byUsername(record.username) : undefined;
+    const owner: UsageOwner | null = subscriber
+      ? { customerId: subscriber.id, periodStart: usagePeriodStart(subscriber.activatedAt, subscriber, eventTime, deps.zone) }
+      : null;
+    let enforcementQueued = false;
+    deps.commit.submit(
+      () => {
+        const change = deps.sessions.record(record, owner);
+        if (!change || !subscriber || change.owner.customerId !== subscriber.id) return;
+        const consequences = consequencesOf(change, subscriber);
+        recordNotifications(deps.db, change.owner.customerId, change.owner.periodStart, consequences.notifications, eventTime);
+        if (consequences.disconnect) {
+          enforcementQueued = enqueueForCustomer(deps.db, change.owner.customerId, 'disconnect', consequences.disconnect) > 0;
+        } else if (consequences.coaRate) {
+          enforcementQueued = enqueueForCustomer(deps.db, change.owner.customerId, 'coa', 'fup tier reached', consequences.coaRate) > 0;
+        }
+      },
+      (err) => {
+        acknowledge(err);
+        if (!err && enforcementQueued) deps.onEnforcement();
+      },
+    );
   };
 }

@@ -55,6 +55,14 @@ export class NasDirectory implements ClientDirectory {
     return this.clients.get(ip);
   }
 
+  /** For CoA: the router that holds a session, by its row id. */
+  byId(id: number): RadiusClient | undefined {
+    for (const client of this.clients.values()) if (client.id === id) return client;
+    this.reloadIfChanged();
+    for (const client of this.clients.values()) if (client.id === id) return client;
+    return undefined;
+  }
+
   learnMessageAuthenticator(client: RadiusClient): void {
     markMessageAuthenticatorSeen(this.db, client.id);
     this.clients.set(client.ip, { ...client, messageAuthenticatorSeen: true });

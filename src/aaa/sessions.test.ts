@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { addNas } from './nas.js';
-import { createSessionWriter, listSessions, type AccountingRecord, type SessionWriter } from './sessions.js';
+import { addCustomer, addPlan } from '../billing/index.js';
+import { createSessionWriter, listSessions, unwrapCounter, type AccountingRecord, type SessionWriter, type UsageOwner } from './sessions.js';
 
 const T0 = Date.UTC(2025, 0, 15, 8, 0, 0);
 
@@ -46,6 +47,7 @@ describe('sessions', () => {
       calledStationId: 'hotspot1',
       nasPortId: 'bridge1',
       stop: null,
+      gigawords: false,
       ...overrides,
     };
   }
@@ -67,9 +69,9 @@ describe('sessions', () => {
   };
 
   it('keeps one row from Start through Interim to Stop, with the final counters', () => {
-    writer.record(event({}));
-    writer.record(interim(300, 1_000));
-    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }));
+    writer.record(event({}), null);
+    writer.record(interim(300, 1_000), null);
+    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }), null);
     expect(only()).toEqual({
       id: expect.any(Number),
       nas: 'tower-a',
@@ -89,24 +91,24 @@ describe('sessions', () => {
 
   it('stores counters beyond 2^32 exactly', () => {
     const big = 7 * 4294967296 + 123;
-    writer.record(interim(60, 0, { inputOctets: big, outputOctets: big * 2 }));
+    writer.record(interim(60, 0, { inputOctets: big, outputOctets: big * 2 }), null);
     expect(only()).toMatchObject({ inputOctets: big, outputOctets: big * 2 });
   });
 
   it('never lowers counters on a repeated or older Interim-Update', () => {
-    writer.record(event({}));
-    writer.record(interim(600, 5_000));
-    writer.record(interim(600, 5_000));
-    writer.record(interim(300, 1_000));
+    writer.record(event({}), null);
+    writer.record(interim(600, 5_000), null);
+    writer.record(interim(600, 5_000), null);
+    writer.record(interim(300, 1_000), null);
     expect(only()).toMatchObject({ sessionTime: 600, inputOctets: 5_000, outputOctets: 50_000, updatedAt: T0 + 600_000 });
   });
 
   it('does not reopen a stopped session on a late Interim-Update', () => {
-    writer.record(event({}));
-    writer.record(interim(600, 5_000, { stop: { cause: 'Idle-Timeout' } }));
-    writer.record(interim(300, 1_000));
+    writer.record(event({}), null);
+    writer.record(interim(600, 5_000, { stop: { cause: 'Idle-Timeout' } }), null);
+    writer.record(interim(300, 1_000), null);
     // Even an interim that claims more traffic than the Stop must not undo the Stop.
-    writer.record(interim(900, 9_000));
+    writer.record(interim(900, 9_000), null);
     const row = only();
     expect(row.stoppedAt).toBe(T0 + 600_000);
     expect(row.terminateCause).toBe('Idle-Timeout');
@@ -114,40 +116,40 @@ describe('sessions', () => {
   });
 
   it('keeps the first Stop when a Stop is retransmitted with another cause', () => {
-    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }));
-    writer.record(interim(600, 5_000, { eventTime: T0 + 605_000, stop: { cause: 'Lost-Carrier' } }));
+    writer.record(interim(600, 5_000, { stop: { cause: 'User-Request' } }), null);
+    writer.record(interim(600, 5_000, { eventTime: T0 + 605_000, stop: { cause: 'Lost-Carrier' } }), null);
     expect(only()).toMatchObject({ stoppedAt: T0 + 600_000, terminateCause: 'User-Request' });
   });
 
   it('creates the row from an Interim-Update whose Start was lost, dating the start back by the session time', () => {
-    writer.record(interim(1_800, 2_000));
+    writer.record(interim(1_800, 2_000), null);
     expect(only()).toMatchObject({ startedAt: T0, updatedAt: T0 + 1_800_000, stoppedAt: null, sessionTime: 1_800, inputOctets: 2_000 });
   });
 
   it('keeps the earliest start when the Start arrives after an Interim-Update', () => {
-    writer.record(interim(300, 1_000));
-    writer.record(event({ eventTime: T0 + 2_000 }));
+    writer.record(interim(300, 1_000), null);
+    writer.record(event({ eventTime: T0 + 2_000 }), null);
     expect(only()).toMatchObject({ startedAt: T0, sessionTime: 300, inputOctets: 1_000 });
   });
 
   it('takes a Framed-IP-Address that changed mid-session, but keeps a known one when none is sent', () => {
-    writer.record(event({}));
-    writer.record(interim(300, 1_000, { framedIp: '10.5.50.8' }));
-    writer.record(interim(600, 2_000, { framedIp: null, callingStationId: null }));
+    writer.record(event({}), null);
+    writer.record(interim(300, 1_000, { framedIp: '10.5.50.8' }), null);
+    writer.record(interim(600, 2_000, { framedIp: null, callingStationId: null }), null);
     expect(only()).toMatchObject({ framedIp: '10.5.50.8', callingStationId: 'AA:BB:CC:DD:EE:FF' });
   });
 
   it('keeps separate rows for the same Acct-Session-Id on two NASes', () => {
-    writer.record(event({ nasId: nasA }));
-    writer.record(event({ nasId: nasB }));
+    writer.record(event({ nasId: nasA }), null);
+    writer.record(event({ nasId: nasB }), null);
     expect(rows().map((r) => r.nas).sort()).toEqual(['tower-a', 'tower-b']);
   });
 
   it('closes only the open sessions of the given NAS and returns how many', () => {
-    writer.record(event({ acctSessionId: 'a1' }));
-    writer.record(event({ acctSessionId: 'a2', username: 'alice' }));
-    writer.record(interim(60, 10, { acctSessionId: 'a3', username: 'carol', stop: { cause: 'User-Request' } }));
-    writer.record(event({ acctSessionId: 'b1', nasId: nasB }));
+    writer.record(event({ acctSessionId: 'a1' }), null);
+    writer.record(event({ acctSessionId: 'a2', username: 'alice' }), null);
+    writer.record(interim(60, 10, { acctSessionId: 'a3', username: 'carol', stop: { cause: 'User-Request' } }), null);
+    writer.record(event({ acctSessionId: 'b1', nasId: nasB }), null);
 
     const at = T0 + 3_600_000;
     expect(writer.closeNasSessions(nasA, at, 'NAS-Reboot')).toBe(2);
@@ -164,13 +166,56 @@ describe('sessions', () => {
   });
 
   it('lists only open sessions with active: true, newest first', () => {
-    writer.record(event({ acctSessionId: 's1', username: 'u1', eventTime: T0 }));
-    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 1_000 }));
-    writer.record(event({ acctSessionId: 's3', username: 'u3', eventTime: T0 + 2_000 }));
-    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 5_000, sessionTime: 4, stop: { cause: 'User-Request' } }));
+    writer.record(event({ acctSessionId: 's1', username: 'u1', eventTime: T0 }), null);
+    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 1_000 }), null);
+    writer.record(event({ acctSessionId: 's3', username: 'u3', eventTime: T0 + 2_000 }), null);
+    writer.record(event({ acctSessionId: 's2', username: 'u2', eventTime: T0 + 5_000, sessionTime: 4, stop: { cause: 'User-Request' } }), null);
 
     expect(listSessions(conn.db, { active: true }).map((r) => r.acctSessionId)).toEqual(['s3', 's1']);
     expect(listSessions(conn.db).map((r) => r.acctSessionId)).toEqual(['s3', 's2', 's1']);
     expect(listSessions(conn.db, { limit: 1 }).map((r) => r.acctSessionId)).toEqual(['s3']);
+  });
+
+  describe('usage', () => {
+    let owner: UsageOwner;
+    beforeEach(() => {
+      const box = createSecretBox(Buffer.alloc(32, 1));
+      addPlan(conn.db, { name: 'P', priceMinor: 100, currency: 'KES' });
+      const customer = addCustomer(conn.db, box, { username: 'bob', password: 'x', planName: 'P' });
+      owner = { customerId: customer.id, periodStart: T0 };
+    });
+    const totals = () => conn.sqlite.prepare('SELECT input_octets AS input, output_octets AS output, online_seconds AS seconds FROM usage').all();
+
+    const at = (seconds: number, input: number, output: number, overrides: Partial<AccountingRecord> = {}) =>
+      interim(seconds, 0, { inputOctets: input, outputOctets: output, ...overrides });
+
+    it('adds what each packet adds to the customer period, once', () => {
+      writer.record(event({}), owner);
+      expect(writer.record(at(300, 100, 1_000), owner)?.added).toEqual({ input: 100, output: 1_000, seconds: 300 });
+      expect(writer.record(at(300, 100, 1_000), owner)).toBeNull(); // duplicate
+      expect(writer.record(at(200, 50, 500), owner)).toBeNull(); // late, older
+      const change = writer.record(at(600, 200, 5_000, { stop: { cause: 'User-Request' } }), owner);
+      expect(change?.totals).toEqual({ input: 200, output: 5_000, seconds: 600 });
+      expect(totals()).toEqual([{ input: 200, output: 5_000, seconds: 600 }]);
+    });
+
+    it('counts a 32-bit counter that wrapped on a NAS without Gigawords', () => {
+      writer.record(at(100, 0, 4_294_000_000), owner);
+      const change = writer.record(at(200, 0, 1_000_000), owner);
+      expect(change?.added.output).toBe(2 ** 32 + 1_000_000 - 4_294_000_000);
+      expect(totals()).toEqual([{ input: 0, output: 2 ** 32 + 1_000_000, seconds: 200 }]);
+    });
+
+    it('keeps counting a session into the period it began in', () => {
+      writer.record(at(100, 0, 1_000), owner);
+      writer.record(at(200, 0, 2_000), { customerId: owner.customerId, periodStart: T0 + 999 });
+      expect(conn.sqlite.prepare('SELECT period_start AS p, output_octets AS o FROM usage').all()).toEqual([{ p: T0, o: 2_000 }]);
+    });
+  });
+
+  it('treats a small drop as a late packet and a huge drop without Gigawords as a wrap', () => {
+    expect(unwrapCounter(5_000, 4_000, false)).toBe(4_000);
+    expect(unwrapCounter(4_294_000_000, 10, false)).toBe(2 ** 32 + 10);
+    expect(unwrapCounter(4_294_000_000, 10, true)).toBe(10);
   });
 });

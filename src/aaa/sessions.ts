@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Connection, Db } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
 import { nas, sessions } from '../db/schema/aaa.js';
+import { usage } from '../db/schema/billing.js';
 
 /** One accounting event reduced to what the sessions table keeps. Times are UTC ms. */
 export interface AccountingRecord {
@@ -21,12 +22,42 @@ export interface AccountingRecord {
   nasPortId: string | null;
   /** Set on Stop only. */
   stop: { cause: string } | null;
+  /** Whether the NAS sent Acct-*-Gigawords: without them a 32-bit counter can wrap. */
+  gigawords: boolean;
+}
+
+/** Whose usage a session counts into: the customer and the plan period it began in. */
+export interface UsageOwner {
+  customerId: number;
+  periodStart: number;
+}
+
+/** What one accounting packet added, and the period totals after it, for enforcement. */
+export interface UsageChange {
+  sessionId: number;
+  owner: UsageOwner;
+  added: { input: number; output: number; seconds: number };
+  totals: { input: number; output: number; seconds: number };
+}
+
+const WRAP = 2 ** 32;
+
+/**
+ * A counter that went down is either a late packet (ignore it) or a 32-bit counter that
+ * wrapped on a NAS sending no Gigawords (add the wraps back). A fall of more than half the
+ * 32-bit range can only be a wrap.
+ */
+export function unwrapCounter(previous: number, incoming: number, gigawords: boolean): number {
+  if (incoming >= previous || gigawords || previous - incoming <= WRAP / 2) return incoming;
+  return incoming + Math.ceil((previous - incoming) / WRAP) * WRAP;
 }
 
 /**
- * The single writer of the sessions table. Counters are cumulative per session, so the upsert
- * keeps the larger of stored and incoming values: a retransmitted, delayed or reordered packet
- * can never lower them, and a Stop, once recorded, is never undone by a late Interim-Update.
+ * The single writer of the sessions and usage tables. Counters are cumulative per session, so
+ * the upsert keeps the larger of stored and incoming values: a retransmitted, delayed or
+ * reordered packet can never lower them, and a Stop, once recorded, is never undone by a late
+ * Interim-Update. Usage gets only what a packet adds beyond the session's previous maximum, so
+ * duplicates, replays after a restart and reordering add nothing.
  */
 export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sqlite'>) {
   const upsert = compileStatement(
@@ -50,6 +81,8 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       calledStationId: sql.placeholder('calledStationId'),
       nasPortId: sql.placeholder('nasPortId'),
       terminateCause: sql.placeholder('terminateCause'),
+      customerId: sql.placeholder('customerId'),
+      periodStart: sql.placeholder('periodStart'),
     })
     .onConflictDoUpdate({
       target: [sessions.nasId, sessions.acctSessionId, sessions.username],
@@ -67,9 +100,51 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
         calledStationId: sql`coalesce(${sessions.calledStationId}, excluded.called_station_id)`,
         nasPortId: sql`coalesce(${sessions.nasPortId}, excluded.nas_port_id)`,
         terminateCause: sql`coalesce(${sessions.terminateCause}, excluded.terminate_cause)`,
+        customerId: sql`coalesce(${sessions.customerId}, excluded.customer_id)`,
+        periodStart: sql`coalesce(${sessions.periodStart}, excluded.period_start)`,
       },
-    }),
+    })
+    .returning({ id: sessions.id }),
   );
+  // Reads go through drizzle's own prepared queries, which map column names to fields.
+  const previous = db
+    .select({
+      inputOctets: sessions.inputOctets,
+      outputOctets: sessions.outputOctets,
+      sessionTime: sessions.sessionTime,
+      customerId: sessions.customerId,
+      periodStart: sessions.periodStart,
+    })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.nasId, sql.placeholder('nasId')),
+        eq(sessions.acctSessionId, sql.placeholder('acctSessionId')),
+        eq(sessions.username, sql.placeholder('username')),
+      ),
+    )
+    .prepare();
+  const addUsage = db
+    .insert(usage)
+    .values({
+      customerId: sql.placeholder('customerId'),
+      periodStart: sql.placeholder('periodStart'),
+      inputOctets: sql.placeholder('input'),
+      outputOctets: sql.placeholder('output'),
+      onlineSeconds: sql.placeholder('seconds'),
+      updatedAt: sql.placeholder('at'),
+    })
+    .onConflictDoUpdate({
+      target: [usage.customerId, usage.periodStart],
+      set: {
+        inputOctets: sql`${usage.inputOctets} + excluded.input_octets`,
+        outputOctets: sql`${usage.outputOctets} + excluded.output_octets`,
+        onlineSeconds: sql`${usage.onlineSeconds} + excluded.online_seconds`,
+        updatedAt: sql`max(${usage.updatedAt}, excluded.updated_at)`,
+      },
+    })
+    .returning({ input: usage.inputOctets, output: usage.outputOctets, seconds: usage.onlineSeconds })
+    .prepare();
 
   const closeOpen = db
     .update(sessions)
@@ -82,18 +157,25 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
     .prepare();
 
   return {
-    record(r: AccountingRecord): void {
-      upsert.run({
-        nasId: r.nasId,
-        acctSessionId: r.acctSessionId,
-        username: r.username,
+    /**
+     * Writes one Start/Interim/Stop. `owner` says whose usage a new session counts into (the
+     * session keeps the first owner it was given). Returns what was added, or null when the
+     * packet added nothing or belongs to nobody Lango knows.
+     */
+    record(r: AccountingRecord, owner: UsageOwner | null): UsageChange | null {
+      const key = { nasId: r.nasId, acctSessionId: r.acctSessionId, username: r.username };
+      const before = previous.get(key);
+      const input = unwrapCounter(before?.inputOctets ?? 0, r.inputOctets, r.gigawords);
+      const output = unwrapCounter(before?.outputOctets ?? 0, r.outputOctets, r.gigawords);
+      const row = upsert.get({
+        ...key,
         // An Interim or Stop whose Start was lost still tells us when the session began.
         startedAt: r.eventTime - r.sessionTime * 1000,
         eventTime: r.eventTime,
         stoppedAt: r.stop ? r.eventTime : null,
         sessionTime: r.sessionTime,
-        inputOctets: r.inputOctets,
-        outputOctets: r.outputOctets,
+        inputOctets: input,
+        outputOctets: output,
         inputPackets: r.inputPackets,
         outputPackets: r.outputPackets,
         framedIp: r.framedIp,
@@ -101,7 +183,20 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
         calledStationId: r.calledStationId,
         nasPortId: r.nasPortId,
         terminateCause: r.stop?.cause ?? null,
-      });
+        customerId: owner?.customerId ?? null,
+        periodStart: owner?.periodStart ?? null,
+      }) as { id: number };
+      const counted: UsageOwner | null =
+        before?.customerId != null && before.periodStart != null ? { customerId: before.customerId, periodStart: before.periodStart } : owner;
+      if (!counted) return null;
+      const added = {
+        input: Math.max(0, input - (before?.inputOctets ?? 0)),
+        output: Math.max(0, output - (before?.outputOctets ?? 0)),
+        seconds: Math.max(0, r.sessionTime - (before?.sessionTime ?? 0)),
+      };
+      if (added.input === 0 && added.output === 0 && added.seconds === 0) return null;
+      const totals = addUsage.get({ ...counted, ...added, at: r.eventTime })!;
+      return { sessionId: row.id, owner: counted, added, totals };
     },
     /** Accounting-On/Off: the router rebooted or is going down, so none of its sessions survive. */
     closeNasSessions(nasId: number, at: number, cause: string): number {
@@ -110,6 +205,20 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
   };
 }
 export type SessionWriter = ReturnType<typeof createSessionWriter>;
+
+/**
+ * Closes open sessions that missed three interim updates and a grace period: the router lost
+ * them (power cut, reboot without Accounting-On), and they must stop counting against
+ * simultaneous use. The plan's interim interval applies where it has one.
+ */
+export function closeStaleSessions(db: Db, now: number, defaultInterimSeconds: number, graceSeconds: number): number {
+  const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM customers c JOIN plans p ON p.id = c.plan_id WHERE c.id = ${sessions.customerId}), ${defaultInterimSeconds})`;
+  return db
+    .update(sessions)
+    .set({ stoppedAt: now, terminateCause: 'Lango-Stale' })
+    .where(and(isNull(sessions.stoppedAt), sql`${sessions.updatedAt} < ${now} - 1000 * (3 * ${interim} + ${graceSeconds})`))
+    .run().changes;
+}
 
 export interface SessionView {
   id: number;

@@ -1,6 +1,21 @@
 // The billing domain's front door. AAA reads subscribers through here, read-only.
-export { addPlan, listPlans, findPlanByName, type Plan, type PlanInput } from './plans.js';
-export { addCustomer, listCustomers, createSubscriberLookup, type CustomerInput, type CustomerSummary, type Subscriber } from './customers.js';
+export { addPlan, listPlans, findPlanByName, validatePlan, currentRateLimit, type Plan, type PlanInput } from './plans.js';
+export {
+  addCustomer,
+  listCustomers,
+  findCustomer,
+  setCustomerPlan,
+  setCustomerStatus,
+  activateCustomer,
+  periodOnPurchase,
+  createSubscriberLookup,
+  type CustomerInput,
+  type CustomerSummary,
+  type Subscriber,
+  type SubscriberLookup,
+} from './customers.js';
 export { parseMoney, formatMoney, minorDigits, currencies, isCurrency } from './money.js';
 export { parseDuration, parseDataSize } from './plan-units.js';
 export { isRateLimit } from './rate-limit.js';
+export { normaliseMac } from './mac.js';
+export { periodEnd, usagePeriodStart } from './plan-period.js';

@@ -16,7 +16,9 @@ const asIs = (value: unknown) => value;
  * Compiles a drizzle query written with sql.placeholder() into a raw better-sqlite3 statement.
  * drizzle stays the source of the SQL (schema-checked, one dialect place) and of each column's
  * value encoding, while the hot paths skip its per-call placeholder mapping, which cost about as
- * much as SQLite's own work for a one-row upsert.
+ * much as SQLite's own work for a one-row upsert. Rows come back with SQLite's column names
+ * (input_octets), not drizzle's field names: use it for writes, or reads of columns whose
+ * names match; other reads belong to drizzle's own prepared queries.
  */
 export function compileStatement<T extends Record<string, unknown>>(sqlite: Sqlite, query: Compilable) {
   const { sql, params } = query.toSQL();

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customers } from './billing.js';
 
 export type MessageAuthenticatorPolicy = 'yes' | 'no' | 'auto';
 
@@ -46,11 +47,66 @@ export const sessions = sqliteTable(
     calledStationId: text('called_station_id'),
     nasPortId: text('nas_port_id'),
     terminateCause: text('terminate_cause'),
+    /** The customer and plan period this session's usage counts into (null: unknown user). */
+    customerId: integer('customer_id'),
+    periodStart: integer('period_start'),
   },
   (t) => [
+    index('sessions_open_by_customer').on(t.customerId).where(sql`stopped_at IS NULL`),
     uniqueIndex('sessions_nas_session_user').on(t.nasId, t.acctSessionId, t.username),
     index('sessions_open_by_user').on(t.username).where(sql`stopped_at IS NULL`),
     index('sessions_open_by_nas').on(t.nasId).where(sql`stopped_at IS NULL`),
     index('sessions_started').on(t.startedAt),
   ],
 );
+
+export type EnforcementKind = 'coa' | 'disconnect';
+export type EnforcementStatus = 'pending' | 'ack' | 'nak' | 'timeout' | 'failed';
+
+/**
+ * CoA and Disconnect requests to send to routers, written in the same transaction as the
+ * accounting or operator action that called for them, drained by the daemon's enforcement
+ * worker, with the router's answer recorded. The CLI and web enqueue here too.
+ */
+export const enforcementActions = sqliteTable(
+  'enforcement_actions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    kind: text('kind').$type<EnforcementKind>().notNull(),
+    /** Why, in words: 'fup tier 2', 'data used up', 'operator', … */
+    reason: text('reason').notNull(),
+    /** For CoA: the new Mikrotik-Rate-Limit. */
+    rateLimit: text('rate_limit'),
+    status: text('status').$type<EnforcementStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    errorCause: text('error_cause'),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [index('enforcement_pending').on(t.status, t.id), index('enforcement_by_session').on(t.sessionId)],
+);
+
+export type NotificationKind = 'data_80' | 'data_100' | 'time_100' | 'expiry_24h';
+
+/**
+ * Usage and expiry events AAA raises for the messaging issue to deliver (SMS); stored once
+ * per customer, kind and period.
+ */
+export const notificationEvents = sqliteTable(
+  'notification_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    kind: text('kind').$type<NotificationKind>().notNull(),
+    periodStart: integer('period_start').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [uniqueIndex('notification_once').on(t.customerId, t.kind, t.periodStart)],
+);
+

@@ -1,0 +1,241 @@
+import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { currentRateLimit, type Subscriber } from '../billing/index.js';
+import type { Db } from '../db/connection.js';
+import { enforcementActions, notificationEvents, sessions, type EnforcementKind, type EnforcementStatus, type NotificationKind } from '../db/schema/aaa.js';
+import { customers } from '../db/schema/billing.js';
+import type { CoaClient, DynamicAuthResult } from '../radius/coa-client.js';
+import type { RadiusClient } from '../radius/server.js';
+import { attribute, type AaaAttributes } from './attributes.js';
+import type { UsageChange } from './sessions.js';
+import { countedBytes } from './usage.js';
+
+// Live enforcement: what a session's new usage calls for (a slower FUP speed, a disconnect,
+// a notification), queued in the same transaction as the accounting write that caused it,
+// then sent to the router as CoA or Disconnect-Request (RFC 5176) with the answer recorded.
+
+export interface Consequences {
+  /** New speed for every open session of the customer (an FUP tier was crossed). */
+  coaRate: string | null;
+  /** Why every open session must end (an allowance ran out). */
+  disconnect: string | null;
+  notifications: NotificationKind[];
+}
+
+/** Pure: what crossing from the totals before this packet to the totals after it calls for. */
+export function consequencesOf(change: UsageChange, s: Subscriber): Consequences {
+  const after = { input: change.totals.input, output: change.totals.output };
+  const before = { input: after.input - change.added.input, output: after.output - change.added.output };
+  const usedBefore = countedBytes(before, s.dataCounts);
+  const usedAfter = countedBytes(after, s.dataCounts);
+  const secondsAfter = change.totals.seconds;
+  const secondsBefore = secondsAfter - change.added.seconds;
+  const crossed = (limit: number | null, from: number, to: number) => limit !== null && from < limit && to >= limit;
+
+  const notifications: NotificationKind[] = [];
+  if (s.dataBytes !== null && crossed(Math.ceil(s.dataBytes * 0.8), usedBefore, usedAfter)) notifications.push('data_80');
+  if (crossed(s.dataBytes, usedBefore, usedAfter)) notifications.push('data_100');
+  if (crossed(s.timeAllowanceSeconds, secondsBefore, secondsAfter)) notifications.push('time_100');
+
+  let disconnect: string | null = null;
+  if (crossed(s.dataBytes, usedBefore, usedAfter)) disconnect = 'data allowance used up';
+  else if (crossed(s.timeAllowanceSeconds, secondsBefore, secondsAfter)) disconnect = 'time allowance used up';
+
+  const tiers = { rateLimit: s.rateLimit, fupTiers: s.fupTiers ?? [] };
+  const rateBefore = currentRateLimit(tiers, usedBefore);
+  const rateAfter = currentRateLimit(tiers, usedAfter);
+  const coaRate = !disconnect && rateAfter !== null && rateAfter !== rateBefore ? rateAfter : null;
+  return { coaRate, disconnect, notifications };
+}
+
+export interface PendingAction {
+  id: number;
+  kind: EnforcementKind;
+  reason: string;
+  rateLimit: string | null;
+  nasId: number;
+  username: string;
+  acctSessionId: string;
+  framedIp: string | null;
+}
+
+export interface ActionView {
+  id: number;
+  sessionId: number;
+  kind: EnforcementKind;
+  reason: string;
+  rateLimit: string | null;
+  status: EnforcementStatus;
+  attempts: number;
+  errorCause: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** The data functions of the enforcement queue; `db` may be a transaction. */
+export function enqueueForSession(db: Db, sessionId: number, kind: EnforcementKind, reason: string, rateLimit: string | null = null, now = Date.now()): void {
+  db.insert(enforcementActions).values({ sessionId, kind, reason, rateLimit, createdAt: now }).run();
+}
+
+/** One action per open session of the customer; returns how many were queued. */
+export function enqueueForCustomer(db: Db, customerId: number, kind: EnforcementKind, reason: string, rateLimit: string | null = null, now = Date.now()): number {
+  const open = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.customerId, customerId), isNull(sessions.stoppedAt)))
+    .all();
+  for (const session of open) enqueueForSession(db, session.id, kind, reason, rateLimit, now);
+  return open.length;
+}
+
+export function recordNotifications(db: Db, customerId: number, periodStart: number, kinds: NotificationKind[], now = Date.now()): void {
+  for (const kind of kinds) {
+    db.insert(notificationEvents).values({ customerId, kind, periodStart, createdAt: now }).onConflictDoNothing().run();
+  }
+}
+
+export function listNotifications(db: Db, customerId: number) {
+  return db.select().from(notificationEvents).where(eq(notificationEvents.customerId, customerId)).orderBy(asc(notificationEvents.id)).all();
+}
+
+export function pendingActions(db: Db, limit = 100): PendingAction[] {
+  return db
+    .select({
+      id: enforcementActions.id,
+      kind: enforcementActions.kind,
+      reason: enforcementActions.reason,
+      rateLimit: enforcementActions.rateLimit,
+      nasId: sessions.nasId,
+      username: sessions.username,
+      acctSessionId: sessions.acctSessionId,
+      framedIp: sessions.framedIp,
+    })
+    .from(enforcementActions)
+    .innerJoin(sessions, eq(enforcementActions.sessionId, sessions.id))
+    .where(eq(enforcementActions.status, 'pending'))
+    .orderBy(asc(enforcementActions.id))
+    .limit(limit)
+    .all();
+}
+
+export function finishAction(db: Db, id: number, result: DynamicAuthResult | { outcome: 'failed'; attempts: number; errorCauseName?: string }, now = Date.now()): void {
+  db.update(enforcementActions)
+    .set({
+      status: result.outcome as EnforcementStatus,
+      attempts: result.attempts,
+      errorCause: 'errorCauseName' in result ? (result.errorCauseName ?? null) : null,
+      finishedAt: now,
+    })
+    .where(eq(enforcementActions.id, id))
+    .run();
+}
+
+export function listActions(db: Db, sessionId?: number): ActionView[] {
+  return db
+    .select()
+    .from(enforcementActions)
+    .where(sessionId === undefined ? undefined : eq(enforcementActions.sessionId, sessionId))
+    .orderBy(desc(enforcementActions.id))
+    .limit(200)
+    .all();
+}
+
+/** Customers whose period ended while sessions are still open: their sessions must end. */
+export function enqueueExpired(db: Db, now = Date.now()): number {
+  const expired = db
+    .selectDistinct({ customerId: sessions.customerId })
+    .from(sessions)
+    .innerJoin(customers, eq(sessions.customerId, customers.id))
+    .where(and(isNull(sessions.stoppedAt), lt(customers.expiresAt, now)))
+    .all();
+  let queued = 0;
+  for (const { customerId } of expired) {
+    // One Disconnect per session is enough: skip sessions that already have one waiting or sent.
+    const waiting = db
+      .select({ n: sql<number>`count(*)` })
+      .from(enforcementActions)
+      .innerJoin(sessions, eq(enforcementActions.sessionId, sessions.id))
+      .where(and(eq(sessions.customerId, customerId!), isNull(sessions.stoppedAt), eq(enforcementActions.kind, 'disconnect')))
+      .get();
+    if ((waiting?.n ?? 0) === 0) queued += enqueueForCustomer(db, customerId!, 'disconnect', 'plan expired', null, now);
+  }
+  return queued;
+}
+
+/**
+ * Drains the queue through the CoA client. Rows come from the accounting path (kicked right
+ * after its commit) and from other processes such as the CLI (picked up by the poll). A CoA
+ * the router refuses or never answers falls back to Disconnect: the router re-authenticates
+ * and gets the new limits in the Access-Accept.
+ */
+export class EnforcementWorker {
+  private readonly inFlight = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining = false;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      coa: CoaClient;
+      routerById: (id: number) => RadiusClient | undefined;
+      coaPort: number;
+      attributes: AaaAttributes;
+      logger: Logger;
+    },
+  ) {}
+
+  start(pollMs = 1000): void {
+    this.timer = setInterval(() => this.kick(), pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  kick(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => {
+      this.draining = false;
+      for (const action of pendingActions(this.deps.db)) {
+        if (!this.inFlight.has(action.id)) this.send(action);
+      }
+    });
+  }
+
+  private send(action: PendingAction): void {
+    const { db, coa, attributes: a, logger } = this.deps;
+    const router = this.deps.routerById(action.nasId);
+    if (!router) {
+      finishAction(db, action.id, { outcome: 'failed', attempts: 0, errorCauseName: 'router no longer configured' });
+      return;
+    }
+    this.inFlight.add(action.id);
+    // Identify the session exactly as the router reported it (mikrotik.md §5): User-Name and
+    // Acct-Session-Id, plus Framed-IP-Address for hotspot sessions.
+    const identity = [attribute(a.userName, action.username), attribute(a.acctSessionId, action.acctSessionId)];
+    if (action.framedIp) identity.push(attribute(a.framedIpAddress, action.framedIp));
+    if (action.kind === 'coa' && action.rateLimit) identity.push(attribute(a.mikrotikRateLimit, action.rateLimit));
+    coa
+      .send(action.kind, { address: router.ip, port: this.deps.coaPort, secret: router.secret, name: router.name }, Buffer.concat(identity))
+      .then((result) => {
+        finishAction(db, action.id, result);
+        logger.info(
+          { nas: router.name, user: action.username, session: action.acctSessionId, kind: action.kind, reason: action.reason, outcome: result.outcome, errorCause: result.errorCauseName },
+          `${action.kind === 'coa' ? 'CoA' : 'Disconnect'} for ${action.username}: ${result.outcome}`,
+        );
+        if (action.kind === 'coa' && result.outcome !== 'ack') {
+          const session = db.select({ sessionId: enforcementActions.sessionId }).from(enforcementActions).where(eq(enforcementActions.id, action.id)).get();
+          if (session) enqueueForSession(db, session.sessionId, 'disconnect', `CoA ${result.outcome}: ${action.reason}`);
+          this.kick();
+        }
+      })
+      .catch((err: unknown) => {
+        logger.error({ err, action: action.id }, 'could not send CoA/Disconnect');
+        finishAction(db, action.id, { outcome: 'failed', attempts: 0, errorCauseName: (err as Error).message.slice(0, 200) });
+      })
+      .finally(() => this.inFlight.delete(action.id));
+  }
+}
+

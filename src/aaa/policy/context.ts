@@ -1,0 +1,14 @@
+import type { Subscriber } from '../../billing/index.js';
+import type { UsageNow } from '../usage.js';
+
+/** Everything a policy rule may look at; built once per Access-Request. */
+export interface PolicyContext {
+  subscriber: Subscriber;
+  now: number;
+  zone: string;
+  /** The current period; for a first-login plan not yet started, the period this login starts. */
+  expiresAt: number | null;
+  usage: UsageNow;
+  /** Calling-Station-Id as a normalised MAC, when the NAS sent one. */
+  deviceMac: string | undefined;
+}

@@ -1,0 +1,60 @@
+import { countedBytes } from '../usage.js';
+import { CONTINUE, reject, type Verdict } from '../verdict.js';
+import type { PolicyContext } from './context.js';
+import { formatClock, isInsideWindow } from './time-window.js';
+
+// Stage 6: may this customer connect now? Each rule answers for itself, in the order a
+// customer would want to hear about it; the first refusal is the Reply-Message.
+
+export function checkAccountStatus({ subscriber }: PolicyContext): Verdict {
+  if (subscriber.status === 'suspended') return reject('AAA_ACCOUNT_SUSPENDED');
+  if (subscriber.status === 'terminated') return reject('AAA_ACCOUNT_TERMINATED');
+  return CONTINUE;
+}
+
+/** A customer without a package gets no service: an ISP never gives away unmetered access by omission. */
+export function checkHasPlan({ subscriber }: PolicyContext): Verdict {
+  return subscriber.planId === null ? reject('AAA_NO_PLAN') : CONTINUE;
+}
+
+export function checkValidity({ expiresAt, now }: PolicyContext): Verdict {
+  return expiresAt !== null && now >= expiresAt ? reject('AAA_PLAN_EXPIRED') : CONTINUE;
+}
+
+export function checkTimeWindow({ subscriber: s, now, zone }: PolicyContext): Verdict {
+  if (s.windowStartMinute === null || s.windowEndMinute === null) return CONTINUE;
+  const window = { startMinute: s.windowStartMinute, endMinute: s.windowEndMinute };
+  return isInsideWindow(now, window, zone)
+    ? CONTINUE
+    : reject('AAA_OUTSIDE_WINDOW', { from: formatClock(window.startMinute), to: formatClock(window.endMinute) });
+}
+
+export function checkDataAllowance({ subscriber: s, usage }: PolicyContext): Verdict {
+  return s.dataBytes !== null && countedBytes(usage, s.dataCounts) >= s.dataBytes ? reject('AAA_DATA_USED_UP') : CONTINUE;
+}
+
+export function checkTimeAllowance({ subscriber: s, usage }: PolicyContext): Verdict {
+  return s.timeAllowanceSeconds !== null && usage.seconds >= s.timeAllowanceSeconds ? reject('AAA_TIME_USED_UP') : CONTINUE;
+}
+
+/** Simultaneous-Use: open sessions that still report count; stale ones were excluded by the read. */
+export function checkSimultaneousUse({ subscriber: s, usage }: PolicyContext): Verdict {
+  const limit = s.sharedUsers ?? 1;
+  return usage.openSessions >= limit ? reject('AAA_TOO_MANY_SESSIONS', { limit }) : CONTINUE;
+}
+
+/** MikroTik sends the device MAC in Calling-Station-Id. */
+export function checkMacBinding({ subscriber: s, deviceMac }: PolicyContext): Verdict {
+  return s.macBinding && s.mac !== deviceMac ? reject('AAA_WRONG_DEVICE') : CONTINUE;
+}
+
+export const policies: ReadonlyArray<[string, (context: PolicyContext) => Verdict]> = [
+  ['account-status', checkAccountStatus],
+  ['has-plan', checkHasPlan],
+  ['mac-binding', checkMacBinding],
+  ['validity', checkValidity],
+  ['time-window', checkTimeWindow],
+  ['data-allowance', checkDataAllowance],
+  ['time-allowance', checkTimeAllowance],
+  ['simultaneous-use', checkSimultaneousUse],
+];

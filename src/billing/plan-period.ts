@@ -1,0 +1,30 @@
+import { DateTime } from 'luxon';
+
+/** The parts of a plan that decide how long a period lasts. */
+export interface PlanValidity {
+  durationSeconds: number | null;
+  validityMonths: number | null;
+}
+
+/**
+ * End of a period that started at `start` (UTC ms). Months are calendar months in the
+ * operator's zone, clamped at month end the way people expect: 31 January + 1 month is
+ * 28 (or 29) February, not 3 March. Null when the plan has no validity.
+ */
+export function periodEnd(start: number, validity: PlanValidity, zone: string): number | null {
+  if (validity.validityMonths) {
+    return DateTime.fromMillis(start, { zone }).plus({ months: validity.validityMonths }).toMillis();
+  }
+  if (validity.durationSeconds) return start + validity.durationSeconds * 1000;
+  return null;
+}
+
+/**
+ * Which usage period a moment belongs to. A plan with validity counts from its activation;
+ * one without (an open-ended monthly line) counts per calendar month in the operator's zone,
+ * so its data allowance resets on the 1st.
+ */
+export function usagePeriodStart(activatedAt: number | null, validity: PlanValidity, now: number, zone: string): number {
+  if (activatedAt !== null && (validity.durationSeconds || validity.validityMonths)) return activatedAt;
+  return DateTime.fromMillis(now, { zone }).startOf('month').toMillis();
+}
