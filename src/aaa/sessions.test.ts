@@ -86,6 +86,7 @@ describe('sessions', () => {
       framedIp: '10.5.50.7',
       callingStationId: 'AA:BB:CC:DD:EE:FF',
       terminateCause: 'User-Request',
+      customerId: null,
     });
   });
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Connection, Db } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
 import { nas, sessions } from '../db/schema/aaa.js';
@@ -234,9 +234,14 @@ export interface SessionView {
   framedIp: string | null;
   callingStationId: string | null;
   terminateCause: string | null;
+  customerId: number | null;
 }
 
 export function listSessions(db: Db, options: { active?: boolean; limit?: number } = {}): SessionView[] {
+  return listSessionsWhere(db, options.active ? isNull(sessions.stoppedAt) : undefined, options.limit ?? 1000);
+}
+
+function listSessionsWhere(db: Db, where: SQL | undefined, limit: number): SessionView[] {
   return db
     .select({
       id: sessions.id,
@@ -252,11 +257,16 @@ export function listSessions(db: Db, options: { active?: boolean; limit?: number
       framedIp: sessions.framedIp,
       callingStationId: sessions.callingStationId,
       terminateCause: sessions.terminateCause,
+      customerId: sessions.customerId,
     })
     .from(sessions)
     .innerJoin(nas, eq(sessions.nasId, nas.id))
-    .where(options.active ? isNull(sessions.stoppedAt) : undefined)
+    .where(where)
     .orderBy(desc(sessions.startedAt), desc(sessions.id))
-    .limit(options.limit ?? 1000)
+    .limit(limit)
     .all();
+}
+
+export function findOpenSession(db: Db, id: number): SessionView | undefined {
+  return listSessionsWhere(db, and(eq(sessions.id, id), isNull(sessions.stoppedAt)), 1)[0];
 }

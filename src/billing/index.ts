@@ -15,7 +15,7 @@ export {
   type SubscriberLookup,
 } from './customers.js';
 export { parseMoney, formatMoney, minorDigits, currencies, isCurrency } from './money.js';
-export { parseDuration, parseDataSize } from './plan-units.js';
+export { parseDuration, parseDataSize, parseMonths } from './plan-units.js';
 export { isRateLimit } from './rate-limit.js';
 export { normaliseMac } from './mac.js';
 export { periodEnd, usagePeriodStart } from './plan-period.js';

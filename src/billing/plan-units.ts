@@ -24,3 +24,9 @@ export function parseDataSize(text: string): number {
   if (bytes <= 0 || !Number.isSafeInteger(bytes)) throw new LangoError('INPUT_BAD_DATA_SIZE', { value: text });
   return bytes;
 }
+
+/** "1month", "3months", "1mo" -> months; undefined when the text is not a month count. */
+export function parseMonths(text: string): number | undefined {
+  const match = /^(\d{1,2})\s*(mo|months?)$/i.exec(text.trim());
+  return match && Number(match[1]) > 0 ? Number(match[1]) : undefined;
+}

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Db } from '../db/connection.js';
+import type { Config } from '../config.js';
+import type { Connection, Db } from '../db/connection.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -7,7 +8,9 @@ export type Values = Record<string, string | boolean | undefined>;
 
 export interface CliContext {
   db: Db;
+  connection: Connection;
   box: SecretBox;
+  config: Config;
 }
 
 /** One `lango …` command: its words, help text, options, and how to run and print it. */

@@ -1,16 +1,26 @@
+import { enqueueForCustomer, enqueueForSession, listActions, listNotifications, type ActionView } from '../aaa/enforcement.js';
 import { addNas, listNas, messageAuthenticatorPolicies, type NasSummary } from '../aaa/nas.js';
-import { listSessions, type SessionView } from '../aaa/sessions.js';
+import { parseClock } from '../aaa/policy/time-window.js';
+import { findOpenSession, listSessions, type SessionView } from '../aaa/sessions.js';
+import { countedBytes, createUsageReader } from '../aaa/usage.js';
 import {
   addCustomer,
   addPlan,
   currencies,
+  findCustomer,
+  findPlanByName,
   formatMoney,
   isCurrency,
+  isRateLimit,
   listCustomers,
   listPlans,
   parseDataSize,
   parseDuration,
   parseMoney,
+  parseMonths,
+  setCustomerPlan,
+  setCustomerStatus,
+  usagePeriodStart,
   type CustomerSummary,
   type Plan,
 } from '../billing/index.js';
@@ -40,6 +50,34 @@ function humanBytes(bytes: number | null): string {
   let n = bytes;
   while (n >= 1000 && i < units.length - 1) (n /= 1000), i++;
   return `${Number(n.toFixed(2))}${units[i]}`;
+}
+
+function fail(code: 'INPUT_BAD_VALIDITY'): never {
+  throw new LangoError(code);
+}
+
+function count(text: string, option: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new LangoError('INPUT_BAD_COUNT', { value: text, option, min, max });
+  return n;
+}
+
+/** "22:00-06:00" -> [1320, 360]. */
+function parseWindow(text: string): [number, number] {
+  const [from, to, extra] = text.split('-');
+  const start = from === undefined ? undefined : parseClock(from);
+  const end = to === undefined ? undefined : parseClock(to);
+  if (start === undefined || end === undefined || extra !== undefined) throw new LangoError('INPUT_BAD_WINDOW', { value: text });
+  return [start, end];
+}
+
+/** "10GB:2M/2M,20GB:512k/1M" -> tiers. */
+function parseTiers(text: string): Array<{ afterBytes: number; rateLimit: string }> {
+  return text.split(',').map((part) => {
+    const [size, rate] = part.split(':').map((x) => x.trim());
+    if (!size || !rate || !isRateLimit(rate)) throw new LangoError('INPUT_BAD_TIERS', { value: text });
+    return { afterBytes: parseDataSize(size), rateLimit: rate };
+  });
 }
 
 export const commands: Command[] = [
@@ -76,26 +114,50 @@ export const commands: Command[] = [
   {
     words: ['plan', 'add'],
     summary: 'Add a plan (package) customers can be on.',
-    usage: 'lango plan add --name "1 Hour" --price 20 --currency KES [--duration 1h] [--rate 2M/2M] [--data 1GB] [--json]',
-    options: { name: { type: 'string' }, price: { type: 'string' }, currency: { type: 'string' }, duration: { type: 'string' }, rate: { type: 'string' }, data: { type: 'string' }, ...json },
+    usage:
+      'lango plan add --name "1 Hour" --price 20 --currency KES [--duration 1h | --months 1] [--starts purchase|first-login] [--rate 2M/2M] [--data 1GB] [--data-counts total|download] [--fup "10GB:1M/2M,20GB:512k/1M"] [--time 3h] [--shared 1] [--idle 5m] [--interim 5m] [--window 22:00-06:00] [--pool NAME] [--address-list NAME] [--billing prepaid|postpaid] [--json]',
+    options: {
+      name: { type: 'string' }, price: { type: 'string' }, currency: { type: 'string' }, duration: { type: 'string' }, months: { type: 'string' },
+      starts: { type: 'string' }, rate: { type: 'string' }, data: { type: 'string' }, 'data-counts': { type: 'string' }, fup: { type: 'string' },
+      time: { type: 'string' }, shared: { type: 'string' }, idle: { type: 'string' }, interim: { type: 'string' }, window: { type: 'string' },
+      pool: { type: 'string' }, 'address-list': { type: 'string' }, billing: { type: 'string' }, ...json,
+    },
     required: ['name', 'price', 'currency'],
     run: ({ db }, v) => {
       const currency = str(v, 'currency')!.toUpperCase();
       if (!isCurrency(currency)) throw new LangoError('INPUT_BAD_CURRENCY', { value: str(v, 'currency')!, allowed: currencies.join(', ') });
-      const duration = str(v, 'duration');
-      const data = str(v, 'data');
+      const optional = <T>(key: string, parse: (text: string) => T): T | null => {
+        const text = str(v, key);
+        return text === undefined ? null : parse(text);
+      };
+      const months = optional('months', (text) => parseMonths(/^\d+$/.test(text) ? `${text}months` : text) ?? fail('INPUT_BAD_VALIDITY'));
+      const window = optional('window', parseWindow);
       return addPlan(db, {
         name: str(v, 'name')!,
         priceMinor: parseMoney(str(v, 'price')!, currency),
         currency,
-        durationSeconds: duration === undefined ? null : parseDuration(duration),
+        billingKind: choice(str(v, 'billing'), ['prepaid', 'postpaid'] as const, 'billing'),
+        durationSeconds: optional('duration', parseDuration),
+        validityMonths: months,
+        validityStarts: choice(str(v, 'starts')?.replace('-', '_'), ['purchase', 'first_login'] as const, 'starts'),
         rateLimit: str(v, 'rate') ?? null,
-        dataBytes: data === undefined ? null : parseDataSize(data),
+        dataBytes: optional('data', parseDataSize),
+        dataCounts: choice(str(v, 'data-counts'), ['total', 'download'] as const, 'data-counts'),
+        fupTiers: optional('fup', parseTiers) ?? [],
+        timeAllowanceSeconds: optional('time', parseDuration),
+        sharedUsers: optional('shared', (text) => count(text, 'shared', 1, 100)) ?? 1,
+        idleTimeoutSeconds: optional('idle', parseDuration),
+        interimIntervalSeconds: optional('interim', parseDuration),
+        windowStartMinute: window?.[0] ?? null,
+        windowEndMinute: window?.[1] ?? null,
+        ipPool: str(v, 'pool') ?? null,
+        addressList: str(v, 'address-list') ?? null,
       });
     },
     print: (r) => {
       const p = r as Plan;
-      return `Added plan "${p.name}": ${formatMoney(p.priceMinor, p.currency)}, ${humanDuration(p.durationSeconds)}, speed ${p.rateLimit ?? 'router default'}, data ${humanBytes(p.dataBytes)}.`;
+      const validity = p.validityMonths ? `${p.validityMonths} month(s)` : humanDuration(p.durationSeconds);
+      return `Added plan "${p.name}": ${formatMoney(p.priceMinor, p.currency)}, ${validity}${p.validityStarts === 'first_login' ? ' from first login' : ''}, speed ${p.rateLimit ?? 'router default'}, data ${humanBytes(p.dataBytes)}${p.fupTiers.length ? `, ${p.fupTiers.length} FUP tier(s)` : ''}, ${p.sharedUsers} device(s).`;
     },
   },
   {
@@ -113,13 +175,87 @@ export const commands: Command[] = [
   {
     words: ['customer', 'add'],
     summary: 'Add a customer who logs in with a username and password (hotspot or PPPoE).',
-    usage: 'lango customer add --username alice --password <password> [--plan "1 Hour"] [--json]',
-    options: { username: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' }, ...json },
+    usage: 'lango customer add --username alice --password <password> [--plan "1 Hour"] [--mac AA:BB:CC:DD:EE:FF [--mac-binding]] [--static-ip 10.0.0.5] [--json]',
+    options: { username: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' }, mac: { type: 'string' }, 'mac-binding': { type: 'boolean' }, 'static-ip': { type: 'string' }, ...json },
     required: ['username', 'password'],
-    run: ({ db, box }, v) => addCustomer(db, box, { username: str(v, 'username')!, password: str(v, 'password')!, planName: str(v, 'plan') }),
+    run: ({ db, box, config }, v) =>
+      addCustomer(
+        db,
+        box,
+        { username: str(v, 'username')!, password: str(v, 'password')!, planName: str(v, 'plan'), mac: str(v, 'mac'), macBinding: v['mac-binding'] === true, staticIp: str(v, 'static-ip') },
+        config.LANGO_TIMEZONE,
+      ),
     print: (r) => {
       const c = r as CustomerSummary;
-      return `Added customer ${c.username}${c.plan ? ` on plan "${c.plan}"` : ' (no plan yet: logins are refused until one is set)'}.`;
+      return `Added customer ${c.username}${c.plan ? ` on plan "${c.plan}"` : ' (no plan yet: logins are refused until one is set)'}${c.plan && c.activatedAt === null ? ', starting at the first login' : ''}.`;
+    },
+  },
+  {
+    words: ['customer', 'set-plan'],
+    summary: 'Put a customer on a plan from now: a new period (renewal, upgrade, correction).',
+    usage: 'lango customer set-plan --username alice --plan "1 Hour" [--json]',
+    options: { username: { type: 'string' }, plan: { type: 'string' }, ...json },
+    required: ['username', 'plan'],
+    run: ({ db, config }, v) => setCustomerPlan(db, str(v, 'username')!, str(v, 'plan')!, config.LANGO_TIMEZONE),
+    print: (r) => `${(r as CustomerSummary).username} is now on "${(r as CustomerSummary).plan}".`,
+  },
+  {
+    words: ['customer', 'suspend'],
+    summary: "Suspend a customer: logins are refused and the customer's open sessions are disconnected.",
+    usage: 'lango customer suspend --username alice [--json]',
+    options: { username: { type: 'string' }, ...json },
+    required: ['username'],
+    run: ({ db }, v) =>
+      db.transaction((tx) => {
+        const customer = setCustomerStatus(tx as typeof db, str(v, 'username')!, 'suspended');
+        return { ...customer, disconnecting: enqueueForCustomer(tx as typeof db, customer.id, 'disconnect', 'account suspended') };
+      }, { behavior: 'immediate' }),
+    print: (r) => {
+      const c = r as CustomerSummary & { disconnecting: number };
+      return `Suspended ${c.username}; ${c.disconnecting} open session(s) will be disconnected by the running daemon.`;
+    },
+  },
+  {
+    words: ['customer', 'activate'],
+    summary: 'Lift a suspension: the customer may log in again.',
+    usage: 'lango customer activate --username alice [--json]',
+    options: { username: { type: 'string' }, ...json },
+    required: ['username'],
+    run: ({ db }, v) => setCustomerStatus(db, str(v, 'username')!, 'active'),
+    print: (r) => `${(r as CustomerSummary).username} is active again.`,
+  },
+  {
+    words: ['customer', 'show'],
+    summary: "A customer's plan period, usage in it, what remains, and usage events.",
+    usage: 'lango customer show --username alice [--json]',
+    options: { username: { type: 'string' }, ...json },
+    required: ['username'],
+    run: ({ db, connection, config }, v) => {
+      const username = str(v, 'username')!;
+      const customer = findCustomer(db, username);
+      if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
+      const plan = customer.plan ? findPlanByName(db, customer.plan) : undefined;
+      const now = Date.now();
+      const periodStart = plan ? usagePeriodStart(customer.activatedAt, plan, now, config.LANGO_TIMEZONE) : null;
+      const used = plan && periodStart !== null ? createUsageReader(connection)(customer.id, periodStart, now - 3_600_000 * 24 * 365) : null;
+      const counted = used && plan ? countedBytes(used, plan.dataCounts) : null;
+      return {
+        ...customer,
+        periodStart,
+        usage: used && { inputOctets: used.input, outputOctets: used.output, onlineSeconds: used.seconds, openSessions: used.openSessions },
+        remaining: plan && used && {
+          bytes: plan.dataBytes === null ? null : Math.max(0, plan.dataBytes - counted!),
+          seconds: plan.timeAllowanceSeconds === null ? null : Math.max(0, plan.timeAllowanceSeconds - used.seconds),
+        },
+        notifications: listNotifications(db, customer.id).map((n) => ({ kind: n.kind, periodStart: n.periodStart, createdAt: n.createdAt })),
+      };
+    },
+    print: (r) => {
+      const c = r as ReturnType<Command['run']> & Record<string, any>;
+      const lines = [`${c.username} (${c.status}) on ${c.plan ?? 'no plan'}`, `period: ${formatTime(c.activatedAt)} to ${formatTime(c.expiresAt)}`];
+      if (c.usage) lines.push(`used: down ${humanBytes(c.usage.outputOctets)}, up ${humanBytes(c.usage.inputOctets)}, ${c.usage.onlineSeconds} s online`);
+      if (c.remaining) lines.push(`left: data ${humanBytes(c.remaining.bytes)}, time ${c.remaining.seconds === null ? 'unlimited' : `${c.remaining.seconds} s`}`);
+      return lines.join('\n');
     },
   },
   {
@@ -129,6 +265,46 @@ export const commands: Command[] = [
     options: { ...json },
     run: ({ db }) => listCustomers(db),
     print: (r) => table(r as CustomerSummary[], [['username', 'USERNAME'], ['status', 'STATUS'], ['plan', 'PLAN']]),
+  },
+  {
+    words: ['sessions', 'disconnect'],
+    summary: 'Disconnect an open session now (Disconnect-Request to its router, sent by the running daemon).',
+    usage: 'lango sessions disconnect --id 42 [--json]',
+    options: { id: { type: 'string' }, ...json },
+    required: ['id'],
+    run: ({ db }, v) => {
+      const session = openSession(db, str(v, 'id')!);
+      enqueueForSession(db, session.id, 'disconnect', 'operator');
+      return session;
+    },
+    print: (r) => `Disconnect queued for ${(r as SessionView).username} on ${(r as SessionView).nas}; see: lango sessions actions --id ${(r as SessionView).id}`,
+  },
+  {
+    words: ['sessions', 'rate'],
+    summary: "Change an open session's speed now (CoA with Mikrotik-Rate-Limit, sent by the running daemon).",
+    usage: 'lango sessions rate --id 42 --rate 1M/4M [--json]',
+    options: { id: { type: 'string' }, rate: { type: 'string' }, ...json },
+    required: ['id', 'rate'],
+    run: ({ db }, v) => {
+      const rate = str(v, 'rate')!;
+      if (!isRateLimit(rate)) throw new LangoError('INPUT_BAD_RATE', { value: rate });
+      const session = openSession(db, str(v, 'id')!);
+      enqueueForSession(db, session.id, 'coa', 'operator', rate);
+      return session;
+    },
+    print: (r) => `Speed change queued for ${(r as SessionView).username} on ${(r as SessionView).nas}; see: lango sessions actions --id ${(r as SessionView).id}`,
+  },
+  {
+    words: ['sessions', 'actions'],
+    summary: 'CoA and Disconnect requests sent to routers, with their answers (newest first).',
+    usage: 'lango sessions actions [--id 42] [--json]',
+    options: { id: { type: 'string' }, ...json },
+    run: ({ db }, v) => listActions(db, str(v, 'id') === undefined ? undefined : count(str(v, 'id')!, 'id', 1, Number.MAX_SAFE_INTEGER)),
+    print: (r) =>
+      table(
+        (r as ActionView[]).map((x) => ({ ...x, when: formatTime(x.createdAt) })),
+        [['id', 'ID'], ['sessionId', 'SESSION'], ['kind', 'KIND'], ['reason', 'WHY'], ['rateLimit', 'RATE'], ['status', 'ANSWER'], ['errorCause', 'ERROR-CAUSE'], ['attempts', 'TRIES'], ['when', 'QUEUED']],
+      ),
   },
   {
     words: ['sessions'],
@@ -153,3 +329,9 @@ export const commands: Command[] = [
       ),
   },
 ];
+
+function openSession(db: Parameters<typeof findOpenSession>[0], id: string): SessionView {
+  const session = /^\d+$/.test(id) ? findOpenSession(db, Number(id)) : undefined;
+  if (!session) throw new LangoError('INPUT_UNKNOWN_SESSION', { id });
+  return session;
+}

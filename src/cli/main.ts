@@ -76,7 +76,7 @@ function main(argv: string[]): void {
   const connection = openDatabase(config.LANGO_DB);
   try {
     const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
-    const result = command.run({ db: connection.db, box }, values);
+    const result = command.run({ db: connection.db, connection, box, config }, values);
     process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : command.print(result)}\n`);
   } catch (err) {
     if (err instanceof LangoError) fail(err.message, 1);
