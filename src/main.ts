@@ -3,7 +3,7 @@ import { createAccessHandler } from './aaa/access.js';
 import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
 import { NasDirectory } from './aaa/nas-directory.js';
-import { EnforcementWorker, enqueueExpired } from './aaa/enforcement.js';
+import { EnforcementWorker, enqueueExpired, recordExpiryWarnings } from './aaa/enforcement.js';
 import { closeStaleSessions, createSessionWriter } from './aaa/sessions.js';
 import { createUsageReader } from './aaa/usage.js';
 import { activateCustomer, createSubscriberLookup } from './billing/index.js';
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
         const now = Date.now();
         const stale = closeStaleSessions(connection.db, now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);
+        recordExpiryWarnings(connection.db, now);
         if (stale > 0) logger.info({ closed: stale }, 'closed stale sessions (no accounting for three interim intervals and the grace period)');
         if (expired > 0) logger.info({ sessions: expired }, 'queued Disconnect for sessions whose plan has expired');
       },

@@ -162,6 +162,20 @@ export function enqueueExpired(db: Db, now = Date.now()): number {
   return queued;
 }
 
+/** Customers whose period ends within a day get one 'expiry_24h' event for that period. */
+export function recordExpiryWarnings(db: Db, now = Date.now()): number {
+  const soon = db
+    .select({ customerId: customers.id, periodStart: customers.activatedAt })
+    .from(customers)
+    .where(and(sql`${customers.expiresAt} > ${now}`, sql`${customers.expiresAt} <= ${now + 86_400_000}`, sql`${customers.activatedAt} IS NOT NULL`))
+    .all();
+  let recorded = 0;
+  for (const { customerId, periodStart } of soon) {
+    recorded += db.insert(notificationEvents).values({ customerId, kind: 'expiry_24h', periodStart: periodStart!, createdAt: now }).onConflictDoNothing().run().changes;
+  }
+  return recorded;
+}
+
 /**
  * Drains the queue through the CoA client. Rows come from the accounting path (kicked right
  * after its commit) and from other processes such as the CLI (picked up by the poll). A CoA

@@ -1,5 +1,5 @@
 // The billing domain's front door. AAA reads subscribers through here, read-only.
-export { addPlan, listPlans, findPlanByName, validatePlan, currentRateLimit, type Plan, type PlanInput } from './plans.js';
+export { addPlan, editPlan, listPlans, findPlanByName, validatePlan, currentRateLimit, type Plan, type PlanInput } from './plans.js';
 export {
   addCustomer,
   listCustomers,

@@ -103,6 +103,23 @@ export function addPlan(db: Db, input: PlanInput): Plan {
   }, { behavior: 'immediate' });
 }
 
+/**
+ * Changes some fields of a plan; the whole result is validated again, as on create. Customers
+ * on it get the change at their next login (the subscriber cache follows the change counter).
+ */
+export function editPlan(db: Db, name: string, changes: Partial<PlanInput>): Plan {
+  return db.transaction((tx) => {
+    const current = findPlanByName(tx as Db, name);
+    if (!current) throw new LangoError('INPUT_UNKNOWN_PLAN', { name });
+    const { id: _id, createdAt: _createdAt, ...fields } = current;
+    const plan = validatePlan({ ...fields, ...changes });
+    if (plan.name !== current.name && findPlanByName(tx as Db, plan.name)) {
+      throw new LangoError('INPUT_DUPLICATE_PLAN_NAME', { name: plan.name });
+    }
+    return tx.update(plans).set(plan).where(eq(plans.id, current.id)).returning().get();
+  }, { behavior: 'immediate' });
+}
+
 export function listPlans(db: Db): Plan[] {
   return db.select().from(plans).orderBy(asc(plans.name)).all();
 }

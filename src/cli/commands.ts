@@ -7,6 +7,7 @@ import {
   addCustomer,
   addPlan,
   currencies,
+  editPlan,
   findCustomer,
   findPlanByName,
   formatMoney,
@@ -23,8 +24,10 @@ import {
   usagePeriodStart,
   type CustomerSummary,
   type Plan,
+  type PlanInput,
 } from '../billing/index.js';
 import type { MessageAuthenticatorPolicy } from '../db/schema/aaa.js';
+import type { Currency } from '../db/schema/billing.js';
 import { LangoError } from '../errors.js';
 import { formatTime, table, type Command, type Values } from './command.js';
 
@@ -80,6 +83,50 @@ function parseTiers(text: string): Array<{ afterBytes: number; rateLimit: string
   });
 }
 
+const PLAN_OPTIONS = {
+  name: { type: 'string' }, price: { type: 'string' }, currency: { type: 'string' }, duration: { type: 'string' }, months: { type: 'string' },
+  starts: { type: 'string' }, rate: { type: 'string' }, data: { type: 'string' }, 'data-counts': { type: 'string' }, fup: { type: 'string' },
+  time: { type: 'string' }, shared: { type: 'string' }, idle: { type: 'string' }, interim: { type: 'string' }, window: { type: 'string' },
+  pool: { type: 'string' }, 'address-list': { type: 'string' }, billing: { type: 'string' },
+} as const;
+
+/** The plan fields given on the command line, parsed; fields not given are left out (edit keeps them). */
+function planFields(v: Values, defaultCurrency: Currency = 'KES'): Partial<PlanInput> {
+  const fields: Partial<PlanInput> = {};
+  const given = <T>(key: string, parse: (text: string) => T): T | undefined => {
+    const text = str(v, key);
+    return text === undefined ? undefined : parse(text);
+  };
+  const set = <K extends keyof PlanInput>(key: K, value: PlanInput[K] | undefined) => {
+    if (value !== undefined) fields[key] = value;
+  };
+  const currency = given('currency', (text) => {
+    const upper = text.toUpperCase();
+    if (!isCurrency(upper)) throw new LangoError('INPUT_BAD_CURRENCY', { value: text, allowed: currencies.join(', ') });
+    return upper;
+  });
+  set('currency', currency);
+  set('priceMinor', given('price', (text) => parseMoney(text, currency ?? defaultCurrency)));
+  set('billingKind', choice(str(v, 'billing'), ['prepaid', 'postpaid'] as const, 'billing'));
+  set('durationSeconds', given('duration', parseDuration));
+  set('validityMonths', given('months', (text) => parseMonths(/^\d+$/.test(text) ? `${text}months` : text) ?? fail('INPUT_BAD_VALIDITY')));
+  set('validityStarts', choice(str(v, 'starts')?.replace('-', '_'), ['purchase', 'first_login'] as const, 'starts'));
+  set('rateLimit', str(v, 'rate'));
+  set('dataBytes', given('data', parseDataSize));
+  set('dataCounts', choice(str(v, 'data-counts'), ['total', 'download'] as const, 'data-counts'));
+  set('fupTiers', given('fup', parseTiers));
+  set('timeAllowanceSeconds', given('time', parseDuration));
+  set('sharedUsers', given('shared', (text) => count(text, 'shared', 1, 100)));
+  set('idleTimeoutSeconds', given('idle', parseDuration));
+  set('interimIntervalSeconds', given('interim', parseDuration));
+  const window = given('window', parseWindow);
+  set('windowStartMinute', window?.[0]);
+  set('windowEndMinute', window?.[1]);
+  set('ipPool', str(v, 'pool'));
+  set('addressList', str(v, 'address-list'));
+  return fields;
+}
+
 export const commands: Command[] = [
   {
     words: ['nas', 'add'],
@@ -116,49 +163,27 @@ export const commands: Command[] = [
     summary: 'Add a plan (package) customers can be on.',
     usage:
       'lango plan add --name "1 Hour" --price 20 --currency KES [--duration 1h | --months 1] [--starts purchase|first-login] [--rate 2M/2M] [--data 1GB] [--data-counts total|download] [--fup "10GB:1M/2M,20GB:512k/1M"] [--time 3h] [--shared 1] [--idle 5m] [--interim 5m] [--window 22:00-06:00] [--pool NAME] [--address-list NAME] [--billing prepaid|postpaid] [--json]',
-    options: {
-      name: { type: 'string' }, price: { type: 'string' }, currency: { type: 'string' }, duration: { type: 'string' }, months: { type: 'string' },
-      starts: { type: 'string' }, rate: { type: 'string' }, data: { type: 'string' }, 'data-counts': { type: 'string' }, fup: { type: 'string' },
-      time: { type: 'string' }, shared: { type: 'string' }, idle: { type: 'string' }, interim: { type: 'string' }, window: { type: 'string' },
-      pool: { type: 'string' }, 'address-list': { type: 'string' }, billing: { type: 'string' }, ...json,
-    },
+    options: { ...PLAN_OPTIONS, ...json },
     required: ['name', 'price', 'currency'],
-    run: ({ db }, v) => {
-      const currency = str(v, 'currency')!.toUpperCase();
-      if (!isCurrency(currency)) throw new LangoError('INPUT_BAD_CURRENCY', { value: str(v, 'currency')!, allowed: currencies.join(', ') });
-      const optional = <T>(key: string, parse: (text: string) => T): T | null => {
-        const text = str(v, key);
-        return text === undefined ? null : parse(text);
-      };
-      const months = optional('months', (text) => parseMonths(/^\d+$/.test(text) ? `${text}months` : text) ?? fail('INPUT_BAD_VALIDITY'));
-      const window = optional('window', parseWindow);
-      return addPlan(db, {
-        name: str(v, 'name')!,
-        priceMinor: parseMoney(str(v, 'price')!, currency),
-        currency,
-        billingKind: choice(str(v, 'billing'), ['prepaid', 'postpaid'] as const, 'billing'),
-        durationSeconds: optional('duration', parseDuration),
-        validityMonths: months,
-        validityStarts: choice(str(v, 'starts')?.replace('-', '_'), ['purchase', 'first_login'] as const, 'starts'),
-        rateLimit: str(v, 'rate') ?? null,
-        dataBytes: optional('data', parseDataSize),
-        dataCounts: choice(str(v, 'data-counts'), ['total', 'download'] as const, 'data-counts'),
-        fupTiers: optional('fup', parseTiers) ?? [],
-        timeAllowanceSeconds: optional('time', parseDuration),
-        sharedUsers: optional('shared', (text) => count(text, 'shared', 1, 100)) ?? 1,
-        idleTimeoutSeconds: optional('idle', parseDuration),
-        interimIntervalSeconds: optional('interim', parseDuration),
-        windowStartMinute: window?.[0] ?? null,
-        windowEndMinute: window?.[1] ?? null,
-        ipPool: str(v, 'pool') ?? null,
-        addressList: str(v, 'address-list') ?? null,
-      });
-    },
+    run: ({ db }, v) => addPlan(db, { name: str(v, 'name')!, priceMinor: 0, currency: 'KES', ...planFields(v) }),
     print: (r) => {
       const p = r as Plan;
       const validity = p.validityMonths ? `${p.validityMonths} month(s)` : humanDuration(p.durationSeconds);
       return `Added plan "${p.name}": ${formatMoney(p.priceMinor, p.currency)}, ${validity}${p.validityStarts === 'first_login' ? ' from first login' : ''}, speed ${p.rateLimit ?? 'router default'}, data ${humanBytes(p.dataBytes)}${p.fupTiers.length ? `, ${p.fupTiers.length} FUP tier(s)` : ''}, ${p.sharedUsers} device(s).`;
     },
+  },
+  {
+    words: ['plan', 'edit'],
+    summary: 'Change a plan; only the options given change, and the result is checked like a new plan.',
+    usage: 'lango plan edit --name "1 Hour" [--rename "2 Hours"] [any option of plan add] [--json]',
+    options: { ...PLAN_OPTIONS, rename: { type: 'string' }, ...json },
+    required: ['name'],
+    run: ({ db }, v) => {
+      const name = str(v, 'name')!;
+      const fields = planFields(v, findPlanByName(db, name)?.currency);
+      return editPlan(db, name, { ...fields, ...(str(v, 'rename') ? { name: str(v, 'rename')! } : {}) });
+    },
+    print: (r) => `Changed plan "${(r as Plan).name}". Customers on it get the change at their next login.`,
   },
   {
     words: ['plan', 'list'],

@@ -37,6 +37,29 @@ describe('lango CLI', () => {
     expect(langoJson<unknown[]>(env, 'sessions')).toEqual([]);
   });
 
+  it('takes every plan policy option and shows it back', () => {
+    const run = lango(env, 'plan', 'add', '--name', 'Night', '--price', '50', '--currency', 'KES', '--months', '1', '--starts', 'first-login', '--rate', '2M/4M',
+      '--data', '10GB', '--data-counts', 'download', '--fup', '5GB:1M/2M,8GB:512k/1M', '--time', '3h', '--shared', '2', '--idle', '5m', '--interim', '10m',
+      '--window', '22:00-06:00', '--pool', 'night-pool', '--address-list', 'night', '--billing', 'postpaid');
+    expect(run.status, run.stderr).toBe(0);
+    expect(langoJson<unknown[]>(env, 'plan', 'list')[0]).toMatchObject({
+      validityMonths: 1, validityStarts: 'first_login', dataBytes: 10e9, dataCounts: 'download',
+      fupTiers: [{ afterBytes: 5e9, rateLimit: '1M/2M' }, { afterBytes: 8e9, rateLimit: '512k/1M' }],
+      timeAllowanceSeconds: 10800, sharedUsers: 2, idleTimeoutSeconds: 300, interimIntervalSeconds: 600,
+      windowStartMinute: 1320, windowEndMinute: 360, ipPool: 'night-pool', addressList: 'night', billingKind: 'postpaid',
+    });
+  });
+
+  it('edits a plan, checking the result like a new plan and keeping what was not given', () => {
+    lango(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX', '--duration', '1d', '--data', '1GB');
+    expect(lango(env, 'plan', 'edit', '--name', 'Day', '--price', '1500', '--rename', 'Day Pass').status).toBe(0);
+    expect(langoJson<unknown[]>(env, 'plan', 'list')).toEqual([expect.objectContaining({ name: 'Day Pass', priceMinor: 1500, currency: 'UGX', durationSeconds: 86400, dataBytes: 1e9 })]);
+    const bad = lango(env, 'plan', 'edit', '--name', 'Day Pass', '--fup', '2GB:1M/1M');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/before the data allowance/);
+    expect(lango(env, 'plan', 'edit', '--name', 'Day Pass', '--months', '1').stderr).toMatch(/Give the validity once/);
+  });
+
   it('stores prices in minor units of the currency: Ugandan shillings have none', () => {
     expect(lango(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX').status).toBe(0);
     expect(langoJson<Array<{ priceMinor: number }>>(env, 'plan', 'list')[0]!.priceMinor).toBe(1000);
@@ -61,6 +84,9 @@ describe('lango CLI', () => {
     ['a missing option', ['customer', 'add', '--username', 'bob'], 2, /Missing --password/],
     ['an unknown option', ['nas', 'list', '--colour'], 2, /Unknown option --colour/],
     ['an unknown command', ['frobnicate'], 2, /Unknown command "frobnicate"/],
+    ['a bad time window', ['plan', 'add', '--name', 'P', '--price', '20', '--currency', 'KES', '--window', '22-6'], 1, /not a time window/],
+    ['FUP tiers out of order', ['plan', 'add', '--name', 'P', '--price', '20', '--currency', 'KES', '--fup', '5GB:1M/1M,2GB:512k/512k'], 1, /not a list of speed tiers/],
+    ['a bad MAC', ['customer', 'add', '--username', 'bob', '--password', 'x', '--mac', '12:34'], 1, /not a MAC address/],
   ];
   for (const [what, args, code, message] of refusals) {
     it(`refuses ${what} with a clear message, exit ${code}, and writes nothing`, () => {

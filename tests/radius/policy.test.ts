@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { DateTime } from 'luxon';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
@@ -167,6 +168,30 @@ describe('usage, FUP and live enforcement', () => {
       ['disconnect', 'nak', 'Unsupported-Attribute'],
       ['coa', 'nak', 'Unsupported-Attribute'],
     ]);
+  });
+});
+
+describe('time-of-day windows in the operator zone (Africa/Nairobi)', () => {
+  const clock = (hours: number) => `${String(((hours % 24) + 24) % 24).padStart(2, '0')}:00`;
+  const hour = () => DateTime.now().setZone('Africa/Nairobi').hour;
+
+  it('refuses a login outside the window and says when the package works', () => {
+    const from = clock(hour() + 2);
+    const to = clock(hour() + 3);
+    expect(lango(daemon, 'plan', 'add', '--name', 'Later', '--price', '10', '--currency', 'KES', '--window', `${from}-${to}`).status).toBe(0);
+    expect(lango(daemon, 'customer', 'add', '--username', 'owl', '--password', 'pw-owl', '--plan', 'Later').status).toBe(0);
+    const run = auth('owl', 'pw-owl', ['Response-Packet-Type = Access-Reject']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`This package works only between ${from} and ${to}.`);
+  });
+
+  it('lets a login in inside a window that crosses midnight or not, with Session-Timeout at its end', () => {
+    const end = DateTime.now().setZone('Africa/Nairobi').startOf('hour').plus({ hours: 2 });
+    expect(lango(daemon, 'plan', 'add', '--name', 'Now', '--price', '10', '--currency', 'KES', '--window', `${clock(hour() - 1)}-${clock(hour() + 2)}`).status).toBe(0);
+    expect(lango(daemon, 'customer', 'add', '--username', 'lark', '--password', 'pw-lark', '--plan', 'Now').status).toBe(0);
+    const reply = replyOf(auth('lark', 'pw-lark'));
+    const timeout = Number(/Session-Timeout = (\d+)/.exec(reply)?.[1]);
+    expect(Math.abs(timeout - end.diffNow('seconds').seconds)).toBeLessThan(5);
   });
 });
 
