@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { createAccessHandler } from '../src/aaa/access.js';
 import { resolveAttributes } from '../src/aaa/attributes.js';
-import { createUsageReader } from '../src/aaa/usage.js';
+import { createSessionWriter } from '../src/aaa/sessions.js';
 import { createGroupCommit } from '../src/db/group-commit.js';
 import { createSubscriberLookup } from '../src/billing/index.js';
 import { createSecretBox, loadOrCreateKey } from '../src/crypto/secret-box.js';
@@ -20,9 +20,10 @@ const a = resolveAttributes(dictionary);
 const connection = openDatabase(`${dir}/lango.db`);
 const box = createSecretBox(loadOrCreateKey(`${dir}/secret.key`), { rememberOpened: 200_000 });
 const secret = Buffer.from('bench-secret-123');
+const writer = createSessionWriter(connection);
 const handler = createAccessHandler({
   subscribers: createSubscriberLookup(connection.db),
-  usage: createUsageReader(connection),
+  usage: (c, p, stale) => writer.usageNow(c, p, stale),
   activate: () => undefined,
   commit: createGroupCommit(connection.sqlite),
   box,

@@ -2,15 +2,22 @@ import { randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { encodeRequest, verifyResponse } from '../src/radius/authenticators.js';
+import { encodeRequest } from '../src/radius/authenticators.js';
 import { hideUserPassword } from '../src/radius/auth/pap.js';
-import { decodePacket, encodeAttribute, type AttributeValue } from '../src/radius/codec.js';
+import { MAX_PACKET, encodeAttribute, type AttributeValue } from '../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary, type Dictionary } from '../src/radius/dictionary.js';
-import { Code } from '../src/radius/packet.js';
+import { hmacMd5, md5 } from '../src/radius/md5.js';
+import { Attr, Code } from '../src/radius/packet.js';
 
 // A closed-loop RADIUS load generator. It runs in its own process (bench.ts forks it) so that
 // its event loop never shares a turn with the daemon's and the latencies it measures are the
 // daemon's, not its own backlog. Standalone: node dist/scripts/radius-load.js '<job JSON>'.
+//
+// The generator shares the machine with the daemon it measures, so every microsecond it spends
+// per request is taken from the daemon. Hence all signing happens before the clock starts: the
+// run only sends pre-built packets and checks replies with one MD5 each (plus a sampled HMAC).
+// The maths is Lango's own (src/radius/md5.ts, pap.ts: node:crypto underneath), not a copy:
+// a hand-written MD5 once saved ~0.6 µs per reply here, too little to justify home-made crypto.
 
 export interface LoadJob {
   mode: 'auth' | 'acct';
@@ -29,6 +36,12 @@ export interface LoadJob {
   window?: number;
   timeoutMs?: number;
   nasIp?: string;
+  /** The highest rate the pre-built packet pool is sized for (per second, warm-up included). */
+  maxRate?: number;
+  /** Upper bound on the pool's memory; a smaller pool ends the run early (pool_exhausted). */
+  poolMegabytes?: number;
+  /** Message-Authenticator of every n-th reply is checked by HMAC (all replies get the MD5 check). */
+  maSampleEvery?: number;
 }
 
 export interface LoadResult {
@@ -49,6 +62,23 @@ export interface LoadResult {
   max_ms: number;
   /** The generator's own CPU use over the run (100 = one core): near 100 means it, not the daemon, is the limit. */
   generator_cpu_pct: number;
+  /** The generator's CPU time per request sent (warm-up included), in microseconds. */
+  generator_us_per_request: number;
+  /** The span the rps is over: `seconds`, unless the packet pool ran out first. */
+  measured_seconds: number;
+  sockets: number;
+  window: number;
+  /** Replies whose Message-Authenticator was verified by HMAC (a sample; every reply's Response Authenticator is checked). */
+  ma_checked: number;
+  pool: {
+    packets: number;
+    megabytes: number;
+    build_s: number;
+    /** True when poolMegabytes held it below maxRate × (warm-up + seconds). */
+    capped: boolean;
+    /** True when the run ended early because every pre-built packet had been sent. */
+    exhausted: boolean;
+  };
   /** acct only: the unmeasured Start phase. */
   starts?: { sent: number; responses: number; bad: number; timeouts: number; seconds: number };
 }
@@ -59,47 +89,108 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const host = job.host ?? '127.0.0.1';
   const nasIp = job.nasIp ?? '127.0.0.1';
   const settings = {
-    sockets: job.sockets ?? 8,
+    sockets: job.sockets ?? 4,
     window: job.window ?? 256,
     timeoutMs: job.timeoutMs ?? 1000,
+    maSampleEvery: Math.max(1, job.maSampleEvery ?? 16),
   };
+  const warmupSeconds = job.warmupSeconds ?? 1;
+  const maxRate = job.maxRate ?? 100_000;
+  // 5% and two partly used segments per socket on top, so a run at exactly maxRate still fits.
+  const wanted = Math.ceil(maxRate * (job.seconds + warmupSeconds) * 1.05) + 2 * settings.sockets * IDS;
+  const budget = (job.poolMegabytes ?? 512) * 1024 * 1024;
+  const users = job.users ?? 10_000;
+
+  const buildStarted = performance.now();
+  let startPool: Pool | undefined;
+  let pool: Pool;
+  if (job.mode === 'auth') {
+    pool = buildAuthPool(authTemplates(dictionary, nasIp, users), secret, wanted, budget);
+  } else {
+    const sessions = acctSessions(dictionary, nasIp, job.sessions ?? 5000, users);
+    startPool = buildStartPool(sessions, secret);
+    pool = buildInterimPool(sessions, secret, wanted, budget - startPool.arena.length, maxRate);
+  }
+  const buildSeconds = (performance.now() - buildStarted) / 1000;
+
   const lanes = await openLanes(host, job.port, settings.sockets, settings.window);
   try {
-    const measure = { warmupMs: (job.warmupSeconds ?? 1) * 1000, measureMs: job.seconds * 1000 };
-    if (job.mode === 'auth') {
-      const source = authSource(dictionary, secret, nasIp, job.users ?? 10_000);
-      const stats = await drive(lanes, source, dictionary, secret, settings.timeoutMs, measure);
-      return summarise('auth', job.seconds, stats);
+    const config = { secret, timeoutMs: settings.timeoutMs, maSampleEvery: settings.maSampleEvery };
+    let starts: LoadResult['starts'];
+    if (startPool) {
+      const startedAt = performance.now();
+      const s = await new Run(lanes, startPool, config, 0, Infinity).done;
+      starts = {
+        sent: s.sent,
+        responses: s.good,
+        bad: s.bad,
+        timeouts: s.timeouts,
+        seconds: round((performance.now() - startedAt) / 1000, 3),
+      };
     }
-    const sessions = acctSessions(dictionary, nasIp, job.sessions ?? 5000, job.users ?? 10_000);
-    const startedAt = performance.now();
-    const startStats = await drive(lanes, startSource(sessions, secret), dictionary, secret, settings.timeoutMs, {
-      count: sessions.length,
-    });
-    const starts = {
-      sent: startStats.sent,
-      responses: startStats.good,
-      bad: startStats.bad,
-      timeouts: startStats.timeouts,
-      seconds: round((performance.now() - startedAt) / 1000, 3),
-    };
-    const stats = await drive(lanes, interimSource(sessions, secret), dictionary, secret, settings.timeoutMs, measure);
-    return { ...summarise('acct', job.seconds, stats), starts };
+    const run = await new Run(lanes, pool, config, warmupSeconds * 1000, job.seconds * 1000).done;
+    const result = summarise(job.mode, job.seconds, run, settings, buildSeconds);
+    return starts ? { ...result, starts } : result;
   } finally {
     for (const lane of lanes) lane.socket.close();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Packet sources. Attribute bytes are built once; per send only the mutable fields are patched
-// in place (encodeRequest copies the attributes, so the shared buffer can be reused at once).
+// Pre-built packet pools. Packets lie back to back in one arena, in segments of 256 whose
+// identifiers run 0..255: the Message-Authenticator (and the accounting Request Authenticator)
+// cover the header, so a packet's identifier is fixed when it is signed. Sockets claim whole
+// segments as they go (see the driver), so the pool is shared evenly whatever each one's pace.
 
-interface Source {
-  /** Returns the datagram; its bytes 4..20 are the Request Authenticator to verify the reply with. */
-  next(identifier: number): Buffer;
-  readonly expect: number;
-  /** A valid reply with this code is counted as a reject rather than as bad. */
-  readonly rejectCode?: number;
+const IDS = 256;
+
+interface Pool {
+  arena: Buffer;
+  offsets: Uint32Array;
+  lengths: Uint16Array;
+  count: number;
+  expect: number;
+  /** A valid reply with this code is counted as a reject rather than as bad; -1 for none. */
+  rejectCode: number;
+  /** Lango puts Message-Authenticator first in every Access reply and in no Accounting-Response. */
+  replyHasMa: boolean;
+  /** The pool's size was cut to fit the memory budget. */
+  capped: boolean;
+}
+
+function newPool(count: number, lengthOf: (k: number) => number, budget: number, kind: Pick<Pool, 'expect' | 'rejectCode' | 'replyHasMa'>): Pool {
+  const offsets = new Uint32Array(count);
+  const lengths = new Uint16Array(count);
+  let bytes = 0;
+  let fits = count;
+  for (let k = 0; k < count; k++) {
+    const length = lengthOf(k);
+    if (bytes + length > budget || bytes + length > 0xffff_ffff) {
+      fits = k;
+      break;
+    }
+    offsets[k] = bytes;
+    lengths[k] = length;
+    bytes += length;
+  }
+  if (fits === 0) throw new RangeError('the packet pool budget is too small for a single packet');
+  return { arena: Buffer.allocUnsafe(bytes), offsets, lengths, count: fits, capped: fits < count, ...kind };
+}
+
+/** Random authenticators in bulk: one CSPRNG call per 4096 packets. */
+class RandomSource {
+  private readonly bytes = Buffer.allocUnsafe(16 * 4096);
+  private offset = this.bytes.length;
+
+  /** Writes 16 fresh random bytes into `target` at `at`. */
+  fill(target: Buffer, at: number): void {
+    if (this.offset === this.bytes.length) {
+      randomFillSync(this.bytes);
+      this.offset = 0;
+    }
+    this.bytes.copy(target, at, this.offset, this.offset + 16);
+    this.offset += 16;
+  }
 }
 
 function attr(dictionary: Dictionary, name: string, value: AttributeValue): Buffer {
@@ -115,55 +206,64 @@ function mac(n: number): string {
   return `02-00-${hex.slice(0, 2)}-${hex.slice(2, 4)}-${hex.slice(4, 6)}-${hex.slice(6, 8)}`.toUpperCase();
 }
 
-/** Authenticators come from one CSPRNG fill per 4096 requests instead of a syscall per request. */
-function randomAuthenticators(): () => Buffer {
-  const pool = Buffer.allocUnsafe(16 * 4096);
-  let offset = pool.length;
-  return () => {
-    if (offset === pool.length) {
-      randomFillSync(pool);
-      offset = 0;
-    }
-    offset += 16;
-    return pool.subarray(offset - 16, offset);
-  };
+interface AuthTemplate {
+  password: Buffer;
+  /** User-Password holds zeros here; it is hidden per packet. */
+  attributes: Buffer;
+  passwordOffset: number;
 }
 
-function authSource(dictionary: Dictionary, secret: Buffer, nasIp: string, count: number): Source {
-  const users = Array.from({ length: count }, (_, i) => {
+function authTemplates(dictionary: Dictionary, nasIp: string, count: number): AuthTemplate[] {
+  return Array.from({ length: count }, (_, i) => {
     const n = i + 1;
     const password = Buffer.from(`pw-${pad5(n)}`, 'utf8');
-    const head = attr(dictionary, 'User-Name', `user${pad5(n)}`);
-    // A placeholder of the hidden length (passwords here are < 16 bytes, so one block).
+    // RFC 2865 §5.2: the hidden value is the password NUL-padded to a multiple of 16 (at least 16).
     const hiddenLength = Math.max(16, Math.ceil(password.length / 16) * 16);
-    const passwordAttr = attr(dictionary, 'User-Password', Buffer.alloc(hiddenLength));
-    const tail = Buffer.concat([
+    const head = attr(dictionary, 'User-Name', `user${pad5(n)}`);
+    const attributes = Buffer.concat([
+      head,
+      attr(dictionary, 'User-Password', Buffer.alloc(hiddenLength)),
       attr(dictionary, 'NAS-IP-Address', nasIp),
       attr(dictionary, 'NAS-Port', n),
       attr(dictionary, 'Calling-Station-Id', mac(n)),
     ]);
-    return { password, attributes: Buffer.concat([head, passwordAttr, tail]), passwordOffset: head.length + 2 };
+    return { password, attributes, passwordOffset: head.length + 2 };
   });
-  const nextAuthenticator = randomAuthenticators();
-  let cursor = 0;
-  return {
+}
+
+const MA_LENGTH = 18;
+
+function buildAuthPool(templates: AuthTemplate[], secret: Buffer, count: number, budget: number): Pool {
+  const pool = newPool(count, (k) => 20 + MA_LENGTH + templates[k % templates.length]!.attributes.length, budget, {
     expect: Code.AccessAccept,
     rejectCode: Code.AccessReject,
-    next(identifier) {
-      const user = users[cursor]!;
-      cursor = (cursor + 1) % users.length;
-      const authenticator = nextAuthenticator();
-      hideUserPassword(user.password, secret, authenticator).copy(user.attributes, user.passwordOffset);
-      return encodeRequest({
-        code: Code.AccessRequest,
-        identifier,
-        attributes: user.attributes,
-        secret,
-        messageAuthenticator: true,
-        authenticator,
-      });
-    },
-  };
+    replyHasMa: true,
+  });
+  const random = new RandomSource();
+  // Each packet is framed in place in the arena (a view, no copy), then signed there.
+  for (let k = 0; k < pool.count; k++) {
+    const t = templates[k % templates.length]!;
+    const at = pool.offsets[k]!;
+    const packet = pool.arena.subarray(at, at + pool.lengths[k]!);
+    packet[0] = Code.AccessRequest;
+    packet[1] = k & 255;
+    packet.writeUInt16BE(packet.length, 2);
+    random.fill(packet, 4);
+    packet[20] = Attr.MessageAuthenticator;
+    packet[21] = MA_LENGTH;
+    packet.fill(0, 22, 38);
+    t.attributes.copy(packet, 38);
+    hideUserPassword(t.password, secret, packet.subarray(4, 20)).copy(packet, 38 + t.passwordOffset);
+    hmacMd5(secret, [packet]).copy(packet, 22);
+  }
+  // The in-place framing must produce what the daemon's own encoder would.
+  const first = pool.arena.subarray(0, pool.lengths[0]);
+  const t0 = templates[0]!;
+  const attributes = Buffer.from(t0.attributes);
+  hideUserPassword(t0.password, secret, first.subarray(4, 20)).copy(attributes, t0.passwordOffset);
+  const reference = encodeRequest({ code: Code.AccessRequest, identifier: 0, attributes, secret, messageAuthenticator: true, authenticator: first.subarray(4, 20) });
+  if (!reference.equals(first)) throw new Error('pre-built Access-Request differs from encodeRequest');
+  return pool;
 }
 
 interface Session {
@@ -171,7 +271,6 @@ interface Session {
   interim: Buffer;
   /** Where the Interim-Update's patched integer values start (each attribute is 6 bytes). */
   counters: number;
-  round: number;
 }
 
 const ACCT_START = 1;
@@ -197,9 +296,9 @@ function acctSessions(dictionary: Dictionary, nasIp: string, count: number, user
       attr(dictionary, 'Acct-Status-Type', ACCT_START),
       fixed,
       attr(dictionary, 'Acct-Delay-Time', 0),
-      attr(dictionary, 'Event-Timestamp', 0),
+      attr(dictionary, 'Event-Timestamp', Math.floor(Date.now() / 1000)),
     ]);
-    // Patched in this order by interimSource; the zeros are placeholders.
+    // Patched in this order by buildInterimPool; the zeros are placeholders.
     const variable = ['Acct-Session-Time', 'Acct-Input-Octets', 'Acct-Output-Octets', 'Acct-Input-Gigawords', 'Acct-Output-Gigawords', 'Event-Timestamp'];
     const interim = Buffer.concat([
       attr(dictionary, 'Acct-Status-Type', ACCT_INTERIM),
@@ -207,80 +306,151 @@ function acctSessions(dictionary: Dictionary, nasIp: string, count: number, user
       attr(dictionary, 'Acct-Delay-Time', 0),
       ...variable.map((name) => attr(dictionary, name, 0)),
     ]);
-    return { start, interim, counters: interim.length - variable.length * 6, round: 0 };
+    return { start, interim, counters: interim.length - variable.length * 6 };
   });
 }
 
-function startSource(sessions: Session[], secret: Buffer): Source {
-  let cursor = 0;
-  return {
-    expect: Code.AccountingResponse,
-    next(identifier) {
-      const session = sessions[cursor++ % sessions.length]!;
-      session.start.writeUInt32BE(Math.floor(Date.now() / 1000), session.start.length - 4);
-      return encodeRequest({ code: Code.AccountingRequest, identifier, attributes: session.start, secret, messageAuthenticator: false });
-    },
-  };
+/**
+ * Accounting-Request k from `attributesOf(k)`: Request Authenticator = MD5 over the packet with a
+ * zero field, then the secret. `attributesOf(k)` may patch and return a shared buffer; `sizeOf(k)`
+ * is its length without the patching.
+ */
+function buildAccountingPool(count: number, sizeOf: (k: number) => number, attributesOf: (k: number) => Buffer, secret: Buffer, budget: number): Pool {
+  const pool = newPool(count, (k) => 20 + sizeOf(k), budget, { expect: Code.AccountingResponse, rejectCode: -1, replyHasMa: false });
+  for (let k = 0; k < pool.count; k++) {
+    const at = pool.offsets[k]!;
+    const packet = pool.arena.subarray(at, at + pool.lengths[k]!);
+    packet[0] = Code.AccountingRequest;
+    packet[1] = k & 255;
+    packet.writeUInt16BE(packet.length, 2);
+    packet.fill(0, 4, 20);
+    attributesOf(k).copy(packet, 20);
+    md5([packet, secret]).copy(packet, 4);
+  }
+  const first = pool.arena.subarray(0, pool.lengths[0]);
+  const reference = encodeRequest({ code: Code.AccountingRequest, identifier: 0, attributes: first.subarray(20), secret, messageAuthenticator: false });
+  if (!reference.equals(first)) throw new Error('pre-built Accounting-Request differs from encodeRequest');
+  return pool;
 }
 
-function interimSource(sessions: Session[], secret: Buffer): Source {
-  let cursor = 0;
-  return {
-    expect: Code.AccountingResponse,
-    next(identifier) {
-      const session = sessions[cursor]!;
-      cursor = (cursor + 1) % sessions.length;
-      // Every round grows the counters and Acct-Session-Time, so each packet (and its
-      // computed authenticator) is new: no duplicate-cache hits, no idempotent no-op upserts.
-      const round = ++session.round;
+function buildStartPool(sessions: Session[], secret: Buffer): Pool {
+  return buildAccountingPool(
+    sessions.length,
+    (k) => sessions[k]!.start.length,
+    (k) => sessions[k]!.start,
+    secret,
+    Infinity,
+  );
+}
+
+/**
+ * Interim-Update k is round floor(k / sessions) + 1 of session k % sessions: every packet grows
+ * its session's counters and Acct-Session-Time, so each one (and its computed authenticator) is
+ * new — no duplicate-cache hits, no idempotent no-op upserts.
+ */
+function buildInterimPool(sessions: Session[], secret: Buffer, count: number, budget: number, maxRate: number): Pool {
+  const epoch = Math.floor(Date.now() / 1000);
+  return buildAccountingPool(
+    count,
+    (k) => sessions[k % sessions.length]!.interim.length,
+    (k) => {
+      const session = sessions[k % sessions.length]!;
+      const round = Math.floor(k / sessions.length) + 1;
       const input = round * INPUT_PER_ROUND;
       const output = round * OUTPUT_PER_ROUND;
       const buf = session.interim;
       let at = session.counters + 2;
-      for (const value of [
-        round,
-        input % GIGAWORD,
-        output % GIGAWORD,
-        Math.floor(input / GIGAWORD),
-        Math.floor(output / GIGAWORD),
-        Math.floor(Date.now() / 1000),
-      ]) {
+      // The NAS's clock as it would read when the packet goes out at the pool's design rate.
+      for (const value of [round, input % GIGAWORD, output % GIGAWORD, Math.floor(input / GIGAWORD), Math.floor(output / GIGAWORD), epoch + Math.floor(k / maxRate)]) {
         buf.writeUInt32BE(value, at);
         at += 6;
       }
-      return encodeRequest({ code: Code.AccountingRequest, identifier, attributes: buf, secret, messageAuthenticator: false });
+      return buf;
     },
-  };
+    secret,
+    budget,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
-// The driver: per socket a set of identifiers, a share of the window, and typed arrays for the
-// in-flight table so a send allocates nothing but its datagram.
+// The driver. Per socket: a share of the window, a ring of identifiers ready to send (in the
+// order they came back, so all 256 take turns) and typed arrays indexed by identifier, so a
+// send allocates nothing of ours and a reply costs one MD5 and no lookups.
+//
+// A socket claims whole segments of the pool, and identifier j sends the j-th packet of the
+// oldest claimed segment it has not used yet.
+//
+// A timed-out identifier is reused at once (holding it back would burn its share of the pool,
+// and with accounting also reorder sessions' counters), so a late reply may meet a newer
+// request on its identifier: the last LATE_HISTORY timed-out authenticators per identifier are
+// kept to tell such a reply (late) from a wrong one (bad).
+const LATE_HISTORY = 8;
 
-const IDS = 256;
-// A timed-out identifier stays unused this long, so a late reply cannot be matched against
-// the next request that would otherwise reuse the id and be miscounted as bad.
-const QUARANTINE_MS = 5000;
+class Lane {
+  window = 0;
+  inFlight = 0;
+  readonly busy = new Uint8Array(IDS);
+  readonly measured = new Uint8Array(IDS);
+  readonly sentAt = new Float64Array(IDS);
+  /** Request Authenticators of timed-out requests, LATE_HISTORY per identifier, and how many each has had. */
+  readonly timedOut = Buffer.alloc(IDS * LATE_HISTORY * 16);
+  readonly timedOutCount = new Uint32Array(IDS);
+  /** Arena offset of the request each identifier is in flight with (its bytes 4..20 check the reply). */
+  readonly request = new Uint32Array(IDS);
+  /** Identifiers free to send, longest free first. */
+  readonly ready = new Uint8Array(IDS);
+  readyHead = 0;
+  readySize = 0;
+  /** Per identifier, how many of this socket's claimed segments it has sent from. */
+  readonly used = new Uint32Array(IDS);
+  segments = new Uint32Array(256);
+  segmentCount = 0;
+  run: Run | null = null;
 
-interface Lane {
-  socket: dgram.Socket;
-  window: number;
-  inFlight: number;
-  free: number[];
-  quarantine: Array<{ id: number; until: number }>;
-  busy: Uint8Array;
-  measured: Uint8Array;
-  sentAt: Float64Array;
-  authenticators: Buffer;
-  onReply?: (lane: Lane, msg: Buffer) => void;
+  constructor(readonly socket: dgram.Socket) {}
+
+  pushReady(id: number): void {
+    this.ready[(this.readyHead + this.readySize) & (IDS - 1)] = id;
+    this.readySize++;
+  }
+
+  popReady(): void {
+    this.readyHead = (this.readyHead + 1) & (IDS - 1);
+    this.readySize--;
+  }
+
+  addSegment(segment: number): void {
+    if (this.segmentCount === this.segments.length) {
+      const bigger = new Uint32Array(this.segments.length * 2);
+      bigger.set(this.segments);
+      this.segments = bigger;
+    }
+    this.segments[this.segmentCount++] = segment;
+  }
+
+  /** A new run over a new pool: no segments, every identifier ready. */
+  reset(run: Run): void {
+    this.run = run;
+    this.readyHead = 0;
+    this.readySize = 0;
+    this.segmentCount = 0;
+    this.used.fill(0);
+    for (let id = 0; id < IDS; id++) this.pushReady(id);
+  }
+
+  /** Keeps the authenticator of the request that just timed out on `id`. */
+  rememberTimedOut(id: number, arena: Buffer, request: number): void {
+    const at = (id * LATE_HISTORY + (this.timedOutCount[id]! % LATE_HISTORY)) * 16;
+    this.timedOutCount[id]!++;
+    arena.copy(this.timedOut, at, request + 4, request + 20);
+  }
 }
 
 async function openLanes(host: string, port: number, count: number, window: number): Promise<Lane[]> {
   if (window < 1 || count < 1) throw new RangeError('window and sockets must be at least 1');
+  if (Math.ceil(window / count) > IDS) throw new RangeError(`a socket can have at most ${IDS} requests in flight; use at least ${Math.ceil(window / IDS)} sockets`);
   const lanes: Lane[] = [];
   for (let i = 0; i < count; i++) {
-    const share = Math.floor(window / count) + (i < window % count ? 1 : 0);
-    if (share > IDS) throw new RangeError(`a socket can have at most ${IDS} requests in flight; use more sockets`);
     const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     // Connected sockets skip the per-send address lookup and only see replies from the server.
     await new Promise<void>((resolve, reject) => {
@@ -290,18 +460,11 @@ async function openLanes(host: string, port: number, count: number, window: numb
         resolve();
       });
     });
-    const lane: Lane = {
-      socket,
-      window: share,
-      inFlight: 0,
-      free: Array.from({ length: IDS }, (_, id) => IDS - 1 - id),
-      quarantine: [],
-      busy: new Uint8Array(IDS),
-      measured: new Uint8Array(IDS),
-      sentAt: new Float64Array(IDS),
-      authenticators: Buffer.alloc(IDS * 16),
-    };
-    socket.on('message', (msg) => lane.onReply?.(lane, msg));
+    const lane = new Lane(socket);
+    lane.window = Math.floor(window / count) + (i < window % count ? 1 : 0);
+    socket.on('message', (msg: Buffer) => {
+      if (lane.run !== null) lane.run.onReply(lane, msg);
+    });
     socket.on('error', () => {
       // ICMP port unreachable and the like surface here; the request will simply time out.
     });
@@ -310,160 +473,256 @@ async function openLanes(host: string, port: number, count: number, window: numb
   return lanes;
 }
 
-interface Stats {
-  sent: number;
-  good: number;
-  rejects: number;
-  bad: number;
-  timeouts: number;
-  late: number;
-  latencies: Float64Array;
-  count: number;
-  cpuPct: number;
+const ZERO16 = Buffer.alloc(16);
+
+const GOOD = 0;
+const REJECT = 1;
+const BAD = 2;
+
+interface RunConfig {
+  secret: Buffer;
+  timeoutMs: number;
+  maSampleEvery: number;
 }
 
-type Plan = { count: number } | { warmupMs: number; measureMs: number };
+/**
+ * One closed-loop pass over a pool. With measureMs Infinity it sends the whole pool once (the
+ * accounting Starts); otherwise it runs for warm-up + measureMs, and running out of packets
+ * ends it early: a packet is never sent twice.
+ */
+class Run {
+  sent = 0;
+  issued = 0;
+  good = 0;
+  rejects = 0;
+  bad = 0;
+  timeouts = 0;
+  late = 0;
+  maChecked = 0;
+  exhausted = false;
+  latencies: Float64Array;
+  count = 0;
+  cpuPct = 0;
+  cpuUsPerRequest = 0;
+  measuredMs = 0;
+  readonly done: Promise<Run>;
 
-function drive(lanes: Lane[], source: Source, dictionary: Dictionary, secret: Buffer, timeoutMs: number, plan: Plan): Promise<Stats> {
-  const t0 = performance.now();
-  const byCount = 'count' in plan;
-  const measureFrom = byCount ? t0 : t0 + plan.warmupMs;
-  const stopAt = byCount ? Infinity : measureFrom + plan.measureMs;
-  const stats: Stats = {
-    sent: 0,
-    good: 0,
-    rejects: 0,
-    bad: 0,
-    timeouts: 0,
-    late: 0,
-    latencies: new Float64Array(byCount ? plan.count : Math.max(1024, Math.ceil(plan.measureMs * 60))),
-    count: 0,
-    cpuPct: 0,
-  };
-  const cpuAtStart = process.cpuUsage();
-  let issued = 0;
-  let stopped = false;
+  private readonly t0 = performance.now();
+  private readonly cpuAtStart = process.cpuUsage();
+  private readonly measureFrom: number;
+  private readonly stopAt: number;
+  private readonly finite: boolean;
+  private stopped = false;
+  private endedAt = 0;
+  private nextSegment = 0;
+  private maCountdown: number;
+  private resolve!: (run: Run) => void;
+  private readonly sweeper: NodeJS.Timeout;
 
-  const record = (ms: number): void => {
-    if (stats.count === stats.latencies.length) {
-      const bigger = new Float64Array(stats.latencies.length * 2);
-      bigger.set(stats.latencies);
-      stats.latencies = bigger;
-    }
-    stats.latencies[stats.count++] = ms;
-  };
+  constructor(
+    private readonly lanes: Lane[],
+    readonly pool: Pool,
+    private readonly config: RunConfig,
+    warmupMs: number,
+    measureMs: number,
+  ) {
+    this.finite = measureMs === Infinity;
+    this.measureFrom = this.t0 + warmupMs;
+    this.stopAt = this.measureFrom + measureMs;
+    this.maCountdown = config.maSampleEvery;
+    this.latencies = new Float64Array(this.finite ? pool.count : Math.min(pool.count, 1 << 20));
+    this.done = new Promise<Run>((resolve) => {
+      this.resolve = resolve;
+    });
+    this.sweeper = setInterval(() => this.sweep(), Math.min(50, config.timeoutMs / 4));
+    for (const lane of lanes) lane.reset(this);
+    for (const lane of lanes) this.fill(lane, this.t0);
+  }
 
-  const release = (lane: Lane, id: number): void => {
-    lane.busy[id] = 0;
-    lane.inFlight--;
-  };
+  private stop(now: number): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.endedAt = Math.min(now, this.stopAt);
+  }
 
-  const fill = (lane: Lane, now: number): void => {
-    while (!stopped && lane.inFlight < lane.window && lane.free.length > 0) {
-      if (byCount ? issued >= plan.count : now >= stopAt) {
-        stopped = true;
-        return;
+  /** Gives the socket the next segment of the pool; false when there is none left. */
+  private claim(lane: Lane): boolean {
+    if (this.nextSegment * IDS >= this.pool.count) return false;
+    lane.addSegment(this.nextSegment++);
+    return true;
+  }
+
+  private fill(lane: Lane, now: number): void {
+    const pool = this.pool;
+    while (lane.inFlight < lane.window && lane.readySize > 0 && !this.stopped) {
+      if (now >= this.stopAt) return this.stop(now);
+      const id = lane.ready[lane.readyHead]!;
+      const u = lane.used[id]!;
+      if (u === lane.segmentCount && !this.claim(lane)) {
+        if (!this.finite) {
+          this.exhausted = true;
+          return this.stop(now);
+        }
+        // Sending the whole pool once: this identifier is done, the rest may still have some.
+        lane.popReady();
+        continue;
       }
-      const id = lane.free.pop()!;
-      const datagram = source.next(id);
-      datagram.copy(lane.authenticators, id * 16, 4, 20);
+      lane.used[id] = u + 1;
+      const k = lane.segments[u]! * IDS + id;
+      // Only the pool's last segment is short, and this identifier has no packet in it.
+      if (k >= pool.count) continue;
+      lane.popReady();
+      const at = pool.offsets[k]!;
       lane.busy[id] = 1;
-      const measured = now >= measureFrom;
-      lane.measured[id] = measured ? 1 : 0;
+      lane.request[id] = at;
       lane.sentAt[id] = now;
+      const measured = now >= this.measureFrom;
+      lane.measured[id] = measured ? 1 : 0;
       lane.inFlight++;
-      issued++;
-      if (measured) stats.sent++;
-      lane.socket.send(datagram);
+      this.issued++;
+      if (measured) this.sent++;
+      lane.socket.send(pool.arena, at, pool.lengths[k]!);
+      if (this.finite && this.issued === pool.count) return this.stop(now);
     }
-  };
+  }
 
-  const onReply = (lane: Lane, msg: Buffer): void => {
+  onReply(lane: Lane, msg: Buffer): void {
     const now = performance.now();
-    const id = msg.length >= 20 ? msg[1]! : -1;
-    if (id < 0 || lane.busy[id] === 0) {
-      // Either a reply to a timed-out request or something unsolicited; malformed ones are bad.
-      if (id < 0) stats.bad++;
-      else stats.late++;
+    const length = msg.length;
+    if (length < 20 || length > MAX_PACKET) {
+      this.bad++;
       return;
     }
-    const measured = lane.measured[id] === 1;
-    const requestAuthenticator = lane.authenticators.subarray(id * 16, id * 16 + 16);
-    let verdict: 'good' | 'reject' | 'bad' = 'bad';
-    try {
-      const reply = decodePacket(msg, dictionary);
-      if (verifyResponse(reply, requestAuthenticator, secret)) {
-        if (reply.code === source.expect) verdict = 'good';
-        else if (reply.code === source.rejectCode) verdict = 'reject';
+    const id = msg[1]!;
+    if (lane.busy[id] === 0) {
+      // A reply to a timed-out request, or something unsolicited.
+      this.late++;
+      return;
+    }
+    const request = lane.request[id]!;
+    const verdict = this.verify(msg, length, this.pool.arena.subarray(request + 4, request + 20));
+    if (verdict === BAD && this.isLate(lane, id, msg, length)) {
+      this.late++;
+      return;
+    }
+    lane.busy[id] = 0;
+    lane.inFlight--;
+    lane.pushReady(id);
+    if (lane.measured[id] === 1) {
+      if (verdict === GOOD) this.good++;
+      else if (verdict === REJECT) this.rejects++;
+      else this.bad++;
+      if (this.count === this.latencies.length) {
+        const bigger = new Float64Array(this.latencies.length * 2);
+        bigger.set(this.latencies);
+        this.latencies = bigger;
       }
-    } catch {
-      verdict = 'bad';
+      this.latencies[this.count++] = now - lane.sentAt[id]!;
     }
-    if (measured) {
-      stats[verdict === 'good' ? 'good' : verdict === 'reject' ? 'rejects' : 'bad']++;
-      record(now - lane.sentAt[id]!);
-    }
-    release(lane, id);
-    lane.free.push(id);
-    fill(lane, now);
-  };
+    this.fill(lane, now);
+    if (this.stopped) this.finishIfDone();
+  }
 
-  return new Promise<Stats>((resolve) => {
-    const finishIfDone = (): boolean => {
-      if (!stopped || lanes.some((lane) => lane.inFlight > 0)) return false;
-      clearInterval(sweeper);
-      for (const lane of lanes) lane.onReply = undefined;
-      const cpu = process.cpuUsage(cpuAtStart);
-      stats.cpuPct = Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100);
-      resolve(stats);
-      return true;
-    };
-    const sweeper = setInterval(() => {
-      const now = performance.now();
-      for (const lane of lanes) {
-        while (lane.quarantine.length > 0 && lane.quarantine[0]!.until <= now) lane.free.push(lane.quarantine.shift()!.id);
-        for (let id = 0; id < IDS; id++) {
-          if (lane.busy[id] === 1 && now - lane.sentAt[id]! >= timeoutMs) {
-            if (lane.measured[id] === 1) stats.timeouts++;
-            release(lane, id);
-            lane.quarantine.push({ id, until: now + QUARANTINE_MS });
-          }
-        }
-        fill(lane, now);
-      }
-      if (!byCount && now >= stopAt) stopped = true;
-      finishIfDone();
-    }, Math.min(50, timeoutMs / 4));
-    for (const lane of lanes) {
-      lane.onReply = (l, msg) => {
-        onReply(l, msg);
-        if (stopped) finishIfDone();
-      };
+  /** True when the reply answers one of the requests that timed out on this identifier. */
+  private isLate(lane: Lane, id: number, msg: Buffer, length: number): boolean {
+    const held = Math.min(lane.timedOutCount[id]!, LATE_HISTORY);
+    for (let h = 0; h < held; h++) {
+      const at = (id * LATE_HISTORY + h) * 16;
+      if (this.verify(msg, length, lane.timedOut.subarray(at, at + 16)) !== BAD) return true;
     }
+    return false;
+  }
+
+  /**
+   * Response Authenticator (RFC 2865 §3) of every reply against `requestAuthenticator` (a view
+   * into the arena or the timed-out history); Message-Authenticator (RFC 3579 §3.2) of a sample.
+   * The hashes read subarray views of the reply: nothing is copied but into md5's own scratch.
+   */
+  private verify(msg: Buffer, length: number, requestAuthenticator: Buffer): number {
+    const secret = this.config.secret;
+    if (((msg[2]! << 8) | msg[3]!) !== length) return BAD;
+    const expected = md5([msg.subarray(0, 4), requestAuthenticator, msg.subarray(20), secret]);
+    if (!expected.equals(msg.subarray(4, 20))) return BAD;
+    if (this.pool.replyHasMa) {
+      if (length < 38 || msg[20] !== Attr.MessageAuthenticator || msg[21] !== MA_LENGTH) return BAD;
+      if (--this.maCountdown === 0) {
+        this.maCountdown = this.config.maSampleEvery;
+        this.maChecked++;
+        // Over the reply with the request's authenticator in the header and the MA value zeroed.
+        const ma = hmacMd5(secret, [msg.subarray(0, 4), requestAuthenticator, msg.subarray(20, 22), ZERO16, msg.subarray(38)]);
+        if (!ma.equals(msg.subarray(22, 38))) return BAD;
+      }
+    }
+    const code = msg[0]!;
+    return code === this.pool.expect ? GOOD : code === this.pool.rejectCode ? REJECT : BAD;
+  }
+
+  private sweep(): void {
     const now = performance.now();
-    for (const lane of lanes) fill(lane, now);
-  });
+    const timeoutMs = this.config.timeoutMs;
+    for (const lane of this.lanes) {
+      for (let id = 0; id < IDS; id++) {
+        if (lane.busy[id] === 1 && now - lane.sentAt[id]! >= timeoutMs) {
+          if (lane.measured[id] === 1) this.timeouts++;
+          lane.busy[id] = 0;
+          lane.inFlight--;
+          lane.rememberTimedOut(id, this.pool.arena, lane.request[id]!);
+          lane.pushReady(id);
+        }
+      }
+      this.fill(lane, now);
+    }
+    if (now >= this.stopAt) this.stop(now);
+    this.finishIfDone();
+  }
+
+  private finishIfDone(): void {
+    if (!this.stopped) return;
+    for (const lane of this.lanes) if (lane.inFlight > 0) return;
+    clearInterval(this.sweeper);
+    for (const lane of this.lanes) lane.run = null;
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    const cpuUs = cpu.user + cpu.system;
+    this.cpuPct = Math.round((cpuUs / 1000 / (performance.now() - this.t0)) * 100);
+    this.cpuUsPerRequest = this.issued === 0 ? 0 : cpuUs / this.issued;
+    this.measuredMs = Math.max(0, this.endedAt - this.measureFrom);
+    this.resolve(this);
+  }
 }
 
-function summarise(mode: 'auth' | 'acct', seconds: number, stats: Stats): LoadResult {
-  const latencies = stats.latencies.subarray(0, stats.count).sort();
-  const pick = (q: number): number => (stats.count === 0 ? 0 : latencies[Math.min(stats.count - 1, Math.ceil(q * stats.count) - 1)]!);
-  const answered = stats.good + stats.rejects + stats.bad;
+function summarise(mode: 'auth' | 'acct', seconds: number, run: Run, settings: { sockets: number; window: number }, buildSeconds: number): LoadResult {
+  const latencies = run.latencies.subarray(0, run.count).sort();
+  const pick = (q: number): number => (run.count === 0 ? 0 : latencies[Math.min(run.count - 1, Math.ceil(q * run.count) - 1)]!);
+  const answered = run.good + run.rejects + run.bad;
+  const measuredSeconds = run.measuredMs / 1000;
+  const pool = run.pool;
   return {
     mode,
     seconds,
-    sent: stats.sent,
+    sent: run.sent,
     answered,
-    ...(mode === 'auth' ? { accepted: stats.good } : { responses: stats.good }),
-    rejects: stats.rejects,
-    bad: stats.bad,
-    timeouts: stats.timeouts,
-    late: stats.late,
-    rps: Math.round(answered / seconds),
+    ...(mode === 'auth' ? { accepted: run.good } : { responses: run.good }),
+    rejects: run.rejects,
+    bad: run.bad,
+    timeouts: run.timeouts,
+    late: run.late,
+    rps: measuredSeconds > 0 ? Math.round(answered / measuredSeconds) : 0,
     p50_ms: round(pick(0.5), 3),
     p99_ms: round(pick(0.99), 3),
-    max_ms: round(stats.count === 0 ? 0 : latencies[stats.count - 1]!, 3),
-    generator_cpu_pct: stats.cpuPct,
+    max_ms: round(run.count === 0 ? 0 : latencies[run.count - 1]!, 3),
+    generator_cpu_pct: run.cpuPct,
+    generator_us_per_request: round(run.cpuUsPerRequest, 2),
+    measured_seconds: round(measuredSeconds, 3),
+    sockets: settings.sockets,
+    window: settings.window,
+    ma_checked: run.maChecked,
+    pool: {
+      packets: pool.count,
+      megabytes: round(pool.arena.length / (1024 * 1024), 1),
+      build_s: round(buildSeconds, 2),
+      capped: pool.capped,
+      exhausted: run.exhausted,
+    },
   };
 }
 

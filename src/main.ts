@@ -4,8 +4,7 @@ import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
 import { NasDirectory } from './aaa/nas-directory.js';
 import { EnforcementWorker, enqueueExpired, recordExpiryWarnings } from './aaa/enforcement.js';
-import { closeStaleSessions, createSessionWriter } from './aaa/sessions.js';
-import { createUsageReader } from './aaa/usage.js';
+import { createSessionWriter } from './aaa/sessions.js';
 import { activateCustomer, createSubscriberLookup } from './billing/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
@@ -48,7 +47,8 @@ async function main(): Promise<void> {
   const dictionary = loadDictionary(defaultDictionaryPath());
   const attributes = resolveAttributes(dictionary);
   const metrics = createMetrics();
-  const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit });
+  const sessionWriter = createSessionWriter(connection);
+  const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit, onRollback: () => sessionWriter.forget() });
   const radiusLogger = logger.child({ subsystem: 'radius' });
   const nasDirectory = new NasDirectory(connection.db, box, logger.child({ subsystem: 'nas' }));
   nasDirectory.load();
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     handlers: {
       access: createAccessHandler({
         subscribers,
-        usage: createUsageReader(connection),
+        usage: (customerId, periodStart, staleBefore) => sessionWriter.usageNow(customerId, periodStart, staleBefore),
         activate: (customerId, activatedAt, expiresAt) => activateCustomer(connection.db, customerId, activatedAt, expiresAt),
         commit,
         box,
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       }),
       accounting: createAccountingHandler({
         db: connection.db,
-        sessions: createSessionWriter(connection),
+        sessions: sessionWriter,
         subscribers,
         commit,
         attributes,
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     commit.submit(
       () => {
         const now = Date.now();
-        const stale = closeStaleSessions(connection.db, now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
+        const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);
         recordExpiryWarnings(connection.db, now);
         if (stale > 0) logger.info({ closed: stale }, 'closed stale sessions (no accounting for three interim intervals and the grace period)');

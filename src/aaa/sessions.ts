@@ -3,6 +3,7 @@ import type { Connection, Db } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
 import { nas, sessions } from '../db/schema/aaa.js';
 import { usage } from '../db/schema/billing.js';
+import type { UsageNow } from './usage.js';
 
 /** One accounting event reduced to what the sessions table keeps. Times are UTC ms. */
 export interface AccountingRecord {
@@ -41,6 +42,23 @@ export interface UsageChange {
 }
 
 const WRAP = 2 ** 32;
+
+interface SessionMaxima {
+  input: number;
+  output: number;
+  seconds: number;
+  customerId: number | null;
+  periodStart: number | null;
+}
+
+interface CustomerLive {
+  periodStart: number;
+  input: number;
+  output: number;
+  seconds: number;
+  /** Open session row id -> its last accounting time. */
+  open: Map<number, number>;
+}
 
 /**
  * A counter that went down is either a late packet (ignore it) or a 32-bit counter that
@@ -124,27 +142,69 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       ),
     )
     .prepare();
-  const addUsage = db
-    .insert(usage)
-    .values({
-      customerId: sql.placeholder('customerId'),
-      periodStart: sql.placeholder('periodStart'),
-      inputOctets: sql.placeholder('input'),
-      outputOctets: sql.placeholder('output'),
-      onlineSeconds: sql.placeholder('seconds'),
-      updatedAt: sql.placeholder('at'),
-    })
-    .onConflictDoUpdate({
-      target: [usage.customerId, usage.periodStart],
-      set: {
-        inputOctets: sql`${usage.inputOctets} + excluded.input_octets`,
-        outputOctets: sql`${usage.outputOctets} + excluded.output_octets`,
-        onlineSeconds: sql`${usage.onlineSeconds} + excluded.online_seconds`,
-        updatedAt: sql`max(${usage.updatedAt}, excluded.updated_at)`,
-      },
-    })
-    .returning({ input: usage.inputOctets, output: usage.outputOctets, seconds: usage.onlineSeconds })
+  const addUsage = compileStatement(
+    sqlite,
+    db
+      .insert(usage)
+      .values({
+        customerId: sql.placeholder('customerId'),
+        periodStart: sql.placeholder('periodStart'),
+        inputOctets: sql.placeholder('input'),
+        outputOctets: sql.placeholder('output'),
+        onlineSeconds: sql.placeholder('seconds'),
+        updatedAt: sql.placeholder('at'),
+      })
+      .onConflictDoUpdate({
+        target: [usage.customerId, usage.periodStart],
+        set: {
+          inputOctets: sql`${usage.inputOctets} + excluded.input_octets`,
+          outputOctets: sql`${usage.outputOctets} + excluded.output_octets`,
+          onlineSeconds: sql`${usage.onlineSeconds} + excluded.online_seconds`,
+          updatedAt: sql`max(${usage.updatedAt}, excluded.updated_at)`,
+        },
+      }),
+  );
+  const usageRow = db
+    .select({ input: usage.inputOctets, output: usage.outputOctets, seconds: usage.onlineSeconds })
+    .from(usage)
+    .where(and(eq(usage.customerId, sql.placeholder('customerId')), eq(usage.periodStart, sql.placeholder('periodStart'))))
     .prepare();
+  const openOfCustomer = db
+    .select({ id: sessions.id, updatedAt: sessions.updatedAt })
+    .from(sessions)
+    .where(and(eq(sessions.customerId, sql.placeholder('customerId')), isNull(sessions.stoppedAt)))
+    .prepare();
+
+  // The mirror: what this writer has put on disk, kept in memory so the Access-Request path
+  // and the next accounting packet need no query. Filled from the database on a miss, updated
+  // by each write, and emptied whenever a transaction rolls back (forget()), so it is never
+  // ahead of the disk. Nothing else writes sessions or usage, so nothing else can make it stale.
+  const sessionMax = new Map<string, SessionMaxima>();
+  const customerLive = new Map<number, CustomerLive>();
+  const MIRROR_LIMIT = 200_000;
+
+  const maximaOf = (key: { nasId: number; acctSessionId: string; username: string }, mapKey: string): SessionMaxima | undefined => {
+    const known = sessionMax.get(mapKey);
+    if (known) return known;
+    const row = previous.get(key);
+    return row && { input: row.inputOctets, output: row.outputOctets, seconds: row.sessionTime, customerId: row.customerId, periodStart: row.periodStart };
+  };
+  const liveOf = (customerId: number, periodStart: number): CustomerLive => {
+    const known = customerLive.get(customerId);
+    if (known && known.periodStart === periodStart) return known;
+    const used = usageRow.get({ customerId, periodStart });
+    const live: CustomerLive = {
+      periodStart,
+      input: used?.input ?? 0,
+      output: used?.output ?? 0,
+      seconds: used?.seconds ?? 0,
+      open: new Map(openOfCustomer.all({ customerId }).map((o) => [o.id, o.updatedAt])),
+    };
+    if (customerLive.size >= MIRROR_LIMIT) customerLive.clear();
+    customerLive.set(customerId, live);
+    return live;
+  };
+
 
   const closeOpen = db
     .update(sessions)
@@ -164,9 +224,10 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
      */
     record(r: AccountingRecord, owner: UsageOwner | null): UsageChange | null {
       const key = { nasId: r.nasId, acctSessionId: r.acctSessionId, username: r.username };
-      const before = previous.get(key);
-      const input = unwrapCounter(before?.inputOctets ?? 0, r.inputOctets, r.gigawords);
-      const output = unwrapCounter(before?.outputOctets ?? 0, r.outputOctets, r.gigawords);
+      const mapKey = `${r.nasId}|${r.acctSessionId}|${r.username}`;
+      const before = maximaOf(key, mapKey);
+      const input = unwrapCounter(before?.input ?? 0, r.inputOctets, r.gigawords);
+      const output = unwrapCounter(before?.output ?? 0, r.outputOctets, r.gigawords);
       const row = upsert.get({
         ...key,
         // An Interim or Stop whose Start was lost still tells us when the session began.
@@ -188,19 +249,67 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       }) as { id: number };
       const counted: UsageOwner | null =
         before?.customerId != null && before.periodStart != null ? { customerId: before.customerId, periodStart: before.periodStart } : owner;
+      if (r.stop) sessionMax.delete(mapKey);
+      else {
+        if (sessionMax.size >= MIRROR_LIMIT) sessionMax.clear();
+        sessionMax.set(mapKey, {
+          input: Math.max(before?.input ?? 0, input),
+          output: Math.max(before?.output ?? 0, output),
+          seconds: Math.max(before?.seconds ?? 0, r.sessionTime),
+          customerId: counted?.customerId ?? null,
+          periodStart: counted?.periodStart ?? null,
+        });
+      }
       if (!counted) return null;
+
+      const live = customerLive.get(counted.customerId);
+      const tracked = live && live.periodStart === counted.periodStart ? live : undefined;
+      if (tracked) {
+        if (r.stop) tracked.open.delete(row.id);
+        else tracked.open.set(row.id, Math.max(tracked.open.get(row.id) ?? 0, r.eventTime));
+      }
       const added = {
-        input: Math.max(0, input - (before?.inputOctets ?? 0)),
-        output: Math.max(0, output - (before?.outputOctets ?? 0)),
-        seconds: Math.max(0, r.sessionTime - (before?.sessionTime ?? 0)),
+        input: Math.max(0, input - (before?.input ?? 0)),
+        output: Math.max(0, output - (before?.output ?? 0)),
+        seconds: Math.max(0, r.sessionTime - (before?.seconds ?? 0)),
       };
       if (added.input === 0 && added.output === 0 && added.seconds === 0) return null;
-      const totals = addUsage.get({ ...counted, ...added, at: r.eventTime })!;
-      return { sessionId: row.id, owner: counted, added, totals };
+      addUsage.run({ ...counted, ...added, at: r.eventTime });
+      // A customer not yet mirrored is read after the write, so the delta is in what is read.
+      const totals = tracked ?? liveOf(counted.customerId, counted.periodStart);
+      if (tracked) {
+        tracked.input += added.input;
+        tracked.output += added.output;
+        tracked.seconds += added.seconds;
+      }
+      return { sessionId: row.id, owner: counted, added, totals: { input: totals.input, output: totals.output, seconds: totals.seconds } };
+    },
+    /**
+     * What Access-Request policy needs about a customer, from the mirror: period usage and the
+     * open sessions that reported after `staleBefore`.
+     */
+    usageNow(customerId: number, periodStart: number, staleBefore: number): UsageNow {
+      const live = liveOf(customerId, periodStart);
+      let openSessions = 0;
+      for (const updatedAt of live.open.values()) if (updatedAt > staleBefore) openSessions++;
+      return { input: live.input, output: live.output, seconds: live.seconds, openSessions };
+    },
+    /** The mirror may be ahead of the disk: a transaction rolled back. Start again from disk. */
+    forget(): void {
+      sessionMax.clear();
+      customerLive.clear();
+    },
+    /** Sessions silent for too long; see closeStaleSessions. */
+    closeStale(now: number, defaultInterimSeconds: number, graceSeconds: number): number {
+      const closed = closeStaleSessions(db, now, defaultInterimSeconds, graceSeconds);
+      if (closed > 0) customerLive.clear();
+      return closed;
     },
     /** Accounting-On/Off: the router rebooted or is going down, so none of its sessions survive. */
     closeNasSessions(nasId: number, at: number, cause: string): number {
-      return closeOpen.run({ nasId, at, cause }).changes;
+      const closed = closeOpen.run({ nasId, at, cause }).changes;
+      if (closed > 0) customerLive.clear();
+      return closed;
     },
   };
 }

@@ -32,7 +32,13 @@ interface Item {
  */
 export function createGroupCommit(
   sqlite: Sqlite,
-  options: { maxBatch?: number; onBatch?: (stats: GroupCommitStats) => void; onCallbackError?: (err: Error) => void } = {},
+  options: {
+    maxBatch?: number;
+    onBatch?: (stats: GroupCommitStats) => void;
+    onCallbackError?: (err: Error) => void;
+    /** Called whenever a transaction of this group commit rolled back, before any replay. */
+    onRollback?: () => void;
+  } = {},
 ): GroupCommit {
   const maxBatch = options.maxBatch ?? 2000;
   let queue: Item[] = [];
@@ -57,7 +63,15 @@ export function createGroupCommit(
     } catch {
       // better-sqlite3 has rolled the batch back. Replaying with savepoints either isolates the
       // record that threw, or fails again (BEGIN or COMMIT itself) and every record gets the error.
-      runEachAlone.immediate(items, failed);
+      options.onRollback?.();
+      try {
+        runEachAlone.immediate(items, failed);
+      } catch (err) {
+        options.onRollback?.();
+        throw err;
+      }
+      // Savepoints that rolled back single records count as rollbacks too.
+      if (failed.size > 0) options.onRollback?.();
     }
   };
 
