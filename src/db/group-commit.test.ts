@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Sqlite } from './connection.js';
+import { openDatabase, type Sqlite } from './connection.js';
 import { createGroupCommit, type GroupCommitStats } from './group-commit.js';
 
 interface Outcome {
@@ -164,5 +164,28 @@ describe('group commit', () => {
     writer.close();
     const outcomes = await submitAll(gc, [[1, insert(1)]]);
     expect(outcomes[0]!.err).toBeInstanceOf(Error);
+  });
+});
+
+describe('group commit under a burst', () => {
+  it('lets a batch grow across turns while every turn brings a full read, and still commits a lone record at once', async () => {
+    const conn = openDatabase(':memory:');
+    conn.sqlite.exec('CREATE TABLE t (v INTEGER)');
+    const sizes: number[] = [];
+    const commit = createGroupCommit(conn.sqlite, { onBatch: (s) => sizes.push(s.size), maxWaitMs: 1000 });
+    const insert = conn.sqlite.prepare('INSERT INTO t VALUES (?)');
+    let done = 0;
+    // Three turns of 40 records each (more than libuv's 32 reads per poll), then a quiet turn.
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; i < 40; i++) commit.submit(() => insert.run(i), () => done++);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(120);
+    expect(sizes).toEqual([120]);
+    commit.submit(() => insert.run(1), () => done++);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sizes).toEqual([120, 1]);
+    conn.close();
   });
 });

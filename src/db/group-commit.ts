@@ -38,11 +38,16 @@ export function createGroupCommit(
     onCallbackError?: (err: Error) => void;
     /** Called whenever a transaction of this group commit rolled back, before any replay. */
     onRollback?: () => void;
+    /** Longest a record waits for batch-mates while packets keep arriving (ms). */
+    maxWaitMs?: number;
   } = {},
 ): GroupCommit {
   const maxBatch = options.maxBatch ?? 2000;
+  const maxWaitMs = options.maxWaitMs ?? 2;
   let queue: Item[] = [];
   let scheduled = false;
+  let firstQueuedAt = 0;
+  let lengthAtLastTurn = 0;
 
   const runAll = sqlite.transaction((items: Item[]) => {
     for (const item of items) item.work();
@@ -75,8 +80,25 @@ export function createGroupCommit(
     }
   };
 
+  // libuv reads at most 32 datagrams per socket per poll; a turn that added that many means
+  // the kernel probably holds more. The fsync blocks the event loop, so nothing can join a
+  // batch while it runs: instead of committing every 32 records, take another turn to read
+  // while the burst lasts (bounded by maxWaitMs and maxBatch). A lone packet still commits at
+  // once, so light load pays no extra latency.
+  const READS_PER_POLL = 32;
+  function onTurnEnd(): void {
+    const added = queue.length - lengthAtLastTurn;
+    lengthAtLastTurn = queue.length;
+    if (added >= READS_PER_POLL && queue.length < maxBatch && Date.now() - firstQueuedAt < maxWaitMs) {
+      setImmediate(onTurnEnd);
+      return;
+    }
+    flush();
+  }
+
   function flush(): void {
     scheduled = false;
+    lengthAtLastTurn = 0;
     if (queue.length === 0) return;
     const items = queue;
     queue = [];
@@ -105,9 +127,10 @@ export function createGroupCommit(
       if (queue.length >= maxBatch) flush();
       else if (!scheduled) {
         scheduled = true;
+        firstQueuedAt = Date.now();
         // setImmediate runs after the poll phase, so every datagram libuv read in this turn
         // joins the batch before the fsync.
-        setImmediate(flush);
+        setImmediate(onTurnEnd);
       }
     },
     flush,
