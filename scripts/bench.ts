@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addNas } from '../src/aaa/nas.js';
+import { createSessionWriter } from '../src/aaa/sessions.js';
 import { addCustomer, addPlan } from '../src/billing/index.js';
 import { createSecretBox, loadOrCreateKey } from '../src/crypto/secret-box.js';
 import { openDatabase } from '../src/db/connection.js';
@@ -19,7 +20,7 @@ const SECRET = 'bench-secret-123';
 const CUSTOMERS = 10_000;
 const SESSIONS = 5_000;
 
-type Mode = 'auth' | 'acct' | 'both';
+type Mode = 'auth' | 'acct' | 'policy' | 'both';
 
 interface Options {
   seconds: number;
@@ -50,7 +51,7 @@ function options(): Options {
   const seconds = Number(values.seconds ?? process.env.BENCH_SECONDS ?? 10);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, got ${String(values.seconds ?? process.env.BENCH_SECONDS)}`);
   const mode = (values.mode ?? 'both') as Mode;
-  if (!['auth', 'acct', 'both'].includes(mode)) throw new Error(`--mode must be auth, acct or both, got ${mode}`);
+  if (!['auth', 'acct', 'policy', 'both'].includes(mode)) throw new Error(`--mode must be auth, acct, policy or both, got ${mode}`);
   const load: Options['load'] = {};
   const window = positive('window', values.window);
   const sockets = positive('sockets', values.sockets);
@@ -59,6 +60,45 @@ function options(): Options {
   if (sockets !== undefined) load.sockets = sockets;
   if (maxRate !== undefined) load.maxRate = maxRate;
   return { seconds, mode, keep: values.keep ?? false, load };
+}
+
+const OPEN_SESSIONS = 20_000;
+
+/**
+ * Issue 3's load: the same 10,000 users on a plan with a data allowance and FUP tiers, each
+ * 15 GB into the period (so the reply carries the first tier's speed) with one session open
+ * on a two-device plan, plus 10,000 other customers online: 20,000 open sessions in all.
+ * Written through the daemon's own session writer, before the daemon starts.
+ */
+function provisionPolicy(dbPath: string, keyFile: string): void {
+  const connection = openDatabase(dbPath);
+  try {
+    connection.sqlite.pragma('synchronous = OFF');
+    const box = createSecretBox(loadOrCreateKey(keyFile));
+    const nasId = addNas(connection.db, box, { name: 'bench', ip: '127.0.0.1', secret: SECRET, requireMessageAuthenticator: 'yes' }).id;
+    addPlan(connection.db, {
+      name: 'Bench FUP', priceMinor: 250000, currency: 'KES', durationSeconds: 30 * 86400, rateLimit: '4M/8M', dataBytes: 100e9,
+      fupTiers: [{ afterBytes: 10e9, rateLimit: '2M/4M' }, { afterBytes: 50e9, rateLimit: '1M/2M' }],
+      sharedUsers: 2, idleTimeoutSeconds: 300, interimIntervalSeconds: 300,
+    });
+    const writer = createSessionWriter(connection);
+    const now = Date.now();
+    connection.sqlite.transaction(() => {
+      for (let n = 1; n <= CUSTOMERS; n++) {
+        for (const prefix of ['user', 'other']) {
+          const id = String(n).padStart(5, '0');
+          const customer = addCustomer(connection.db, box, { username: `${prefix}${id}`, password: `pw-${id}`, planName: 'Bench FUP' });
+          writer.record(
+            { nasId, acctSessionId: `${prefix}-${id}`, username: `${prefix}${id}`, eventTime: now, sessionTime: 600, inputOctets: 1e9, outputOctets: 14e9,
+              inputPackets: 0, outputPackets: 0, framedIp: null, callingStationId: null, calledStationId: null, nasPortId: null, stop: null, gigawords: true },
+            { customerId: customer.id, periodStart: customer.activatedAt! },
+          );
+        }
+      }
+    })();
+  } finally {
+    connection.close();
+  }
 }
 
 function provision(dbPath: string, keyFile: string): void {
@@ -135,7 +175,14 @@ async function main(): Promise<number> {
   const dbPath = join(dir, 'lango.db');
   const keyFile = join(dir, 'secret.key');
   const problems: string[] = [];
-  const output: { machine: { cpus: number; cpuModel: string; node: string }; auth?: LoadResult; accounting?: LoadResult } = {
+  const output: {
+    machine: { cpus: number; cpuModel: string; node: string };
+    auth?: LoadResult;
+    accounting?: LoadResult;
+    authWithPolicy?: LoadResult;
+    /** authWithPolicy.rps / auth.rps; issue 3 asks for at least 0.8. */
+    policyRatio?: number;
+  } = {
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
   };
   try {
@@ -179,7 +226,28 @@ async function main(): Promise<number> {
     else rmSync(dir, { recursive: true, force: true });
   }
 
-  for (const [name, r] of [['auth', output.auth], ['accounting', output.accounting]] as const) {
+  if (mode === 'policy' || mode === 'both') {
+    const policyDir = mkdtempSync(join(os.tmpdir(), 'lango-bench-policy-'));
+    try {
+      const started = Date.now();
+      provisionPolicy(join(policyDir, 'lango.db'), join(policyDir, 'secret.key'));
+      process.stderr.write(`provisioned ${2 * CUSTOMERS} customers on an FUP plan with ${OPEN_SESSIONS} open sessions in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      const daemon = await startDaemon({ dir: policyDir, env: { LANGO_DB: join(policyDir, 'lango.db'), LANGO_KEY_FILE: join(policyDir, 'secret.key'), LANGO_LOG_LEVEL: 'info' } });
+      try {
+        process.stderr.write(`auth with plans, FUP tiers and ${OPEN_SESSIONS} open sessions: ${seconds} s (+1 s warm-up)…\n`);
+        output.authWithPolicy = await runGenerator({ host: '127.0.0.1', secret: SECRET, seconds, users: CUSTOMERS, ...load, mode: 'auth', port: daemon.authPort });
+      } finally {
+        const code = await daemon.stop('SIGTERM');
+        if (code !== 0) problems.push(`the policy daemon exited with code ${String(code)} after SIGTERM`);
+      }
+      if (output.auth) output.policyRatio = Number((output.authWithPolicy.rps / output.auth.rps).toFixed(2));
+    } finally {
+      if (keep) process.stderr.write(`kept ${policyDir}\n`);
+      else rmSync(policyDir, { recursive: true, force: true });
+    }
+  }
+
+  for (const [name, r] of [['auth', output.auth], ['accounting', output.accounting], ['auth with policy', output.authWithPolicy]] as const) {
     if (!r) continue;
     if (r.bad > 0) problems.push(`${name}: ${r.bad} bad replies`);
     if (r.rejects > 0) problems.push(`${name}: ${r.rejects} Access-Rejects for valid credentials`);
@@ -193,10 +261,14 @@ async function main(): Promise<number> {
   const rows: Array<[string, LoadResult]> = [];
   if (output.auth) rows.push(['auth', output.auth]);
   if (output.accounting) rows.push(['accounting', output.accounting]);
+  if (output.authWithPolicy) rows.push(['auth+policy', output.authWithPolicy]);
   process.stderr.write(`\n${table(rows)}\n${output.machine.cpus} CPUs (${output.machine.cpuModel}), Node ${output.machine.node}; generator and daemon share the machine\n`);
   for (const [name, r] of [['auth', output.auth], ['accounting', output.accounting]] as const) {
     // Not a failure: the rps is over the span the pool lasted, but that span is shorter than asked.
     if (r?.pool.exhausted) process.stderr.write(`note: ${name} used up its ${r.pool.packets} pre-built packets after ${r.measured_seconds} s of ${r.seconds}; raise --max-rate\n`);
+  }
+  if (output.policyRatio !== undefined) {
+    process.stderr.write(`auth with plans, FUP tiers and ${OPEN_SESSIONS} open sessions runs at ${Math.round(output.policyRatio * 100)} % of plain auth (issue 3 asks for at least 80 %)\n`);
   }
   for (const problem of problems) process.stderr.write(`FAIL: ${problem}\n`);
   return problems.length === 0 ? 0 : 1;
