@@ -41,7 +41,8 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
   return (request, respond) => {
     const { packet, client } = request;
     const now = Date.now();
-    const trace: TraceStep[] = [];
+    // The decision trace is for the debug log; without it no per-stage objects are made.
+    const trace: TraceStep[] | undefined = debug() ? [] : undefined;
     const method = detectMethod(packet, a);
 
     const finish = (result: HandlerResult, userName: string) => {
@@ -49,7 +50,7 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       respond(result);
     };
     const refuse = (reason: ErrorCode, auth: AuthOutcome | undefined, userName: string, values?: Record<string, string | number>) => {
-      trace.push({ stage: 'post-auth', verdict: 'reject', detail: reason });
+      trace?.push({ stage: 'post-auth', verdict: 'reject', detail: reason });
       finish(
         {
           kind: 'reply',
@@ -69,7 +70,7 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     // when the MAC in User-Name is the device actually calling.
     const macLogin = !subscriber && normaliseMac(userName) !== undefined && normaliseMac(userName) === deviceMac;
     if (macLogin) subscriber = deps.subscribers.byMac(deviceMac!);
-    trace.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
+    trace?.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
     if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName);
     // An unknown user is refused exactly like a wrong password, so usernames cannot be probed.
     if (!subscriber) return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
@@ -80,7 +81,7 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     const auth: AuthOutcome = macLogin
       ? { ok: true, method, attributes: [] }
       : authenticate(method, packet, a, { userName, password: deps.box.open(subscriber.passwordSealed), secret: client.secret });
-    trace.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: macLogin ? 'registered MAC' : method });
+    trace?.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: macLogin ? 'registered MAC' : method });
     if (!auth.ok) return refuse('AAA_BAD_CREDENTIALS', auth, userName);
 
     // Stage 6, policy, on the period as it is or as this login would start it.
@@ -98,13 +99,13 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     };
     for (const [stage, check] of policies) {
       const verdict = check(context);
-      trace.push({ stage, verdict: verdict.kind });
+      trace?.push({ stage, verdict: verdict.kind });
       if (verdict.kind === 'reject') return refuse(verdict.reason, failure(method, packet, a), userName, verdict.values);
     }
 
     // Stage 7, reply.
     const attributes = Buffer.concat([...buildAcceptAttributes(context, a, deps.interimSeconds), ...auth.attributes]);
-    trace.push({ stage: 'post-auth', verdict: 'continue' });
+    trace?.push({ stage: 'post-auth', verdict: 'continue' });
     const accept: HandlerResult = { kind: 'reply', code: Code.AccessAccept, attributes, result: 'accept' };
     if (!activation) return finish(accept, userName);
     const customerId = subscriber.id;

@@ -77,6 +77,23 @@ describe('Access-Accept computed from what remains', () => {
     expect(reply).toMatch(/Session-Timeout = 8[56]\d\d\d/); // a day from purchase
   });
 
+  it('gives a PPPoE customer a static address and a plan its address list', () => {
+    expect(lango(daemon, 'plan', 'add', '--name', 'Static', '--price', '10', '--currency', 'KES', '--address-list', 'paid-users').status).toBe(0);
+    expect(lango(daemon, 'customer', 'add', '--username', 'office', '--password', 'pw-office', '--plan', 'Static', '--static-ip', '10.20.0.5').status).toBe(0);
+    const reply = replyOf(auth('office', 'pw-office'));
+    expect(reply).toContain('Framed-IP-Address = 10.20.0.5');
+    expect(reply).toContain('Mikrotik-Address-List = "paid-users"');
+  });
+
+  it('refuses a login once the plan has expired, in words', async () => {
+    expect(lango(daemon, 'plan', 'add', '--name', 'Blink', '--price', '1', '--currency', 'KES', '--duration', '1s').status).toBe(0);
+    expect(lango(daemon, 'customer', 'add', '--username', 'late', '--password', 'pw-late', '--plan', 'Blink').status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const run = auth('late', 'pw-late', ['Response-Packet-Type = Access-Reject']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Your package has expired.');
+  });
+
   it('splits a remaining allowance above 4 GiB into Total-Limit and Gigawords', () => {
     const reply = replyOf(auth('bigu', 'pw-big'));
     expect(reply).toContain(`Mikrotik-Total-Limit = ${6_000_000_000 % 2 ** 32}`);
