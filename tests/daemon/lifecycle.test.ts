@@ -3,10 +3,8 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon } from '../../scripts/daemon-process.js';
-import { encodeRequest } from '../../src/radius/authenticators.js';
-import { encodeAttribute } from '../../src/radius/codec.js';
-import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
+import { signedRequest } from '../support/packets.js';
 import { lango, langoJson, radclient } from '../support/peers.js';
 
 // The daemon as systemd and an operator see it: start, configuration errors, first admin,
@@ -58,8 +56,6 @@ describe('daemon lifecycle', () => {
   it('on SIGTERM in the middle of an accounting burst, keeps every record it acknowledged', async () => {
     const daemon = await startDaemon();
     expect(lango(daemon, 'nas', 'add', '--name', 'R1', '--ip', '127.0.0.1', '--secret', 'burst-secret').status).toBe(0);
-    const dictionary = loadDictionary(defaultDictionaryPath());
-    const a = (name: string, value: string | number) => encodeAttribute(dictionary.require(name), value);
     const sockets = await Promise.all(
       Array.from({ length: 8 }, () => new Promise<dgram.Socket>((resolve) => {
         const socket = dgram.createSocket('udp4');
@@ -78,13 +74,11 @@ describe('daemon lifecycle', () => {
     let sent = 0;
     for (let id = 0; id < 250; id++) {
       sockets.forEach((socket, s) => {
-        const packet = encodeRequest({
-          code: Code.AccountingRequest,
-          identifier: id,
-          secret: Buffer.from('burst-secret'),
-          messageAuthenticator: false,
-          attributes: Buffer.concat([a('Acct-Status-Type', 'Start'), a('Acct-Session-Id', `burst-${s}-${id}`), a('User-Name', `u${s}`)]),
-        });
+        const packet = signedRequest(Code.AccountingRequest, id, 'burst-secret', [
+          ['Acct-Status-Type', 'Start'],
+          ['Acct-Session-Id', `burst-${s}-${id}`],
+          ['User-Name', `u${s}`],
+        ]);
         socket.send(packet, daemon.acctPort, '127.0.0.1');
         sent++;
       });

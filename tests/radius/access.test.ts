@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { decryptMppeKey } from '../../src/radius/auth/mppe-key-encryption.js';
-import { encodeRequest, verifyResponse } from '../../src/radius/authenticators.js';
-import { decodePacket, describeAttribute, encodeAttribute } from '../../src/radius/codec.js';
+import { verifyResponse } from '../../src/radius/authenticators.js';
+import { decodePacket, describeAttribute } from '../../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
+import { signedRequest } from '../support/packets.js';
 import { exchange, lango, metrics, radclient, sample } from '../support/peers.js';
 
 // Access-Request end to end: the daemon in its own process, Debian's radclient as the NAS.
@@ -94,16 +95,14 @@ describe('Access-Request over radclient', () => {
   });
 
   it('answers MS-CHAPv2 with the RFC 2759 authenticator response and RFC 3079 MPPE keys', async () => {
-    const a = (name: string, value: Buffer | string) => encodeAttribute(dictionary.require(name), value);
-    const request = encodeRequest({
-      code: Code.AccessRequest,
-      identifier: 42,
-      secret: Buffer.from(SECRET),
-      messageAuthenticator: true,
-      attributes: Buffer.concat([
-        a('User-Name', 'User'),
-        a('MS-CHAP-Challenge', Buffer.from('5B5D7C7D7B3F2F3E3C2C602132262628', 'hex')),
-        a(
+    const request = signedRequest(
+      Code.AccessRequest,
+      42,
+      SECRET,
+      [
+        ['User-Name', 'User'],
+        ['MS-CHAP-Challenge', Buffer.from('5B5D7C7D7B3F2F3E3C2C602132262628', 'hex')],
+        [
           'MS-CHAP2-Response',
           Buffer.concat([
             Buffer.from([0x42, 0]),
@@ -111,9 +110,10 @@ describe('Access-Request over radclient', () => {
             Buffer.alloc(8),
             Buffer.from('82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF', 'hex'),
           ]),
-        ),
-      ]),
-    });
+        ],
+      ],
+      { messageAuthenticator: true },
+    );
     const [raw] = await exchange(daemon.authPort, [request]);
     expect(raw).toBeDefined();
     const reply = decodePacket(raw!, dictionary);
@@ -132,18 +132,13 @@ describe('Access-Request over radclient', () => {
   });
 
   it('rejects a wrong MS-CHAPv2 response with MS-CHAP-Error 691', async () => {
-    const a = (name: string, value: Buffer | string) => encodeAttribute(dictionary.require(name), value);
-    const request = encodeRequest({
-      code: Code.AccessRequest,
-      identifier: 43,
-      secret: Buffer.from(SECRET),
-      messageAuthenticator: true,
-      attributes: Buffer.concat([
-        a('User-Name', 'User'),
-        a('MS-CHAP-Challenge', Buffer.alloc(16, 1)),
-        a('MS-CHAP2-Response', Buffer.concat([Buffer.from([7, 0]), Buffer.alloc(48, 9)])),
-      ]),
-    });
+    const request = signedRequest(
+      Code.AccessRequest,
+      43,
+      SECRET,
+      [['User-Name', 'User'], ['MS-CHAP-Challenge', Buffer.alloc(16, 1)], ['MS-CHAP2-Response', Buffer.concat([Buffer.from([7, 0]), Buffer.alloc(48, 9)])]],
+      { messageAuthenticator: true },
+    );
     const [raw] = await exchange(daemon.authPort, [request]);
     const reply = decodePacket(raw!, dictionary);
     expect(reply.code).toBe(Code.AccessReject);

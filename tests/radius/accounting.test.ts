@@ -1,31 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { encodeRequest } from '../../src/radius/authenticators.js';
-import { encodeAttribute } from '../../src/radius/codec.js';
-import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
+import type { SessionView } from '../../src/aaa/sessions.js';
 import { Code } from '../../src/radius/packet.js';
+import { signedRequest } from '../support/packets.js';
 import { exchange, lango, langoJson, metrics, radclient, sample } from '../support/peers.js';
 
 // Accounting end to end: what radclient sends must be in `lango sessions`, exactly once,
 // with counters that never go backwards; and garbage must not stop the daemon.
 
 const SECRET = 'acct-secret-1';
-const dictionary = loadDictionary(defaultDictionaryPath());
 let daemon: Daemon;
 
-interface Session {
-  acctSessionId: string;
-  username: string;
-  nas: string;
-  stoppedAt: number | null;
-  sessionTime: number;
-  inputOctets: number;
-  outputOctets: number;
-  framedIp: string | null;
-  callingStationId: string | null;
-  terminateCause: string | null;
-}
+type Session = SessionView;
 
 const acct = (lines: string[], secret = SECRET) => radclient(`${lines.join('\n')}\n`, `127.0.0.1:${daemon.acctPort}`, 'acct', secret);
 const sessions = (...flags: string[]) => langoJson<Session[]>(daemon, 'sessions', ...flags);
@@ -75,20 +62,13 @@ describe('Accounting-Request over radclient', () => {
   });
 
   it('answers a retransmitted packet from the duplicate cache and writes it once', async () => {
-    const a = (name: string, value: string | number) => encodeAttribute(dictionary.require(name), value);
-    const packet = encodeRequest({
-      code: Code.AccountingRequest,
-      identifier: 77,
-      secret: Buffer.from(SECRET),
-      messageAuthenticator: false,
-      attributes: Buffer.concat([
-        a('Acct-Status-Type', 'Interim-Update'),
-        a('Acct-Session-Id', 'dup-0001'),
-        a('User-Name', 'bob'),
-        a('Acct-Session-Time', 120),
-        a('Acct-Output-Octets', 4096),
-      ]),
-    });
+    const packet = signedRequest(Code.AccountingRequest, 77, SECRET, [
+      ['Acct-Status-Type', 'Interim-Update'],
+      ['Acct-Session-Id', 'dup-0001'],
+      ['User-Name', 'bob'],
+      ['Acct-Session-Time', 120],
+      ['Acct-Output-Octets', 4096],
+    ]);
     const before = sample(await metrics(daemon), 'lango_radius_duplicates_total', { type: 'accounting' });
     const replies = await exchange(daemon.acctPort, [packet, packet, packet], { gapMs: 100, waitMs: 200 });
     expect(replies).toHaveLength(3);
@@ -141,14 +121,7 @@ describe('Accounting-Request over radclient', () => {
   });
 
   it('drops accounting whose Message-Authenticator is wrong even though the authenticator is right', async () => {
-    const a = (name: string, value: string | number) => encodeAttribute(dictionary.require(name), value);
-    const packet = encodeRequest({
-      code: Code.AccountingRequest,
-      identifier: 9,
-      secret: Buffer.from(SECRET),
-      messageAuthenticator: true,
-      attributes: Buffer.concat([a('Acct-Status-Type', 'Start'), a('Acct-Session-Id', 'ma-bad'), a('User-Name', 'hal')]),
-    });
+    const packet = signedRequest(Code.AccountingRequest, 9, SECRET, [['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 'ma-bad'], ['User-Name', 'hal']], { messageAuthenticator: true });
     // Corrupt the HMAC, then re-sign the MD5 authenticator so only the HMAC is wrong.
     packet[25] = packet[25]! ^ 0xff;
     packet.fill(0, 4, 20);
