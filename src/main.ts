@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   // Housekeeping off the hot path: sessions the router forgot, and plans that ran out while
   // their sessions were open. Writes go through the group commit like every other write.
-  const housekeeping = setInterval(() => {
+  const runHousekeeping = () => {
     commit.submit(
       () => {
         const now = Date.now();
@@ -135,7 +135,10 @@ async function main(): Promise<void> {
         else enforcement.kick();
       },
     );
-  }, 30_000);
+  };
+  // Once at start too: after a restart, sessions the routers forgot are closed at once.
+  setImmediate(runHousekeeping);
+  const housekeeping = setInterval(runHousekeeping, 30_000);
   housekeeping.unref();
 
   let stopping = false;

@@ -222,6 +222,22 @@ describe('who may log in', () => {
     expect(auth('solo', 'pw-solo').status).toBe(0);
   });
 
+  it('does not count a session that stopped reporting, and closes it as stale at the next start', async () => {
+    expect(lango(daemon, 'customer', 'add', '--username', 'ghost', '--password', 'pw-ghost', '--plan', 'Bundle').status).toBe(0);
+    // A Start the router sent long ago and nothing since: 3 interims (300 s) + 120 s grace have passed.
+    const longAgo = Math.floor(Date.now() / 1000) - 3600;
+    expect(acct(['Acct-Status-Type = Start', 'Acct-Session-Id = "ghost-1"', 'User-Name = "ghost"', `Event-Timestamp = ${longAgo}`]).status).toBe(0);
+    expect(auth('ghost', 'pw-ghost').status).toBe(0); // the one-device plan is not blocked by it
+
+    const again = await startDaemon({ dir: daemon.dir, env: { LANGO_COA_PORT: String((listener.address() as AddressInfo).port) } });
+    try {
+      const closed = await waitFor(() => langoJson<Array<{ acctSessionId: string; terminateCause: string | null }>>(again, 'sessions').some((s) => s.acctSessionId === 'ghost-1' && s.terminateCause === 'Lango-Stale'));
+      expect(closed).toBe(true);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+
   it('lets a two-device plan have two sessions and refuses the third', () => {
     expect(acct(['Acct-Status-Type = Start', 'Acct-Session-Id = "fam-2"', 'User-Name = "fam"']).status).toBe(0);
     // fam-op-1 (previous test) and fam-2 are open: the plan allows 2.
