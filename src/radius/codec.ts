@@ -170,19 +170,36 @@ export function describeAttribute(dictionary: Dictionary, attr: RawAttribute): [
  * are checked against the type so a mistake in policy code fails loudly in tests, not on a router.
  */
 export function encodeAttribute(def: AttributeDef, value: AttributeValue): Buffer {
-  const body = encodeValue(def, value);
-  if (def.vendor === 0) {
-    if (body.length > 253) throw new RangeError(`${def.name}: value longer than 253 bytes`);
-    return Buffer.concat([Buffer.from([def.type, body.length + 2]), body]);
+  // Reply attributes are built per Access-Accept: text and integers are written straight into
+  // the attribute's own buffer (one allocation), other types go through encodeValue.
+  const header = def.vendor === 0 ? 2 : 8;
+  const limit = def.vendor === 0 ? 253 : 247;
+  let out: Buffer;
+  if (typeof value === 'string' && def.dataType === 'string') {
+    const length = Buffer.byteLength(value, 'utf8');
+    if (length > limit) throw new RangeError(`${def.name}: value longer than ${limit} bytes`);
+    out = Buffer.allocUnsafe(header + length);
+    out.write(value, header, 'utf8');
+  } else if (typeof value === 'number' && (def.dataType === 'integer' || def.dataType === 'date')) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${def.name}: ${value} is not a 32-bit unsigned value`);
+    out = Buffer.allocUnsafe(header + 4);
+    out.writeUInt32BE(value, header);
+  } else {
+    const body = encodeValue(def, value);
+    if (body.length > limit) throw new RangeError(`${def.name}: value longer than ${limit} bytes`);
+    out = Buffer.allocUnsafe(header + body.length);
+    body.copy(out, header);
   }
-  if (body.length > 247) throw new RangeError(`${def.name}: value longer than 247 bytes`);
-  const out = Buffer.alloc(8 + body.length);
-  out[0] = Attr.VendorSpecific;
-  out[1] = out.length;
-  out.writeUInt32BE(def.vendor, 2);
-  out[6] = def.type;
-  out[7] = body.length + 2;
-  body.copy(out, 8);
+  if (def.vendor === 0) {
+    out[0] = def.type;
+    out[1] = out.length;
+  } else {
+    out[0] = Attr.VendorSpecific;
+    out[1] = out.length;
+    out.writeUInt32BE(def.vendor, 2);
+    out[6] = def.type;
+    out[7] = out.length - 6;
+  }
   return out;
 }
 
