@@ -24,4 +24,12 @@ describe('plan periods', () => {
     expect(usagePeriodStart(at('2026-11-20T08:00'), { durationSeconds: 86400 * 30, validityMonths: null }, at('2026-11-23T10:00'), zone)).toBe(at('2026-11-20T08:00'));
     expect(usagePeriodStart(null, { durationSeconds: null, validityMonths: null }, at('2026-11-23T10:00'), zone)).toBe(at('2026-11-01T00:00'));
   });
+
+  it('moves to the next month at local midnight on the 1st, not at UTC midnight', () => {
+    const open = { durationSeconds: null, validityMonths: null };
+    expect(usagePeriodStart(null, open, at('2026-11-30T23:59'), zone)).toBe(at('2026-11-01T00:00'));
+    expect(usagePeriodStart(null, open, at('2026-12-01T00:00'), zone)).toBe(at('2026-12-01T00:00'));
+    expect(usagePeriodStart(null, open, at('2026-11-15T12:00'), zone)).toBe(at('2026-11-01T00:00'));
+    expect(usagePeriodStart(null, open, at('2026-12-01T01:00'), 'Africa/Juba')).toBe(DateTime.fromISO('2026-12-01T00:00', { zone: 'Africa/Juba' }).toMillis());
+  });
 });

@@ -26,5 +26,16 @@ export function periodEnd(start: number, validity: PlanValidity, zone: string): 
  */
 export function usagePeriodStart(activatedAt: number | null, validity: PlanValidity, now: number, zone: string): number {
   if (activatedAt !== null && (validity.durationSeconds || validity.validityMonths)) return activatedAt;
-  return DateTime.fromMillis(now, { zone }).startOf('month').toMillis();
+  return monthStart(now, zone);
+}
+
+// Every packet of an open-ended plan asks for the current month's start; luxon's zone maths
+// costs microseconds, so the month's bounds are kept until a moment falls outside them.
+let month: { zone: string; start: number; end: number } | undefined;
+
+function monthStart(now: number, zone: string): number {
+  if (month && month.zone === zone && now >= month.start && now < month.end) return month.start;
+  const start = DateTime.fromMillis(now, { zone }).startOf('month');
+  month = { zone, start: start.toMillis(), end: start.plus({ months: 1 }).toMillis() };
+  return month.start;
 }

@@ -276,7 +276,7 @@ export const commands: Command[] = [
       };
     },
     print: (r) => {
-      const c = r as ReturnType<Command['run']> & Record<string, any>;
+      const c = r as CustomerReport;
       const lines = [`${c.username} (${c.status}) on ${c.plan ?? 'no plan'}`, `period: ${formatTime(c.activatedAt)} to ${formatTime(c.expiresAt)}`];
       if (c.usage) lines.push(`used: down ${humanBytes(c.usage.outputOctets)}, up ${humanBytes(c.usage.inputOctets)}, ${c.usage.onlineSeconds} s online`);
       if (c.remaining) lines.push(`left: data ${humanBytes(c.remaining.bytes)}, time ${c.remaining.seconds === null ? 'unlimited' : `${c.remaining.seconds} s`}`);
@@ -354,6 +354,11 @@ export const commands: Command[] = [
       ),
   },
 ];
+
+interface CustomerReport extends CustomerSummary {
+  usage: { inputOctets: number; outputOctets: number; onlineSeconds: number; openSessions: number } | null;
+  remaining: { bytes: number | null; seconds: number | null } | null;
+}
 
 function openSession(db: Parameters<typeof findOpenSession>[0], id: string): SessionView {
   const session = /^\d+$/.test(id) ? findOpenSession(db, Number(id)) : undefined;
