@@ -1,5 +1,5 @@
 // The billing domain's front door. AAA reads subscribers through here, read-only.
-export { addPlan, editPlan, listPlans, findPlanByName, validatePlan, currentRateLimit, type Plan, type PlanInput } from './plans.js';
+export { addPlan, editPlan, listPlans, findPlanByName, currentRateLimit, type Plan, type PlanInput } from './plans.js';
 export {
   addCustomer,
   listCustomers,
@@ -7,7 +7,6 @@ export {
   setCustomerPlan,
   setCustomerStatus,
   activateCustomer,
-  periodOnPurchase,
   createSubscriberLookup,
   type CustomerInput,
   type CustomerSummary,

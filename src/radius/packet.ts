@@ -16,10 +16,6 @@ export const Code = {
 } as const;
 export type CodeNumber = (typeof Code)[keyof typeof Code];
 
-export const CODE_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(Code).map(([name, n]) => [n, name.replace(/([a-z])([A-Z])/g, '$1-$2')]),
-);
-
 /** Standard attribute numbers the protocol layer itself needs; policy code names attributes through the dictionary. */
 export const Attr = {
   UserName: 1,
