@@ -69,7 +69,9 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const dbPath = env.LANGO_DB!;
   const keyFile = env.LANGO_KEY_FILE!;
 
-  const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // e.g. LANGO_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon under bench load.
+  const nodeArgs = process.env.LANGO_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test runner that exits without calling stop() must not leave a daemon holding ports.
   const killOnExit = (): void => {
     child.kill('SIGKILL');

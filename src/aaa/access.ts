@@ -64,12 +64,15 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
 
     // Stage 4, authorize. FreeRADIUS's filter_username habit: clean the name before any lookup.
     const userName = (readText(packet, a.userName) ?? '').trim();
-    const deviceMac = normaliseMac(readText(packet, a.callingStationId) ?? '');
+    // Only MAC login and MAC binding look at the device, so most requests skip the parsing.
+    let deviceMac: string | undefined;
+    const device = () => (deviceMac ??= normaliseMac(readText(packet, a.callingStationId) ?? ''));
     let subscriber = userName ? deps.subscribers.byUsername(userName) : undefined;
     // MAC authentication: MikroTik's login-by=mac sends the MAC as User-Name. It counts only
     // when the MAC in User-Name is the device actually calling.
-    const macLogin = !subscriber && normaliseMac(userName) !== undefined && normaliseMac(userName) === deviceMac;
-    if (macLogin) subscriber = deps.subscribers.byMac(deviceMac!);
+    const nameAsMac = subscriber ? undefined : normaliseMac(userName);
+    const macLogin = nameAsMac !== undefined && nameAsMac === device();
+    if (macLogin) subscriber = deps.subscribers.byMac(nameAsMac);
     trace?.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
     if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName);
     // An unknown user is refused exactly like a wrong password, so usernames cannot be probed.
@@ -94,7 +97,7 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       now,
       zone: deps.zone,
       expiresAt,
-      deviceMac,
+      deviceMac: subscriber.macBinding ? device() : undefined,
       usage: deps.usage(subscriber.id, usagePeriodStart(activatedAt, subscriber, now, deps.zone), now - (3 * interim + deps.staleGraceSeconds) * 1000),
     };
     for (const [stage, check] of policies) {

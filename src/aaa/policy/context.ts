@@ -9,6 +9,6 @@ export interface PolicyContext {
   /** The current period; for a first-login plan not yet started, the period this login starts. */
   expiresAt: number | null;
   usage: UsageNow;
-  /** Calling-Station-Id as a normalised MAC, when the NAS sent one. */
+  /** Calling-Station-Id as a normalised MAC, when the NAS sent one and the customer is bound to a device. */
   deviceMac: string | undefined;
 }
