@@ -17,6 +17,8 @@ export const errorCatalogue = {
   AAA_TOO_MANY_SESSIONS: { radius: 'reject', message: 'radius.tooManySessions' },
   AAA_WRONG_DEVICE: { radius: 'reject', message: 'radius.wrongDevice' },
   AAA_OUTSIDE_WINDOW: { radius: 'reject', message: 'radius.outsideWindow' },
+  AAA_PLAN_PAUSED: { radius: 'reject', message: 'radius.planPaused' },
+  AAA_OVERDUE: { radius: 'reject', message: 'radius.overdue' },
   INPUT_UNKNOWN_PLAN: { status: 404, message: 'cli.unknownPlan' },
   INPUT_DUPLICATE_USERNAME: { status: 409, message: 'cli.duplicateUsername' },
   INPUT_DUPLICATE_NAS_NAME: { status: 409, message: 'cli.duplicateNasName' },
@@ -42,6 +44,18 @@ export const errorCatalogue = {
   INPUT_DUPLICATE_MAC: { status: 409, message: 'cli.duplicateMac' },
   INPUT_UNKNOWN_CUSTOMER: { status: 404, message: 'cli.unknownCustomer' },
   INPUT_UNKNOWN_SESSION: { status: 404, message: 'cli.unknownSession' },
+  INPUT_BAD_PHONE: { status: 400, message: 'billing.badPhone' },
+  INPUT_BAD_EMAIL: { status: 400, message: 'billing.badEmail' },
+  INPUT_NO_SUBSCRIPTION: { status: 409, message: 'billing.noSubscription' },
+  INPUT_REASON_REQUIRED: { status: 400, message: 'billing.reasonRequired' },
+  INPUT_CURRENCY_MISMATCH: { status: 400, message: 'billing.currencyMismatch' },
+  INPUT_DUPLICATE_PAYMENT: { status: 409, message: 'billing.duplicatePayment' },
+  INPUT_UNKNOWN_INVOICE: { status: 404, message: 'billing.unknownInvoice' },
+  INPUT_CREDIT_TOO_LARGE: { status: 400, message: 'billing.creditTooLarge' },
+  INPUT_UNKNOWN_TAX_CLASS: { status: 404, message: 'billing.unknownTaxClass' },
+  INPUT_BAD_TAX: { status: 400, message: 'billing.badTax' },
+  INPUT_BAD_SETTING: { status: 400, message: 'billing.badSetting' },
+  INPUT_SAME_PLAN: { status: 409, message: 'billing.samePlan' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

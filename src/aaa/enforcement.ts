@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { currentRateLimit, type Subscriber } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import { enforcementActions, notificationEvents, sessions, type EnforcementKind, type EnforcementStatus, type NotificationKind } from '../db/schema/aaa.js';
-import { customers } from '../db/schema/billing.js';
+import { customers, subscriptions } from '../db/schema/billing.js';
 import type { CoaClient, DynamicAuthResult } from '../radius/coa-client.js';
 import type { RadiusClient } from '../radius/server.js';
 import { attribute, type AaaAttributes } from './attributes.js';
@@ -140,16 +140,27 @@ export function listActions(db: Db, sessionId?: number): ActionView[] {
     .all();
 }
 
-/** Customers whose period ended while sessions are still open: their sessions must end. */
+/**
+ * Customers whose access ended while sessions are still open: a prepaid period ran out, the
+ * subscription stopped (expired, paused, cancelled) or the account was suspended, by staff or
+ * by the billing run. Their sessions must end; the next login gets the reason as Reply-Message.
+ */
 export function enqueueExpired(db: Db, now = Date.now()): number {
-  const expired = db
-    .selectDistinct({ customerId: sessions.customerId })
+  const barred = db
+    .selectDistinct({ customerId: sessions.customerId, status: customers.status, periodEnd: subscriptions.periodEnd, subscriptionStatus: subscriptions.status })
     .from(sessions)
     .innerJoin(customers, eq(sessions.customerId, customers.id))
-    .where(and(isNull(sessions.stoppedAt), lt(customers.expiresAt, now)))
+    .leftJoin(subscriptions, eq(subscriptions.customerId, customers.id))
+    .where(
+      and(
+        isNull(sessions.stoppedAt),
+        sql`(${customers.status} <> 'active' OR ${subscriptions.status} <> 'active'
+            OR (${subscriptions.billingKind} = 'prepaid' AND ${subscriptions.periodEnd} < ${now}))`,
+      ),
+    )
     .all();
   let queued = 0;
-  for (const { customerId } of expired) {
+  for (const { customerId, status, subscriptionStatus } of barred) {
     // One Disconnect per session is enough: skip sessions that already have one waiting or sent.
     const waiting = db
       .select({ n: sql<number>`count(*)` })
@@ -157,17 +168,26 @@ export function enqueueExpired(db: Db, now = Date.now()): number {
       .innerJoin(sessions, eq(enforcementActions.sessionId, sessions.id))
       .where(and(eq(sessions.customerId, customerId!), isNull(sessions.stoppedAt), eq(enforcementActions.kind, 'disconnect')))
       .get();
-    if ((waiting?.n ?? 0) === 0) queued += enqueueForCustomer(db, customerId!, 'disconnect', 'plan expired', null, now);
+    const reason = status !== 'active' ? `account ${status}` : subscriptionStatus !== 'active' ? `subscription ${subscriptionStatus}` : 'plan expired';
+    if ((waiting?.n ?? 0) === 0) queued += enqueueForCustomer(db, customerId!, 'disconnect', reason, null, now);
   }
   return queued;
 }
 
-/** Customers whose period ends within a day get one 'expiry_24h' event for that period. */
+/** Prepaid periods ending within a day get one 'expiry_24h' event each. */
 export function recordExpiryWarnings(db: Db, now = Date.now()): number {
   const soon = db
-    .select({ customerId: customers.id, periodStart: customers.activatedAt })
-    .from(customers)
-    .where(and(sql`${customers.expiresAt} > ${now}`, sql`${customers.expiresAt} <= ${now + 86_400_000}`, sql`${customers.activatedAt} IS NOT NULL`))
+    .select({ customerId: subscriptions.customerId, periodStart: subscriptions.periodStart })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.billingKind, 'prepaid'),
+        eq(subscriptions.status, 'active'),
+        sql`${subscriptions.periodEnd} > ${now}`,
+        sql`${subscriptions.periodEnd} <= ${now + 86_400_000}`,
+        sql`${subscriptions.periodStart} IS NOT NULL`,
+      ),
+    )
     .all();
   let recorded = 0;
   for (const { customerId, periodStart } of soon) {

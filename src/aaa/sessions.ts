@@ -321,7 +321,7 @@ export type SessionWriter = ReturnType<typeof createSessionWriter>;
  * simultaneous use. The plan's interim interval applies where it has one.
  */
 export function closeStaleSessions(db: Db, now: number, defaultInterimSeconds: number, graceSeconds: number): number {
-  const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM customers c JOIN plans p ON p.id = c.plan_id WHERE c.id = ${sessions.customerId}), ${defaultInterimSeconds})`;
+  const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.customer_id = ${sessions.customerId}), ${defaultInterimSeconds})`;
   return db
     .update(sessions)
     .set({ stoppedAt: now, terminateCause: 'Lango-Stale' })

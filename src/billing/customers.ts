@@ -1,11 +1,13 @@
 import { isIPv4 } from 'node:net';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { customers, plans, type CustomerStatus, type DataCounts, type FupTier, type ValidityStarts } from '../db/schema/billing.js';
+import { customers, plans, subscriptions, type BillingCycle, type BillingKind, type CustomerStatus, type Currency, type DataCounts, type FupTier, type Language, type SubscriptionStatus, type ValidityStarts } from '../db/schema/billing.js';
 import { changeCounters } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import { normaliseMac } from './mac.js';
+import { normalisePhone } from './phone.js';
+import { subscribe } from './subscriptions.js';
 import { periodEnd } from './plan-period.js';
 import { findPlanByName, type Plan } from './plans.js';
 
@@ -16,6 +18,15 @@ export interface CustomerInput {
   mac?: string | undefined;
   macBinding?: boolean | undefined;
   staticIp?: string | undefined;
+  fullName?: string | undefined;
+  phone?: string | undefined;
+  email?: string | undefined;
+  billingAddress?: string | undefined;
+  serviceLocation?: string | undefined;
+  language?: Language | undefined;
+  /** Defaults to the plan's currency, else KES. */
+  currency?: Currency | undefined;
+  taxExempt?: boolean | undefined;
 }
 
 export interface CustomerSummary {
@@ -29,9 +40,20 @@ export interface CustomerSummary {
   macBinding: boolean;
   staticIp: string | null;
   createdAt: number;
+  fullName: string | null;
+  phone: string | null;
+  email: string | null;
+  currency: Currency;
+  language: Language;
+  taxExempt: boolean;
+  suspendedReason: string | null;
+  subscriptionStatus: SubscriptionStatus | null;
+  billingKind: BillingKind | null;
+  cycle: BillingCycle | null;
 }
 
 const USERNAME = /^[^\s]{1,64}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
 
 /**
  * The period a plan bought now gives: a purchase-started plan runs from now, a first-login
@@ -51,6 +73,9 @@ export function addCustomer(db: Db, box: SecretBox, input: CustomerInput, zone =
   if (mac === undefined) throw new LangoError('INPUT_BAD_MAC', { value: input.mac! });
   if (input.macBinding && mac === null) throw new LangoError('INPUT_BAD_MAC', { value: '' });
   if (input.staticIp !== undefined && !isIPv4(input.staticIp)) throw new LangoError('INPUT_BAD_IP', { value: input.staticIp });
+  const phone = input.phone === undefined ? null : normalisePhone(input.phone);
+  if (phone === undefined) throw new LangoError('INPUT_BAD_PHONE', { value: input.phone! });
+  if (input.email !== undefined && !EMAIL.test(input.email)) throw new LangoError('INPUT_BAD_EMAIL', { value: input.email });
   const passwordSealed = box.seal(input.password);
   return db.transaction((tx) => {
     let plan: Plan | undefined;
@@ -66,87 +91,122 @@ export function addCustomer(db: Db, box: SecretBox, input: CustomerInput, zone =
       if (owner) throw new LangoError('INPUT_DUPLICATE_MAC', { mac, username: owner.username });
     }
     const now = Date.now();
-    const period = plan ? periodOnPurchase(plan, now, zone) : { activatedAt: null, expiresAt: null };
     const row = tx
       .insert(customers)
       .values({
         username,
         passwordSealed,
-        planId: plan?.id ?? null,
         status: 'active',
         createdAt: now,
         updatedAt: now,
-        ...period,
         mac,
         macBinding: input.macBinding ?? false,
         staticIp: input.staticIp ?? null,
+        fullName: input.fullName ?? null,
+        phone,
+        email: input.email ?? null,
+        billingAddress: input.billingAddress ?? null,
+        serviceLocation: input.serviceLocation ?? null,
+        language: input.language ?? 'en',
+        currency: input.currency ?? plan?.currency ?? 'KES',
+        taxExempt: input.taxExempt ?? false,
       })
-      .returning()
+      .returning({ id: customers.id })
       .get();
-    return summarise(row, plan?.name ?? null);
+    if (plan) subscribe(tx as Db, row.id, plan, now, zone);
+    return findCustomerById(tx as Db, row.id)!;
   }, { behavior: 'immediate' });
 }
 
-export function findCustomer(db: Db, username: string): CustomerSummary | undefined {
-  const row = db
-    .select({ customer: customers, plan: plans.name })
+const summaryColumns = {
+  customer: customers,
+  plan: plans.name,
+  periodStart: subscriptions.periodStart,
+  periodEnd: subscriptions.periodEnd,
+  subscriptionStatus: subscriptions.status,
+  billingKind: subscriptions.billingKind,
+  cycle: subscriptions.cycle,
+};
+
+function summaries(db: Db) {
+  return db
+    .select(summaryColumns)
     .from(customers)
-    .leftJoin(plans, eq(customers.planId, plans.id))
-    .where(eq(customers.username, username.trim()))
-    .get();
-  return row ? summarise(row.customer, row.plan) : undefined;
+    .leftJoin(subscriptions, eq(subscriptions.customerId, customers.id))
+    .leftJoin(plans, eq(subscriptions.planId, plans.id));
 }
 
-/** Puts a customer on a plan from now: a new period (renewal, upgrade, operator correction). */
+export function findCustomer(db: Db, username: string): CustomerSummary | undefined {
+  const row = summaries(db).where(eq(customers.username, username.trim())).get();
+  return row ? summarise(row) : undefined;
+}
+
+export function findCustomerById(db: Db, id: number): CustomerSummary | undefined {
+  const row = summaries(db).where(eq(customers.id, id)).get();
+  return row ? summarise(row) : undefined;
+}
+
+/**
+ * Puts a customer on a plan from now with a fresh period (operator correction, or a purchase
+ * paid outside the ledger). Priced plan changes go through changePlan in subscriptions.ts.
+ */
 export function setCustomerPlan(db: Db, username: string, planName: string, zone: string, now = Date.now()): CustomerSummary {
   const plan = findPlanByName(db, planName);
   if (!plan) throw new LangoError('INPUT_UNKNOWN_PLAN', { name: planName });
-  const current = findCustomer(db, username);
-  if (!current) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
-  db.update(customers)
-    .set({ planId: plan.id, ...periodOnPurchase(plan, now, zone), updatedAt: now })
-    .where(eq(customers.id, current.id))
-    .run();
-  return findCustomer(db, username)!;
+  return db.transaction((tx) => {
+    const current = findCustomer(tx as Db, username);
+    if (!current) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
+    subscribe(tx as Db, current.id, plan, now, zone);
+    return findCustomer(tx as Db, username)!;
+  }, { behavior: 'immediate' });
 }
 
 export function setCustomerStatus(db: Db, username: string, status: CustomerStatus, now = Date.now()): CustomerSummary {
   const current = findCustomer(db, username);
   if (!current) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
-  db.update(customers).set({ status, updatedAt: now }).where(eq(customers.id, current.id)).run();
-  return { ...current, status };
+  // A staff decision overrides an automatic one: reactivation on payment only lifts 'overdue'.
+  db.update(customers).set({ status, suspendedReason: status === 'suspended' ? 'staff' : null, updatedAt: now }).where(eq(customers.id, current.id)).run();
+  return findCustomer(db, username)!;
 }
 
 /** A first-login plan's clock starts now. Called by AAA on the first accepted login. */
 export function activateCustomer(db: Db, customerId: number, activatedAt: number, expiresAt: number | null): void {
-  db.update(customers)
-    .set({ activatedAt, expiresAt })
-    .where(sql`${customers.id} = ${customerId} AND ${customers.activatedAt} IS NULL`)
+  db.update(subscriptions)
+    .set({ periodStart: activatedAt, periodEnd: expiresAt, updatedAt: activatedAt })
+    .where(and(eq(subscriptions.customerId, customerId), sql`${subscriptions.periodStart} IS NULL`))
     .run();
 }
 
 export function listCustomers(db: Db): CustomerSummary[] {
-  return db
-    .select({ customer: customers, plan: plans.name })
-    .from(customers)
-    .leftJoin(plans, eq(customers.planId, plans.id))
+  return summaries(db)
     .orderBy(asc(customers.username))
     .all()
-    .map((row) => summarise(row.customer, row.plan));
+    .map((row) => summarise(row));
 }
 
-function summarise(row: typeof customers.$inferSelect, plan: string | null): CustomerSummary {
+function summarise(row: { customer: typeof customers.$inferSelect; plan: string | null; periodStart: number | null; periodEnd: number | null; subscriptionStatus: SubscriptionStatus | null; billingKind: BillingKind | null; cycle: BillingCycle | null }): CustomerSummary {
+  const c = row.customer;
   return {
-    id: row.id,
-    username: row.username,
-    status: row.status,
-    plan,
-    activatedAt: row.activatedAt,
-    expiresAt: row.expiresAt,
-    mac: row.mac,
-    macBinding: row.macBinding,
-    staticIp: row.staticIp,
-    createdAt: row.createdAt,
+    id: c.id,
+    username: c.username,
+    status: c.status,
+    plan: row.plan,
+    activatedAt: row.periodStart,
+    expiresAt: row.periodEnd,
+    mac: c.mac,
+    macBinding: c.macBinding,
+    staticIp: c.staticIp,
+    createdAt: c.createdAt,
+    fullName: c.fullName,
+    phone: c.phone,
+    email: c.email,
+    currency: c.currency,
+    language: c.language,
+    taxExempt: c.taxExempt,
+    suspendedReason: c.suspendedReason,
+    subscriptionStatus: row.subscriptionStatus,
+    billingKind: row.billingKind,
+    cycle: row.cycle,
   };
 }
 
@@ -156,13 +216,19 @@ export interface Subscriber {
   username: string;
   passwordSealed: string;
   status: CustomerStatus;
+  suspendedReason: string | null;
+  /** Start of the current period; null while a first-login plan waits for its first login. */
   activatedAt: number | null;
+  /** When a prepaid period ends and access stops; null for postpaid (billing renews it) and open-ended plans. */
   expiresAt: number | null;
   mac: string | null;
   macBinding: boolean;
   staticIp: string | null;
+  /** Null without a subscription, or when it was cancelled. */
   planId: number | null;
   planName: string | null;
+  subscriptionStatus: SubscriptionStatus | null;
+  cycle: BillingCycle | null;
   durationSeconds: number | null;
   validityMonths: number | null;
   validityStarts: ValidityStarts | null;
@@ -202,13 +268,16 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     username: customers.username,
     passwordSealed: customers.passwordSealed,
     status: customers.status,
-    activatedAt: customers.activatedAt,
-    expiresAt: customers.expiresAt,
+    suspendedReason: customers.suspendedReason,
+    activatedAt: subscriptions.periodStart,
+    expiresAt: sql<number | null>`CASE WHEN ${subscriptions.billingKind} = 'prepaid' THEN ${subscriptions.periodEnd} END`,
     mac: customers.mac,
     macBinding: customers.macBinding,
     staticIp: customers.staticIp,
-    planId: customers.planId,
+    planId: sql<number | null>`CASE WHEN ${subscriptions.status} <> 'cancelled' THEN ${subscriptions.planId} END`,
     planName: plans.name,
+    subscriptionStatus: subscriptions.status,
+    cycle: subscriptions.cycle,
     durationSeconds: plans.durationSeconds,
     validityMonths: plans.validityMonths,
     validityStarts: plans.validityStarts,
@@ -225,7 +294,12 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     addressList: plans.addressList,
     ipPool: plans.ipPool,
   };
-  const base = () => db.select(columns).from(customers).leftJoin(plans, eq(customers.planId, plans.id));
+  const base = () =>
+    db
+      .select(columns)
+      .from(customers)
+      .leftJoin(subscriptions, eq(subscriptions.customerId, customers.id))
+      .leftJoin(plans, eq(subscriptions.planId, plans.id));
   const byUsername = base().where(eq(customers.username, sql.placeholder('key'))).prepare();
   const byMac = base().where(eq(customers.mac, sql.placeholder('key'))).prepare();
   const version = db

@@ -4,6 +4,8 @@ import { DateTime } from 'luxon';
 export interface PlanValidity {
   durationSeconds: number | null;
   validityMonths: number | null;
+  /** A postpaid subscription's billing cycle: its usage counts per billing period. */
+  cycle?: string | null;
 }
 
 /**
@@ -20,12 +22,12 @@ export function periodEnd(start: number, validity: PlanValidity, zone: string): 
 }
 
 /**
- * Which usage period a moment belongs to. A plan with validity counts from its activation;
- * one without (an open-ended monthly line) counts per calendar month in the operator's zone,
- * so its data allowance resets on the 1st.
+ * Which usage period a moment belongs to. A plan with validity, or a postpaid billing cycle,
+ * counts from the current period's start; an open-ended line counts per calendar month in the
+ * operator's zone, so its data allowance resets on the 1st.
  */
 export function usagePeriodStart(activatedAt: number | null, validity: PlanValidity, now: number, zone: string): number {
-  if (activatedAt !== null && (validity.durationSeconds || validity.validityMonths)) return activatedAt;
+  if (activatedAt !== null && (validity.durationSeconds || validity.validityMonths || validity.cycle)) return activatedAt;
   return monthStart(now, zone);
 }
 

@@ -31,6 +31,10 @@ export const planInput = z.object({
   windowEndMinute: z.number().int().min(0).max(1439).nullable().default(null),
   addressList: z.string().trim().regex(ROUTER_OBJECT).nullable().default(null),
   ipPool: z.string().trim().regex(ROUTER_OBJECT).nullable().default(null),
+  cycle: z.enum(['daily', 'weekly', 'monthly', 'quarterly']).nullable().default(null),
+  taxClass: z.string().trim().min(1).max(32).nullable().default(null),
+  overagePerGbMinor: z.number().int().positive().nullable().default(null),
+  gracePlanId: z.number().int().positive().nullable().default(null),
 });
 export type PlanInput = z.input<typeof planInput>;
 
@@ -55,6 +59,10 @@ const PLAN_FIELD_ERRORS: Record<string, ErrorCode> = {
   windowEndMinute: 'INPUT_BAD_WINDOW',
   addressList: 'INPUT_BAD_ROUTER_NAME',
   ipPool: 'INPUT_BAD_ROUTER_NAME',
+  cycle: 'INPUT_BAD_CHOICE',
+  taxClass: 'INPUT_UNKNOWN_TAX_CLASS',
+  overagePerGbMinor: 'INPUT_BAD_MONEY',
+  gracePlanId: 'INPUT_UNKNOWN_PLAN',
 };
 
 type ValidPlan = z.output<typeof planInput>;
@@ -81,6 +89,9 @@ export function validatePlan(input: PlanInput): ValidPlan {
     throw new LangoError('INPUT_BAD_WINDOW', { value: String(plan.windowStartMinute ?? plan.windowEndMinute) });
   }
   checkTiers(plan.fupTiers, plan.dataBytes);
+  // A postpaid plan is billed per cycle (monthly unless said otherwise); a prepaid one runs for its validity.
+  if (plan.billingKind === 'postpaid') plan.cycle ??= 'monthly';
+  else if (plan.cycle !== null) throw new LangoError('INPUT_BAD_CHOICE', { value: plan.cycle, option: 'cycle', allowed: 'a postpaid plan only' });
   return plan;
 }
 

@@ -261,7 +261,7 @@ export const commands: Command[] = [
       if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
       const plan = customer.plan ? findPlanByName(db, customer.plan) : undefined;
       const now = Date.now();
-      const periodStart = plan ? usagePeriodStart(customer.activatedAt, plan, now, config.LANGO_TIMEZONE) : null;
+      const periodStart = plan ? usagePeriodStart(customer.activatedAt, { ...plan, cycle: customer.cycle }, now, config.LANGO_TIMEZONE) : null;
       const used = plan && periodStart !== null ? createUsageReader(connection)(customer.id, periodStart, now - 3_600_000 * 24 * 365) : null;
       const counted = used && plan ? countedBytes(used, plan.dataCounts) : null;
       return {

@@ -26,9 +26,15 @@ export function openDatabase(file: string): Connection {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
+  // Migrations run in one transaction, where PRAGMA foreign_keys cannot change; drizzle-kit's
+  // table rebuilds (SQLite's 12-step ALTER) need it off, so it is off while they run and the
+  // whole database is checked before it goes back on.
+  sqlite.pragma('foreign_keys = OFF');
   const db = drizzle(sqlite, { schema });
   migrateToLatest(db);
+  const broken = sqlite.pragma('foreign_key_check') as unknown[];
+  if (broken.length > 0) throw new Error(`the database has ${broken.length} broken reference(s) after migrating, first: ${JSON.stringify(broken[0])}`);
+  sqlite.pragma('foreign_keys = ON');
   return {
     db,
     sqlite,

@@ -1,6 +1,46 @@
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
+  // Invoices, credit notes and receipts (src/billing/documents). Labels stand alone, without
+  // colons, because the layout puts label and value in separate cells for either direction.
+  documents: {
+    kind: { invoice: 'Invoice', creditNote: 'Credit note', receipt: 'Receipt' },
+    party: { invoice: 'Bill to', creditNote: 'Credit to', receipt: 'Received from' },
+    reference: { invoice: 'Reference', creditNote: 'Corrects invoice', receipt: 'Payment reference' },
+    field: {
+      number: 'Number',
+      issuedAt: 'Issue date',
+      dueAt: 'Due date',
+      status: 'Status',
+      paymentMethod: 'Payment method',
+      account: 'Account',
+      taxNumber: 'Tax number',
+    },
+    column: {
+      description: 'Description',
+      quantity: 'Quantity',
+      unitPrice: 'Unit price',
+      discount: 'Discount',
+      tax: 'Tax amount',
+      amount: 'Amount',
+    },
+    subtotal: 'Subtotal',
+    total: 'Total amount',
+    paid: 'Amount paid',
+    due: 'Balance due',
+    notes: 'Remarks',
+    thanksForPayment: 'Thank you for your payment.',
+    page: 'Page {{page}} of {{pages}}',
+    status: {
+      draft: 'Draft, not yet issued',
+      issued: 'Issued',
+      paid: 'Paid in full',
+      partiallyPaid: 'Partly paid',
+      overdue: 'Overdue',
+      void: 'Voided',
+      refunded: 'Refunded',
+    },
+  },
   radius: {
     badCredentials: 'Wrong username or password.',
     noCredentials: 'No password was sent. Log in again from the login page.',
@@ -13,6 +53,8 @@ export const en = {
     tooManySessions: 'Your account is already online on {{limit}} device(s). Log out there first.',
     wrongDevice: 'This account is locked to another device. Contact support to change it.',
     outsideWindow: 'This package works only between {{from}} and {{to}}.',
+    planPaused: 'Your package is paused. Contact support to resume it.',
+    overdue: 'Your account is suspended because a bill is overdue. Pay it to reconnect at once.',
   },
   cli: {
     unknownPlan: 'There is no plan called "{{name}}". See the list with: lango plan list',
@@ -43,6 +85,24 @@ export const en = {
     missingOption: 'Missing --{{option}}. See: lango {{command}} --help',
     unknownOption: 'Unknown option {{option}}. See: lango {{command}} --help',
     unknownCommand: 'Unknown command "{{command}}". See: lango --help',
+  },
+  billing: {
+    badPhone: '"{{value}}" is not a phone number. Examples: 0712345678, +254712345678, +211912345678',
+    badEmail: '"{{value}}" is not an email address. Example: alice@example.com',
+    noSubscription: '{{username}} has no package yet. Set one first: lango customer set-plan {{username}} --plan NAME',
+    reasonRequired: 'Say why: an adjustment needs --reason "…" (it is kept in the audit log).',
+    currencyMismatch: 'This account is in {{expected}}; the amount given is in {{given}}.',
+    duplicatePayment: 'A {{method}} payment with reference {{reference}} is already recorded (receipt {{receipt}}).',
+    unknownInvoice: 'There is no invoice {{number}}. See: lango invoice list',
+    creditTooLarge: 'A credit note can return at most {{max}} on invoice {{number}}.',
+    unknownTaxClass: 'There is no tax class "{{code}}". See: lango tax list',
+    badTax: 'Tax "{{value}}" is not valid: {{reason}}. Example: --tax "VAT:VAT 16%:16" (code:name:percent, add :compound to tax on top of the taxes before it)',
+    badSetting: 'Setting {{key}} cannot be "{{value}}": {{reason}}',
+    samePlan: '{{username}} is already on plan "{{plan}}".',
+    lineService: '{{plan}}, {{from}} to {{to}}',
+    lineOverage: 'Data beyond the allowance: {{gb}} GB',
+    lineChangeCredit: 'Unused part of {{plan}} (credit)',
+    lineChangeCharge: '{{plan}} for the rest of the period',
   },
   staff: {
     firstAdminCreated:

@@ -1,1 +1,2 @@
 export { ensureFirstAdmin } from './accounts.js';
+export { recordAudit, auditTrail, type AuditEntry } from './audit.js';

@@ -29,7 +29,8 @@ const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
   { area: 'aaa', mayNotImport: /^(web|cli)\/|^main|^fastify|^node:dgram/, why: 'policy is reached from the edges, never reaches them' },
   { area: 'billing', mayNotImport: /^(aaa|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa nor the protocol' },
   { area: 'staff', mayNotImport: /^(aaa|billing|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'staff accounts stand alone' },
-  { area: 'db', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main/, why: 'the database layer serves every domain and knows none' },
+  { area: 'settings', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'settings are read by every domain and know none' },
+  { area: 'db', mayNotImport: /^(aaa|billing|staff|settings|web|cli|radius)\/|^main/, why: 'the database layer serves every domain and knows none' },
 ];
 
 describe('module boundaries', () => {

@@ -7,7 +7,8 @@ import { formatClock, isInsideWindow } from './time-window.js';
 // customer would want to hear about it; the first refusal is the Reply-Message.
 
 export function checkAccountStatus({ subscriber }: PolicyContext): Verdict {
-  if (subscriber.status === 'suspended') return reject('AAA_ACCOUNT_SUSPENDED');
+  // An overdue account is told it can reconnect by paying; a staff suspension says contact support.
+  if (subscriber.status === 'suspended') return reject(subscriber.suspendedReason === 'overdue' ? 'AAA_OVERDUE' : 'AAA_ACCOUNT_SUSPENDED');
   if (subscriber.status === 'terminated') return reject('AAA_ACCOUNT_TERMINATED');
   return CONTINUE;
 }
@@ -17,7 +18,9 @@ export function checkHasPlan({ subscriber }: PolicyContext): Verdict {
   return subscriber.planId === null ? reject('AAA_NO_PLAN') : CONTINUE;
 }
 
-export function checkValidity({ expiresAt, now }: PolicyContext): Verdict {
+export function checkValidity({ subscriber, expiresAt, now }: PolicyContext): Verdict {
+  if (subscriber.subscriptionStatus === 'paused') return reject('AAA_PLAN_PAUSED');
+  if (subscriber.subscriptionStatus === 'expired') return reject('AAA_PLAN_EXPIRED');
   return expiresAt !== null && now >= expiresAt ? reject('AAA_PLAN_EXPIRED') : CONTINUE;
 }
 

@@ -89,11 +89,14 @@ export const enforcementActions = sqliteTable(
   (t) => [index('enforcement_pending').on(t.status, t.id), index('enforcement_by_session').on(t.sessionId)],
 );
 
-export type NotificationKind = 'data_80' | 'data_100' | 'time_100' | 'expiry_24h';
+export type NotificationKind =
+  | 'data_80' | 'data_100' | 'time_100' | 'expiry_24h'
+  | 'invoice_issued' | 'due_soon' | 'due_today' | 'overdue' | 'suspended' | 'reactivated'
+  | 'renewed' | 'renewal_failed' | 'payment_received';
 
 /**
- * Usage and expiry events AAA raises for the messaging issue to deliver (SMS); stored once
- * per customer, kind and period.
+ * Events AAA and billing raise for the messaging issue to deliver (SMS); stored once per
+ * customer, kind, period and subject, in the same transaction as what caused them.
  */
 export const notificationEvents = sqliteTable(
   'notification_events',
@@ -106,7 +109,9 @@ export const notificationEvents = sqliteTable(
     periodStart: integer('period_start').notNull(),
     createdAt: integer('created_at').notNull(),
     deliveredAt: integer('delivered_at'),
+    /** What the event is about beyond the period, e.g. 'invoice:INV-2026-000123'. */
+    ref: text('ref').notNull().default(''),
   },
-  (t) => [uniqueIndex('notification_once').on(t.customerId, t.kind, t.periodStart)],
+  (t) => [uniqueIndex('notification_once').on(t.customerId, t.kind, t.periodStart, t.ref)],
 );
 

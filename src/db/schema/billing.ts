@@ -1,10 +1,14 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export type Currency = 'KES' | 'SSP' | 'UGX' | 'USD';
 export type CustomerStatus = 'active' | 'suspended' | 'terminated';
 export type BillingKind = 'prepaid' | 'postpaid';
 export type ValidityStarts = 'purchase' | 'first_login';
 export type DataCounts = 'total' | 'download';
+export type BillingCycle = 'daily' | 'weekly' | 'monthly' | 'quarterly';
+export type SubscriptionStatus = 'active' | 'paused' | 'cancelled' | 'expired';
+export type SuspensionReason = 'overdue' | 'staff';
+export type Language = 'en' | 'ar';
 /** After `afterBytes` of counted data in the period, the speed drops to `rateLimit`. */
 export interface FupTier {
   afterBytes: number;
@@ -43,6 +47,14 @@ export const plans = sqliteTable('plans', {
   windowEndMinute: integer('window_end_minute'),
   addressList: text('address_list'),
   ipPool: text('ip_pool'),
+  /** Postpaid plans bill per cycle; prepaid plans run for their validity and renew from the wallet. */
+  cycle: text('cycle').$type<BillingCycle>(),
+  /** Tax class code (tax_classes); null = the operator's default class. */
+  taxClass: text('tax_class'),
+  /** Postpaid: price per started GB beyond the data allowance; null = no overage billing. */
+  overagePerGbMinor: integer('overage_per_gb_minor'),
+  /** Prepaid: the plan a subscription moves to when the wallet cannot pay a renewal; null = it expires. */
+  gracePlanId: integer('grace_plan_id'),
 });
 
 export const customers = sqliteTable('customers', {
@@ -53,20 +65,63 @@ export const customers = sqliteTable('customers', {
    * clear text, so a one-way hash cannot serve here (staff and portal logins use argon2).
    */
   passwordSealed: text('password_sealed').notNull(),
-  planId: integer('plan_id').references(() => plans.id),
   status: text('status').$type<CustomerStatus>().notNull().default('active'),
+  /** Why a suspended account is suspended: only 'overdue' lifts itself when a payment clears the balance. */
+  suspendedReason: text('suspended_reason').$type<SuspensionReason>(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
-  /** Start of the current plan period; null while a first-login plan waits for its first login. */
-  activatedAt: integer('activated_at'),
-  /** End of the current plan period; null when the plan has no validity. */
-  expiresAt: integer('expires_at'),
   /** Registered device MAC (AA:BB:CC:DD:EE:FF): MAC authentication, and MAC binding when on. */
   mac: text('mac').unique(),
   macBinding: integer('mac_binding', { mode: 'boolean' }).notNull().default(false),
   /** PPPoE static address sent as Framed-IP-Address. */
   staticIp: text('static_ip'),
+  fullName: text('full_name'),
+  /** E.164, e.g. +254712345678. */
+  phone: text('phone'),
+  email: text('email'),
+  billingAddress: text('billing_address'),
+  serviceLocation: text('service_location'),
+  language: text('language').$type<Language>().notNull().default('en'),
+  /** The account's currency: invoices, wallet and payments are in it. */
+  currency: text('currency').$type<Currency>().notNull().default('KES'),
+  taxExempt: integer('tax_exempt', { mode: 'boolean' }).notNull().default(false),
 });
+
+/**
+ * What a customer is subscribed to: one row per customer, changed in place by renewals,
+ * plan changes and status changes (each leaves a timeline event). The current period is
+ * [periodStart, periodEnd): for prepaid plans the plan's validity, after which it renews from
+ * the wallet or expires; for postpaid plans the billing cycle, invoiced at its end.
+ */
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .unique()
+      .references(() => customers.id),
+    planId: integer('plan_id')
+      .notNull()
+      .references(() => plans.id),
+    status: text('status').$type<SubscriptionStatus>().notNull().default('active'),
+    billingKind: text('billing_kind').$type<BillingKind>().notNull(),
+    /** Postpaid: the cycle and its anchor day (calendar.ts); null for prepaid. */
+    cycle: text('cycle').$type<BillingCycle>(),
+    anchorDay: integer('anchor_day'),
+    startedAt: integer('started_at').notNull(),
+    /** Null while a first-login plan waits for its first login. */
+    periodStart: integer('period_start'),
+    /** Next renewal or invoice; null when the plan never ends. */
+    periodEnd: integer('period_end'),
+    autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(true),
+    /** A plan change the operator scheduled for the next renewal. */
+    nextPlanId: integer('next_plan_id').references(() => plans.id),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('subscriptions_due').on(t.status, t.periodEnd)],
+);
 
 /**
  * What a customer used in one plan period, summed from accounting deltas. The accounting
@@ -85,4 +140,25 @@ export const usage = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.customerId, t.periodStart] })],
+);
+
+export type TimelineKind =
+  | 'subscribed' | 'plan_changed' | 'renewed' | 'renewal_failed' | 'expired' | 'moved_to_grace_plan'
+  | 'invoice_issued' | 'credit_note_issued' | 'payment_received' | 'adjustment' | 'reminder'
+  | 'suspended' | 'reactivated' | 'status_changed';
+
+/** Everything that happened to a customer's account, newest last: who, what, when. */
+export const customerEvents = sqliteTable(
+  'customer_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    kind: text('kind').$type<TimelineKind>().notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('customer_events_by_customer').on(t.customerId, t.at)],
 );

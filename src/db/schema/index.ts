@@ -2,5 +2,7 @@
 // import from here; everyone else goes through the domain's index.ts.
 export * from './aaa.js';
 export * from './billing.js';
+export * from './ledger.js';
+export * from './operations.js';
 export * from './staff.js';
 export * from './change-counters.js';

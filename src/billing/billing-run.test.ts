@@ -1,0 +1,156 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { openDatabase, type Connection } from '../db/connection.js';
+import { setSetting } from '../settings/index.js';
+import { addCustomer, findCustomer } from './customers.js';
+import { issueCreditNote, listInvoices } from './invoices.js';
+import { customerBalance, trialBalance } from './ledger.js';
+import { adjustWallet, recordPayment } from './payments.js';
+import { addPlan } from './plans.js';
+import { runBilling } from './run.js';
+import { subscriptionOf } from './subscriptions.js';
+import { saveTaxClass } from './tax-classes.js';
+import { timelineOf } from './timeline.js';
+
+const box = createSecretBox(Buffer.alloc(32, 3));
+const zone = 'Africa/Nairobi';
+const at = (iso: string) => DateTime.fromISO(iso, { zone }).toMillis();
+const noPause = () => Promise.resolve();
+let conn: Connection;
+
+beforeEach(() => {
+  conn = openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'lango-billing-')), 'lango.db'));
+  saveTaxClass(conn.db, { code: 'KE-INTERNET', name: 'Kenya internet', inclusive: false, rules: [
+    { code: 'EXCISE', name: 'Excise duty 15%', rateBasisPoints: 1500, compound: false },
+    { code: 'VAT', name: 'VAT 16%', rateBasisPoints: 1600, compound: true },
+  ] });
+  addPlan(conn.db, { name: 'Home 10M', priceMinor: 250000, currency: 'KES', billingKind: 'postpaid', cycle: 'monthly', rateLimit: '10M/10M', taxClass: 'KE-INTERNET', dataBytes: 100e9, overagePerGbMinor: 5000 });
+  addPlan(conn.db, { name: 'Monthly prepaid', priceMinor: 150000, currency: 'KES', validityMonths: 1, rateLimit: '5M/5M' });
+});
+
+afterEach(() => conn.close());
+
+function books() {
+  for (const row of trialBalance(conn.db)) {
+    expect(row.total, `${row.currency} books`).toBe(0);
+    expect(row.unbalanced).toBe(0);
+  }
+}
+
+describe('postpaid billing', () => {
+  it('invoices a finished cycle with excise duty and VAT on top, due a week later', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'wanjiru', 'Home 10M', at('2026-01-01T09:00'));
+    const result = await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    expect(result.invoiced).toBe(1);
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id });
+    expect(invoice).toMatchObject({ number: 'INV-2026-000001', netMinor: 250000, taxMinor: 37500 + 46000, grossMinor: 333500, status: 'issued' });
+    expect(invoice!.dueAt).toBe(at('2026-02-08T00:00'));
+    expect(customerBalance(conn.db, customer.id, 'KES').dueMinor).toBe(333500);
+    books();
+  });
+
+  it('runs twice without a second invoice, and catches up every missed cycle in order', async () => {
+    const customer = withPlanAt(conn, 'otieno', 'Home 10M', at('2026-01-31T10:00'));
+    await runBilling(conn.db, { now: at('2026-05-01T00:00'), zone, pause: noPause });
+    await runBilling(conn.db, { now: at('2026-05-01T00:00'), zone, pause: noPause });
+    const issued = listInvoices(conn.db, { customerId: customer.id }).map((i) => [i.number, DateTime.fromMillis(i.issuedAt, { zone }).toISODate()]);
+    // Anniversary on the 31st: February's boundary falls on the 28th, March's back on the 31st.
+    expect(issued).toEqual([
+      ['INV-2026-000001', '2026-02-28'],
+      ['INV-2026-000002', '2026-03-31'],
+      ['INV-2026-000003', '2026-04-30'],
+    ]);
+    expect(subscriptionOf(conn.db, customer.id)!.periodEnd).toBe(at('2026-05-31T00:00'));
+    books();
+  });
+
+  it('suspends after the grace period, and a cash payment that clears the overdue bill reactivates at once', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'akinyi', 'Home 10M', at('2026-01-01T09:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    const late = await runBilling(conn.db, { now: at('2026-02-12T00:05'), zone, pause: noPause });
+    expect(late).toMatchObject({ markedOverdue: 1, suspended: 1 });
+    expect(findCustomer(conn.db, 'akinyi')).toMatchObject({ status: 'suspended', suspendedReason: 'overdue' });
+
+    recordPayment(conn.db, { customerId: customer.id, method: 'cash', reference: 'R-100', amountMinor: 100000, currency: 'KES', receivedAt: at('2026-02-12T10:00'), actor: 'cli:test', zone });
+    expect(findCustomer(conn.db, 'akinyi')!.status).toBe('suspended');
+    expect(listInvoices(conn.db, { customerId: customer.id })[0]).toMatchObject({ status: 'overdue', paidMinor: 100000 });
+
+    const second = recordPayment(conn.db, { customerId: customer.id, method: 'cash', reference: 'R-101', amountMinor: 233500, currency: 'KES', receivedAt: at('2026-02-12T11:00'), actor: 'cli:test', zone });
+    expect(second.allocatedMinor).toBe(233500);
+    expect(findCustomer(conn.db, 'akinyi')).toMatchObject({ status: 'active', suspendedReason: null });
+    expect(listInvoices(conn.db, { customerId: customer.id })[0]).toMatchObject({ status: 'paid', paidMinor: 333500 });
+    expect(timelineOf(conn.db, customer.id).map((e) => e.kind)).toEqual(['subscribed', 'invoice_issued', 'reminder', 'suspended', 'payment_received', 'payment_received', 'reactivated']);
+    books();
+  });
+
+  it('records a payment once however often the same reference arrives', () => {
+    const customer = withPlanAt(conn, 'kamau', 'Home 10M', at('2026-01-01T09:00'));
+    const input = { customerId: customer.id, method: 'bank' as const, reference: 'FT26001', amountMinor: 5000, currency: 'KES' as const, receivedAt: at('2026-01-02T09:00'), actor: 'cli:test', zone };
+    const first = recordPayment(conn.db, input);
+    for (let i = 0; i < 4; i++) expect(recordPayment(conn.db, input)).toMatchObject({ created: false, payment: { id: first.payment.id } });
+    expect(customerBalance(conn.db, customer.id, 'KES').walletMinor).toBe(5000);
+    books();
+  });
+
+  it('bills data beyond the allowance per started GB', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'njeri', 'Home 10M', at('2026-01-01T09:00'));
+    const sub = subscriptionOf(conn.db, customer.id)!;
+    conn.sqlite.prepare('INSERT INTO usage (customer_id, period_start, input_octets, output_octets, online_seconds, updated_at) VALUES (?, ?, ?, ?, 0, 0)').run(customer.id, sub.periodStart, 2e9, 100.5e9);
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id });
+    // 102.5 GB used of 100 GB: 3 started GB at 50.00, taxed like the service.
+    expect(invoice!.netMinor).toBe(250000 + 15000);
+    books();
+  });
+});
+
+describe('prepaid renewals', () => {
+  it('renews from the wallet at the end of the month, and expires when the wallet is short', async () => {
+    const customer = withPlanAt(conn, 'achieng', 'Monthly prepaid', at('2026-01-31T12:00'));
+    adjustWallet(conn.db, { customerId: customer.id, amountMinor: 200000, currency: 'KES', reason: 'opening balance', actor: 'cli:test', at: at('2026-01-31T12:00') });
+    const first = await runBilling(conn.db, { now: at('2026-02-28T13:00'), zone, pause: noPause });
+    expect(first.renewed).toBe(1);
+    expect(subscriptionOf(conn.db, customer.id)).toMatchObject({ status: 'active', periodStart: at('2026-02-28T12:00'), periodEnd: at('2026-03-31T12:00') });
+    expect(customerBalance(conn.db, customer.id, 'KES')).toEqual({ currency: 'KES', dueMinor: 0, walletMinor: 50000 });
+
+    const second = await runBilling(conn.db, { now: at('2026-03-31T12:01'), zone, pause: noPause });
+    expect(second).toMatchObject({ renewed: 0, expired: 1 });
+    expect(subscriptionOf(conn.db, customer.id)!.status).toBe('expired');
+    expect(listInvoices(conn.db, { customerId: customer.id })).toHaveLength(1);
+    books();
+  });
+
+  it('corrects an invoice with a credit note that returns the paid part to the wallet', async () => {
+    const customer = withPlanAt(conn, 'mutua', 'Monthly prepaid', at('2026-01-31T12:00'));
+    adjustWallet(conn.db, { customerId: customer.id, amountMinor: 150000, currency: 'KES', reason: 'opening balance', actor: 'cli:test', at: at('2026-01-31T12:00') });
+    await runBilling(conn.db, { now: at('2026-02-28T13:00'), zone, pause: noPause });
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id });
+    const note = issueCreditNote(conn.db, { invoiceNumber: invoice!.number, amountMinor: 50000, reason: 'Outage 10 days', actor: 'cli:test', at: at('2026-03-05T10:00'), zone });
+    expect(note).toMatchObject({ number: 'CN-2026-000001', kind: 'credit_note', grossMinor: 50000 });
+    expect(customerBalance(conn.db, customer.id, 'KES').walletMinor).toBe(50000);
+    expect(() => issueCreditNote(conn.db, { invoiceNumber: invoice!.number, amountMinor: 100001, reason: 'too much', actor: 'cli:test', at: at('2026-03-05T10:00'), zone })).toThrow(/at most/);
+    books();
+  });
+
+  it('refuses a staff adjustment without a reason', () => {
+    const customer = withPlanAt(conn, 'wafula', 'Monthly prepaid', at('2026-01-31T12:00'));
+    expect(() => adjustWallet(conn.db, { customerId: customer.id, amountMinor: 100, currency: 'KES', reason: ' ', actor: 'cli:test', at: 1 })).toThrow(/Say why/);
+  });
+});
+
+function withPlanAt(c: Connection, username: string, planName: string, when: number) {
+  const realNow = Date.now;
+  Date.now = () => when;
+  try {
+    return addCustomer(c.db, box, { username, password: 'pw', planName }, zone);
+  } finally {
+    Date.now = realNow;
+  }
+}

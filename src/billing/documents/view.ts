@@ -1,0 +1,206 @@
+// Everything the HTML and PDF renderers show, already worded and formatted, so the two outputs
+// cannot drift apart: a label or amount is decided once here and only laid out there.
+import { DateTime } from 'luxon';
+import { t, type Language, type MessageKey } from '../../i18n/index.js';
+import { formatMoney } from '../money.js';
+import type { BillingDocument, DocumentKind, DocumentLanguage } from './model.js';
+
+export type Direction = 'ltr' | 'rtl';
+
+export interface Field {
+  label: string;
+  value: string;
+  /** Void or overdue: the one fact a reader must not miss. */
+  alert?: boolean;
+}
+
+export type ColumnId = 'description' | 'quantity' | 'unitPrice' | 'discount' | 'tax' | 'amount';
+
+export interface Column {
+  id: ColumnId;
+  label: string;
+  numeric: boolean;
+}
+
+export interface TotalRow {
+  label: string;
+  value: string;
+  emphasis: boolean;
+}
+
+export interface DocumentView {
+  lang: DocumentLanguage;
+  dir: Direction;
+  /** 'Invoice', 'Credit note', 'Receipt' */
+  title: string;
+  number: string;
+  operator: { name: string; lines: string[]; fields: Field[]; logoPng: Buffer | null };
+  /** Number, dates, status, reference, payment method: the facts beside the title. */
+  facts: Field[];
+  party: { heading: string; name: string; lines: string[]; fields: Field[] };
+  columns: Column[];
+  /** One cell per column, in column order. */
+  rows: string[][];
+  totals: TotalRow[];
+  notes: Field | null;
+  closing: string | null;
+  pageLabel: (page: number, pages: number) => string;
+}
+
+/**
+ * The catalogue only has English until Arabic arrives with issue 8; an Arabic document is laid
+ * out right to left already but worded in English. When 'ar' joins Language this becomes the
+ * identity, and `formatLocales` below stops compiling until it gains an 'ar' entry.
+ */
+function textLanguage(_language: DocumentLanguage): Language {
+  return 'en';
+}
+
+/**
+ * Numbers and dates follow the words: English text with Arabic dates would read as a mistake.
+ * Money stays on plain 'en' because that prints the ISO code ('KES 1,334.00') that M-Pesa
+ * statements and KRA/URA documents use, where 'en-KE' would print 'Ksh'. Dates use 'en-GB' for
+ * day-month-year, the order East Africa reads, instead of the US month-first default.
+ */
+const formatLocales: Record<Language, { money: string; date: string }> = {
+  en: { money: 'en', date: 'en-GB' },
+};
+
+const kindKey: Record<DocumentKind, 'invoice' | 'creditNote' | 'receipt'> = {
+  invoice: 'invoice',
+  credit_note: 'creditNote',
+  receipt: 'receipt',
+};
+
+// A Map, not an object literal: a status such as 'constructor' must not find Object.prototype.
+const statusKeys = new Map<string, MessageKey>([
+  ['draft', 'documents.status.draft'],
+  ['issued', 'documents.status.issued'],
+  ['paid', 'documents.status.paid'],
+  ['partially_paid', 'documents.status.partiallyPaid'],
+  ['overdue', 'documents.status.overdue'],
+  ['void', 'documents.status.void'],
+  ['refunded', 'documents.status.refunded'],
+]);
+const alertStatuses = new Set(['void', 'overdue']);
+
+const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A logo that is not a PNG is left out rather than failing the document a customer is waiting for. */
+function usableLogo(logo: Buffer | null): Buffer | null {
+  return logo !== null && logo.length > pngSignature.length && logo.subarray(0, pngSignature.length).equals(pngSignature) ? logo : null;
+}
+
+function present(value: string | null | undefined): value is string {
+  return value !== null && value !== undefined && value.trim() !== '';
+}
+
+export function buildView(doc: BillingDocument): DocumentView {
+  const language = textLanguage(doc.language);
+  const locales = formatLocales[language];
+  const say = (key: MessageKey, values?: Record<string, unknown>): string => t(key, values, language);
+  const money = (minor: number): string => formatMoney(minor, doc.currency, locales.money);
+  const quantity = new Intl.NumberFormat(locales.money, { maximumFractionDigits: 3 });
+  const percent = new Intl.NumberFormat(locales.money, { style: 'percent', maximumFractionDigits: 2 });
+  const date = (ms: number, withTime: boolean): string => {
+    const at = DateTime.fromMillis(ms, { zone: doc.zone }).setLocale(locales.date);
+    // A tax document saying 'Invalid DateTime' is worse than no document; the zone comes from config.
+    if (!at.isValid) throw new Error(`cannot show ${doc.number} dates in time zone '${doc.zone}': ${at.invalidExplanation ?? 'invalid'}`);
+    return at.toLocaleString(withTime ? DateTime.DATETIME_MED : DateTime.DATE_MED);
+  };
+
+  const kind = kindKey[doc.kind];
+  const title = say(`documents.kind.${kind}`);
+
+  const facts: Field[] = [
+    { label: say('documents.field.number'), value: doc.number },
+    // A receipt answers "when did I pay", which is often the same day as other payments.
+    { label: say('documents.field.issuedAt'), value: date(doc.issuedAt, doc.kind === 'receipt') },
+  ];
+  if (doc.dueAt !== null) facts.push({ label: say('documents.field.dueAt'), value: date(doc.dueAt, false) });
+  const statusKey = statusKeys.get(doc.status);
+  facts.push({
+    label: say('documents.field.status'),
+    // A status the catalogue does not know yet still reads better than a blank.
+    value: statusKey ? say(statusKey) : doc.status.replaceAll('_', ' '),
+    alert: alertStatuses.has(doc.status),
+  });
+  if (present(doc.paymentMethod)) facts.push({ label: say('documents.field.paymentMethod'), value: doc.paymentMethod });
+  if (present(doc.reference)) facts.push({ label: say(`documents.reference.${kind}`), value: doc.reference });
+
+  const taxNumber = (value: string | null | undefined): Field[] => (present(value) ? [{ label: say('documents.field.taxNumber'), value }] : []);
+  const operator = {
+    name: doc.operator.name,
+    lines: [doc.operator.address, doc.operator.phone].filter(present),
+    fields: taxNumber(doc.operator.taxNumber),
+    logoPng: usableLogo(doc.operator.logoPng),
+  };
+  const party = {
+    heading: say(`documents.party.${kind}`),
+    name: doc.customer.name,
+    lines: [doc.customer.phone, doc.customer.address].filter(present),
+    fields: [{ label: say('documents.field.account'), value: doc.customer.account }, ...taxNumber(doc.customer.taxNumber)],
+  };
+
+  // Empty columns only cost width, which a phone screen does not have.
+  const showDiscount = doc.lines.some((line) => line.discountMinor !== 0);
+  const showTax = doc.taxes.length > 0 || doc.lines.some((line) => line.taxMinor !== 0);
+  const columns: Column[] = [
+    { id: 'description', label: say('documents.column.description'), numeric: false },
+    { id: 'quantity', label: say('documents.column.quantity'), numeric: true },
+    { id: 'unitPrice', label: say('documents.column.unitPrice'), numeric: true },
+    ...(showDiscount ? [{ id: 'discount' as const, label: say('documents.column.discount'), numeric: true }] : []),
+    ...(showTax ? [{ id: 'tax' as const, label: say('documents.column.tax'), numeric: true }] : []),
+    { id: 'amount', label: say('documents.column.amount'), numeric: true },
+  ];
+  const rows = doc.lines.map((line) =>
+    columns.map((column) => {
+      switch (column.id) {
+        case 'description':
+          return line.description;
+        case 'quantity':
+          return quantity.format(line.quantity);
+        case 'unitPrice':
+          return money(line.unitPriceMinor);
+        case 'discount':
+          return money(line.discountMinor);
+        case 'tax':
+          return money(line.taxMinor);
+        case 'amount':
+          return money(line.grossMinor);
+      }
+    }),
+  );
+
+  const totals: TotalRow[] = [];
+  if (showTax) {
+    totals.push({ label: say('documents.subtotal'), value: money(doc.totals.netMinor), emphasis: false });
+    for (const tax of doc.taxes) {
+      totals.push({ label: `${tax.name} (${percent.format(tax.rateBasisPoints / 10_000)})`, value: money(tax.amountMinor), emphasis: false });
+    }
+  }
+  totals.push({ label: say('documents.total'), value: money(doc.totals.grossMinor), emphasis: true });
+  // A credit note is not paid; a receipt's balance matters only when something is still owed.
+  if (doc.kind !== 'credit_note') {
+    totals.push({ label: say('documents.paid'), value: money(doc.totals.paidMinor), emphasis: false });
+    if (doc.kind === 'invoice' || doc.totals.dueMinor !== 0) {
+      totals.push({ label: say('documents.due'), value: money(doc.totals.dueMinor), emphasis: doc.kind === 'invoice' });
+    }
+  }
+
+  return {
+    lang: doc.language,
+    dir: doc.language === 'ar' ? 'rtl' : 'ltr',
+    title,
+    number: doc.number,
+    operator,
+    facts,
+    party,
+    columns,
+    rows,
+    totals,
+    notes: present(doc.notes) ? { label: say('documents.notes'), value: doc.notes } : null,
+    closing: doc.kind === 'receipt' ? say('documents.thanksForPayment') : null,
+    pageLabel: (page, pages) => say('documents.page', { page, pages }),
+  };
+}

@@ -1,0 +1,273 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Db } from '../db/connection.js';
+import { notificationEvents } from '../db/schema/aaa.js';
+import { customers, type Currency } from '../db/schema/billing.js';
+import { allocations, documentSeries, invoiceLines, invoices, type InvoiceKind, type InvoiceStatus } from '../db/schema/ledger.js';
+import { LangoError } from '../errors.js';
+import { accounts, customerBalance, post } from './ledger.js';
+import { divideHalfEven } from './proration.js';
+import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
+import { recordEvent } from './timeline.js';
+
+export type Invoice = typeof invoices.$inferSelect;
+export type InvoiceLine = typeof invoiceLines.$inferSelect;
+
+export interface ChargeLine {
+  description: string;
+  quantity: number;
+  unitPriceMinor: number;
+  taxClass: TaxClass | null;
+  discounts: Discount[];
+  revenue: 'service' | 'overage';
+}
+
+export interface InvoiceRequest {
+  /** What this invoice is for; issuing twice under one key returns the first. */
+  key: string;
+  customerId: number;
+  subscriptionId: number | null;
+  currency: Currency;
+  taxExempt: boolean;
+  issuedAt: number;
+  dueAt: number;
+  periodStart: number | null;
+  periodEnd: number | null;
+  lines: ChargeLine[];
+  actor: string;
+  zone: string;
+}
+
+export const SERIES = { invoice: 'INV', credit_note: 'CN', receipt: 'RCT' } as const;
+
+/**
+ * The next number of a series, gap-free: the counter moves inside the caller's transaction, so
+ * a rolled-back document gives its number back. Series restart each year (INV-2026-000001).
+ */
+export function nextNumber(db: Db, prefix: string, at: number, zone: string): string {
+  const code = `${prefix}-${DateTime.fromMillis(at, { zone }).year}`;
+  const row =
+    db.update(documentSeries).set({ lastNumber: sql`${documentSeries.lastNumber} + 1` }).where(eq(documentSeries.code, code)).returning({ n: documentSeries.lastNumber }).get() ??
+    db.insert(documentSeries).values({ code, lastNumber: 1 }).returning({ n: documentSeries.lastNumber }).get();
+  return `${code}-${String(row.n).padStart(6, '0')}`;
+}
+
+/** Prices lines without writing: what an invoice for them would total. */
+export function priceCharges(lines: ChargeLine[], taxExempt: boolean): { priced: PricedLine[]; totals: ReturnType<typeof sumLines> } {
+  const priced = lines.map((l) => priceLine({ description: l.description, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, taxClass: l.taxClass, exempt: taxExempt, discounts: l.discounts }));
+  return { priced, totals: sumLines(priced) };
+}
+
+/**
+ * Issues an invoice inside the caller's transaction: number, lines, the ledger posting
+ * (receivable against revenue and tax), a timeline event and a notification; then uses any
+ * wallet money on it. Returns the existing invoice when the key was issued before.
+ */
+export function issueInvoice(db: Db, request: InvoiceRequest): { invoice: Invoice; created: boolean } {
+  const existing = db.select().from(invoices).where(eq(invoices.key, request.key)).get();
+  if (existing) return { invoice: existing, created: false };
+  const { priced, totals } = priceCharges(request.lines, request.taxExempt);
+  const number = nextNumber(db, SERIES.invoice, request.issuedAt, request.zone);
+  const invoice = db
+    .insert(invoices)
+    .values({
+      number,
+      kind: 'invoice',
+      key: request.key,
+      customerId: request.customerId,
+      subscriptionId: request.subscriptionId,
+      currency: request.currency,
+      status: totals.grossMinor === 0 ? 'paid' : 'issued',
+      issuedAt: request.issuedAt,
+      dueAt: request.dueAt,
+      periodStart: request.periodStart,
+      periodEnd: request.periodEnd,
+      netMinor: totals.netMinor,
+      taxMinor: totals.taxMinor,
+      grossMinor: totals.grossMinor,
+      createdAt: Date.now(),
+      actor: request.actor,
+    })
+    .returning()
+    .get();
+  priced.forEach((line, position) => {
+    db.insert(invoiceLines)
+      .values({ invoiceId: invoice.id, position, description: line.description, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, discountMinor: line.discountMinor, netMinor: line.netMinor, taxMinor: line.taxMinor, grossMinor: line.grossMinor, taxes: line.taxes })
+      .run();
+  });
+  if (totals.grossMinor > 0) {
+    const revenue = new Map<'service' | 'overage', number>();
+    priced.forEach((line, i) => revenue.set(request.lines[i]!.revenue, (revenue.get(request.lines[i]!.revenue) ?? 0) + line.netMinor));
+    post(db, {
+      key: `invoice:${number}`,
+      kind: 'invoice',
+      customerId: request.customerId,
+      currency: request.currency,
+      occurredAt: request.issuedAt,
+      description: `Invoice ${number}`,
+      actor: request.actor,
+      entries: [
+        { account: accounts.receivable(request.customerId), amountMinor: totals.grossMinor },
+        ...[...revenue].map(([stream, amount]) => ({ account: accounts.revenue(stream), amountMinor: -amount })),
+        ...totals.taxes.map((t) => ({ account: accounts.tax(t.code), amountMinor: -t.amountMinor })),
+      ],
+    });
+  }
+  recordEvent(db, request.customerId, 'invoice_issued', request.actor, { number, grossMinor: totals.grossMinor, currency: request.currency }, request.issuedAt);
+  notify(db, request.customerId, 'invoice_issued', request.issuedAt, `invoice:${number}`);
+  settle(db, request.customerId, request.currency, `invoice:${number}`, request.issuedAt, request.actor);
+  return { invoice: db.select().from(invoices).where(eq(invoices.id, invoice.id)).get()!, created: true };
+}
+
+const OPEN: InvoiceStatus[] = ['issued', 'partially_paid', 'overdue'];
+
+/**
+ * Uses the customer's wallet on their open invoices, oldest first, then lifts an overdue
+ * suspension once nothing overdue is left. Called after every event that adds wallet money or
+ * a debt, inside that event's transaction; `sourceKey` makes its postings idempotent with it.
+ */
+export function settle(db: Db, customerId: number, currency: Currency, sourceKey: string, at: number, actor: string): number {
+  let wallet = customerBalance(db, customerId, currency).walletMinor;
+  let allocated = 0;
+  if (wallet > 0) {
+    const open = db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.customerId, customerId), eq(invoices.kind, 'invoice'), eq(invoices.currency, currency), inArray(invoices.status, OPEN)))
+      .orderBy(asc(invoices.issuedAt), asc(invoices.id))
+      .all();
+    for (const invoice of open) {
+      if (wallet <= 0) break;
+      const amount = Math.min(wallet, invoice.grossMinor - invoice.paidMinor);
+      if (amount <= 0) continue;
+      const { transactionId, created } = post(db, {
+        key: `allocation:${sourceKey}:${invoice.number}`,
+        kind: 'allocation',
+        customerId,
+        currency,
+        occurredAt: at,
+        description: `Payment towards ${invoice.number}`,
+        actor,
+        entries: [
+          { account: accounts.wallet(customerId), amountMinor: amount },
+          { account: accounts.receivable(customerId), amountMinor: -amount },
+        ],
+      });
+      if (!created) continue;
+      applyToInvoice(db, invoice, transactionId, amount);
+      wallet -= amount;
+      allocated += amount;
+    }
+  }
+  liftOverdueSuspension(db, customerId, at, actor);
+  return allocated;
+}
+
+function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number): void {
+  db.insert(allocations).values({ invoiceId: invoice.id, transactionId, amountMinor: amount }).run();
+  const paid = invoice.paidMinor + amount;
+  const status: InvoiceStatus = paid >= invoice.grossMinor ? 'paid' : invoice.status === 'overdue' ? 'overdue' : 'partially_paid';
+  db.update(invoices).set({ paidMinor: paid, status }).where(eq(invoices.id, invoice.id)).run();
+}
+
+function liftOverdueSuspension(db: Db, customerId: number, at: number, actor: string): void {
+  const customer = db.select({ status: customers.status, reason: customers.suspendedReason }).from(customers).where(eq(customers.id, customerId)).get();
+  if (customer?.status !== 'suspended' || customer.reason !== 'overdue') return;
+  const stillOverdue = db
+    .select({ n: sql<number>`count(*)` })
+    .from(invoices)
+    .where(and(eq(invoices.customerId, customerId), eq(invoices.status, 'overdue')))
+    .get();
+  if ((stillOverdue?.n ?? 0) > 0) return;
+  db.update(customers).set({ status: 'active', suspendedReason: null, updatedAt: at }).where(eq(customers.id, customerId)).run();
+  recordEvent(db, customerId, 'reactivated', actor, { reason: 'overdue invoices paid' }, at);
+  notify(db, customerId, 'reactivated', at, `at:${at}`);
+}
+
+/**
+ * Corrects an issued invoice by crediting part or all of it: a numbered credit note whose
+ * net and tax are the invoice's in proportion. What the invoice still owed is reduced first;
+ * the rest goes back to the wallet.
+ */
+export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMinor: number | 'all'; reason: string; actor: string; at: number; zone: string }): Invoice {
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const invoice = d.select().from(invoices).where(and(eq(invoices.number, input.invoiceNumber), eq(invoices.kind, 'invoice'))).get();
+    if (!invoice) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number: input.invoiceNumber });
+    const credited = d.select({ total: sql<number>`coalesce(sum(${invoices.grossMinor}), 0)` }).from(invoices).where(eq(invoices.correctsId, invoice.id)).get()?.total ?? 0;
+    const max = invoice.grossMinor - credited;
+    const gross = input.amountMinor === 'all' ? max : input.amountMinor;
+    if (!Number.isSafeInteger(gross) || gross <= 0 || gross > max) throw new LangoError('INPUT_CREDIT_TOO_LARGE', { max: String(max), number: invoice.number });
+    const tax = Number(divideHalfEven(BigInt(invoice.taxMinor) * BigInt(gross), BigInt(invoice.grossMinor)));
+    const net = gross - tax;
+    const number = nextNumber(d, SERIES.credit_note, input.at, input.zone);
+    const note = d
+      .insert(invoices)
+      .values({ number, kind: 'credit_note', key: `credit:${number}`, customerId: invoice.customerId, subscriptionId: invoice.subscriptionId, currency: invoice.currency, status: 'issued', issuedAt: input.at, dueAt: input.at, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, netMinor: net, taxMinor: tax, grossMinor: gross, correctsId: invoice.id, createdAt: Date.now(), actor: input.actor })
+      .returning()
+      .get();
+    d.insert(invoiceLines).values({ invoiceId: note.id, position: 0, description: `${input.reason} (${invoice.number})`, quantity: 1, unitPriceMinor: gross, discountMinor: 0, netMinor: net, taxMinor: tax, grossMinor: gross, taxes: [] }).run();
+    const taxShares = taxSharesOf(d, invoice, tax);
+    const toReceivable = Math.min(gross, invoice.grossMinor - invoice.paidMinor);
+    const { transactionId } = post(d, {
+      key: `invoice:${number}`,
+      kind: 'credit_note',
+      customerId: invoice.customerId,
+      currency: invoice.currency,
+      occurredAt: input.at,
+      description: `Credit note ${number} for ${invoice.number}`,
+      actor: input.actor,
+      reason: input.reason,
+      entries: [
+        { account: accounts.revenue('service'), amountMinor: net },
+        ...taxShares.map((t) => ({ account: accounts.tax(t.code), amountMinor: t.amountMinor })),
+        { account: accounts.receivable(invoice.customerId), amountMinor: -toReceivable },
+        { account: accounts.wallet(invoice.customerId), amountMinor: -(gross - toReceivable) },
+      ],
+    });
+    if (toReceivable > 0) applyToInvoice(d, invoice, transactionId, toReceivable);
+    recordEvent(d, invoice.customerId, 'credit_note_issued', input.actor, { number, corrects: invoice.number, grossMinor: gross, reason: input.reason }, input.at);
+    settle(d, invoice.customerId, invoice.currency, `invoice:${number}`, input.at, input.actor);
+    return note;
+  }, { behavior: 'immediate' });
+}
+
+/** Splits a credit note's tax over the invoice's tax codes in proportion, exactly. */
+function taxSharesOf(db: Db, invoice: Invoice, tax: number): Array<{ code: string; amountMinor: number }> {
+  const byCode = new Map<string, number>();
+  for (const line of db.select({ taxes: invoiceLines.taxes }).from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).all()) {
+    for (const t of line.taxes) byCode.set(t.code, (byCode.get(t.code) ?? 0) + t.amountMinor);
+  }
+  const shares = [...byCode].map(([code, amount]) => ({ code, amountMinor: invoice.taxMinor === 0 ? 0 : Number(divideHalfEven(BigInt(amount) * BigInt(tax), BigInt(invoice.taxMinor))) }));
+  // Rounding each share may miss the total by a unit or two; the last code absorbs it.
+  const drift = tax - shares.reduce((sum, s) => sum + s.amountMinor, 0);
+  if (shares.length > 0) shares[shares.length - 1]!.amountMinor += drift;
+  return shares;
+}
+
+export function findInvoice(db: Db, number: string): { invoice: Invoice; lines: InvoiceLine[] } | undefined {
+  const invoice = db.select().from(invoices).where(eq(invoices.number, number)).get();
+  if (!invoice) return undefined;
+  return { invoice, lines: db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(asc(invoiceLines.position)).all() };
+}
+
+export function listInvoices(db: Db, filter: { customerId?: number; status?: InvoiceStatus; kind?: InvoiceKind } = {}, limit = 200): Invoice[] {
+  return db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        filter.customerId === undefined ? undefined : eq(invoices.customerId, filter.customerId),
+        filter.status === undefined ? undefined : eq(invoices.status, filter.status),
+        filter.kind === undefined ? undefined : eq(invoices.kind, filter.kind),
+      ),
+    )
+    .orderBy(asc(invoices.issuedAt), asc(invoices.id))
+    .limit(limit)
+    .all();
+}
+
+/** Stores a notification event for the messaging worker, once; true when it is new. */
+export function notify(db: Db, customerId: number, kind: (typeof notificationEvents.$inferInsert)['kind'], periodStart: number, ref: string): boolean {
+  return db.insert(notificationEvents).values({ customerId, kind, periodStart, ref, createdAt: Date.now() }).onConflictDoNothing().run().changes > 0;
+}

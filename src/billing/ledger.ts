@@ -1,0 +1,172 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import type { Currency } from '../db/schema/billing.js';
+import { ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerAccountKind, type LedgerTransactionKind } from '../db/schema/ledger.js';
+
+/**
+ * The double-entry ledger. Every money event is one balanced transaction: entries are debits
+ * (positive) and credits (negative) in one currency that sum to zero. Nothing else writes
+ * money; balances are sums of entries, never stored numbers a person could edit.
+ *
+ * The operator's side of the chart: `cash`, `bank`, `mpesa`, `momo` (money received),
+ * `revenue:service`, `revenue:overage`, `tax:<CODE>` (owed to the tax authority) and
+ * `adjustments`. Each customer has `receivable:<id>` (what they owe on invoices) and
+ * `wallet:<id>` (money they paid that no invoice has used yet).
+ */
+
+export interface AccountRef {
+  code: string;
+  kind: LedgerAccountKind;
+  customerId?: number;
+}
+
+export const accounts = {
+  receivable: (customerId: number): AccountRef => ({ code: `receivable:${customerId}`, kind: 'asset', customerId }),
+  wallet: (customerId: number): AccountRef => ({ code: `wallet:${customerId}`, kind: 'liability', customerId }),
+  revenue: (stream: 'service' | 'overage'): AccountRef => ({ code: `revenue:${stream}`, kind: 'income' }),
+  tax: (code: string): AccountRef => ({ code: `tax:${code}`, kind: 'liability' }),
+  money: (method: 'cash' | 'bank' | 'mpesa' | 'momo'): AccountRef => ({ code: method, kind: 'asset' }),
+  adjustments: (): AccountRef => ({ code: 'adjustments', kind: 'expense' }),
+};
+
+export interface PostingInput {
+  /** Idempotency: a second post under the same key changes nothing and returns the first. */
+  key: string;
+  kind: LedgerTransactionKind;
+  customerId: number | null;
+  currency: Currency;
+  occurredAt: number;
+  description: string;
+  actor: string;
+  reason?: string | null;
+  entries: Array<{ account: AccountRef; amountMinor: number }>;
+}
+
+export class UnbalancedPostingError extends Error {}
+
+type Statements = ReturnType<typeof prepare>;
+const prepared = new WeakMap<Db, Statements>();
+
+function prepare(db: Db) {
+  return {
+    byKey: db.select({ id: ledgerTransactions.id }).from(ledgerTransactions).where(eq(ledgerTransactions.key, sql.placeholder('key'))).prepare(),
+    ensureAccount: db
+      .insert(ledgerAccounts)
+      .values({ code: sql.placeholder('code'), currency: sql.placeholder('currency'), kind: sql.placeholder('kind'), customerId: sql.placeholder('customerId') } as never)
+      .onConflictDoNothing()
+      .prepare(),
+    accountId: db
+      .select({ id: ledgerAccounts.id })
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.code, sql.placeholder('code')), eq(ledgerAccounts.currency, sql.placeholder('currency'))))
+      .prepare(),
+    insertTransaction: db
+      .insert(ledgerTransactions)
+      .values({
+        key: sql.placeholder('key'),
+        kind: sql.placeholder('kind'),
+        customerId: sql.placeholder('customerId'),
+        occurredAt: sql.placeholder('occurredAt'),
+        createdAt: sql.placeholder('createdAt'),
+        description: sql.placeholder('description'),
+        actor: sql.placeholder('actor'),
+        reason: sql.placeholder('reason'),
+      } as never)
+      .returning({ id: ledgerTransactions.id })
+      .prepare(),
+    insertEntry: db
+      .insert(ledgerEntries)
+      .values({ transactionId: sql.placeholder('transactionId'), accountId: sql.placeholder('accountId'), amountMinor: sql.placeholder('amountMinor') } as never)
+      .prepare(),
+    balance: db
+      .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amountMinor}), 0)` })
+      .from(ledgerEntries)
+      .innerJoin(ledgerAccounts, eq(ledgerEntries.accountId, ledgerAccounts.id))
+      .where(and(eq(ledgerAccounts.code, sql.placeholder('code')), eq(ledgerAccounts.currency, sql.placeholder('currency'))))
+      .prepare(),
+  };
+}
+
+function statements(db: Db): Statements {
+  let s = prepared.get(db);
+  if (!s) prepared.set(db, (s = prepare(db)));
+  return s;
+}
+
+/**
+ * Writes one balanced transaction inside the caller's database transaction. Refuses, before
+ * writing anything, a posting that does not balance or carries a non-integer amount.
+ */
+export function post(db: Db, input: PostingInput): { transactionId: number; created: boolean } {
+  let sum = 0;
+  for (const e of input.entries) {
+    if (!Number.isSafeInteger(e.amountMinor)) throw new UnbalancedPostingError(`${input.key}: ${e.account.code} amount ${e.amountMinor} is not whole minor units`);
+    sum += e.amountMinor;
+  }
+  if (sum !== 0 || input.entries.length < 2) throw new UnbalancedPostingError(`${input.key}: entries sum to ${sum} over ${input.entries.length} line(s)`);
+  const s = statements(db);
+  const existing = s.byKey.get({ key: input.key });
+  if (existing) return { transactionId: existing.id, created: false };
+  const { id } = s.insertTransaction.get({
+    key: input.key,
+    kind: input.kind,
+    customerId: input.customerId,
+    occurredAt: input.occurredAt,
+    createdAt: Date.now(),
+    description: input.description,
+    actor: input.actor,
+    reason: input.reason ?? null,
+  })!;
+  for (const e of input.entries) {
+    if (e.amountMinor === 0) continue;
+    s.insertEntry.run({ transactionId: id, accountId: accountId(s, e.account, input.currency), amountMinor: e.amountMinor });
+  }
+  return { transactionId: id, created: true };
+}
+
+function accountId(s: Statements, account: AccountRef, currency: Currency): number {
+  const found = s.accountId.get({ code: account.code, currency });
+  if (found) return found.id;
+  s.ensureAccount.run({ code: account.code, currency, kind: account.kind, customerId: account.customerId ?? null });
+  return s.accountId.get({ code: account.code, currency })!.id;
+}
+
+/** Debit-positive balance of one account: a receivable's is what the customer owes. */
+export function accountBalance(db: Db, account: AccountRef, currency: Currency): number {
+  return statements(db).balance.get({ code: account.code, currency })?.total ?? 0;
+}
+
+export interface CustomerBalance {
+  currency: Currency;
+  /** Owed on issued invoices, not yet paid. */
+  dueMinor: number;
+  /** Paid in and not yet used by an invoice. */
+  walletMinor: number;
+}
+
+export function customerBalance(db: Db, customerId: number, currency: Currency): CustomerBalance {
+  return {
+    currency,
+    dueMinor: accountBalance(db, accounts.receivable(customerId), currency),
+    walletMinor: -accountBalance(db, accounts.wallet(customerId), currency),
+  };
+}
+
+/** Per currency, the sum of every entry: zero when the books balance. For tests and `lango ledger check`. */
+export function trialBalance(db: Db): Array<{ currency: Currency; total: number; transactions: number; unbalanced: number }> {
+  const totals = db
+    .select({ currency: ledgerAccounts.currency, total: sql<number>`sum(${ledgerEntries.amountMinor})` })
+    .from(ledgerEntries)
+    .innerJoin(ledgerAccounts, eq(ledgerEntries.accountId, ledgerAccounts.id))
+    .groupBy(ledgerAccounts.currency)
+    .all();
+  const unbalanced = db.all<{ currency: Currency; n: number; bad: number }>(sql`
+    SELECT a.currency AS currency, count(*) AS n, sum(CASE WHEN t.s <> 0 THEN 1 ELSE 0 END) AS bad
+    FROM (SELECT e.transaction_id AS id, min(e.account_id) AS account, sum(e.amount_minor) AS s FROM ledger_entries e GROUP BY e.transaction_id) t
+    JOIN ledger_accounts a ON a.id = t.account
+    GROUP BY a.currency`);
+  return totals.map((t) => {
+    const u = unbalanced.find((x) => x.currency === t.currency);
+    return { currency: t.currency, total: t.total, transactions: u?.n ?? 0, unbalanced: u?.bad ?? 0 };
+  });
+}

@@ -1,0 +1,333 @@
+import { and, asc, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Db } from '../db/connection.js';
+import { customers, plans, subscriptions, usage } from '../db/schema/billing.js';
+import { invoices, promotions } from '../db/schema/ledger.js';
+import { t } from '../i18n/index.js';
+import { getSetting } from '../settings/index.js';
+import { issueInvoice, notify, priceCharges, type ChargeLine } from './invoices.js';
+import { customerBalance } from './ledger.js';
+import type { Plan } from './plans.js';
+import { currentRateLimit } from './plans.js';
+import { firstPeriod, followingPeriod, type Subscription } from './subscriptions.js';
+import { activePromotions, type Discount, type TaxClass } from './tax.js';
+import { findTaxClass } from './tax-classes.js';
+import { recordEvent } from './timeline.js';
+
+const DAY = 86_400_000;
+const GB = 1_000_000_000;
+
+export interface BillingRunOptions {
+  now: number;
+  zone: string;
+  actor?: string;
+  /** Subscriptions per transaction: small enough that RADIUS never waits long for the database. */
+  chunkSize?: number;
+  /** Between chunks, give the event loop back (the daemon passes setImmediate). */
+  pause?: () => Promise<void>;
+  /** Test hook: called after each committed chunk (crash-injection tests kill the process here). */
+  afterChunk?: (chunk: number) => void;
+}
+
+export interface BillingRunResult {
+  renewed: number;
+  invoiced: number;
+  expired: number;
+  movedToGracePlan: number;
+  markedOverdue: number;
+  suspended: number;
+  reminders: number;
+  failed: Array<{ subscriptionId: number; error: string }>;
+  /** Customers whose speed changed at renewal (new plan, or FUP reset): the daemon sends CoA. */
+  speedChanges: Array<{ customerId: number; rateLimit: string }>;
+  chunks: number;
+  longestChunkMs: number;
+}
+
+/**
+ * The billing run: renew what is due, invoice postpaid cycles, mark overdue invoices, remind,
+ * suspend. Every step is idempotent and keyed to the period it is about (an invoice is
+ * `renewal:<subscription>:<boundary>`, issued at that boundary), so a run interrupted anywhere
+ * and run again, or a run that catches up days later, writes exactly what one uninterrupted
+ * run would have. Work is cut into short transactions with the event loop given back between
+ * them, so Access-Requests keep being answered.
+ */
+export async function runBilling(db: Db, options: BillingRunOptions): Promise<BillingRunResult> {
+  const { now, zone } = options;
+  const actor = options.actor ?? 'system';
+  const chunkSize = options.chunkSize ?? 250;
+  const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+  const result: BillingRunResult = { renewed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
+  const context = renewalContext(db, now, zone, actor);
+
+  const chunk = async (work: (d: Db) => number): Promise<number> => {
+    const started = performance.now();
+    const done = db.transaction((tx) => work(tx as Db), { behavior: 'immediate' });
+    result.longestChunkMs = Math.max(result.longestChunkMs, performance.now() - started);
+    result.chunks++;
+    options.afterChunk?.(result.chunks);
+    await pause();
+    return done;
+  };
+
+  // 1. Renewals and postpaid invoices, oldest boundary first.
+  const failedIds: number[] = [];
+  for (;;) {
+    const handled = await chunk((d) => {
+      const due = d
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.status, 'active'), lte(subscriptions.periodEnd, now), failedIds.length ? notInArray(subscriptions.id, failedIds) : undefined))
+        .orderBy(asc(subscriptions.periodEnd), asc(subscriptions.id))
+        .limit(chunkSize)
+        .all();
+      for (const sub of due) {
+        try {
+          // One savepoint per subscription: one bad row is reported, not the whole chunk undone.
+          d.transaction((sp) => renewSubscription(sp as Db, sub, context, result));
+        } catch (err) {
+          failedIds.push(sub.id);
+          result.failed.push({ subscriptionId: sub.id, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return due.length;
+    });
+    if (handled === 0) break;
+  }
+
+  // 2. Invoices past due become overdue; each customer hears of it once per invoice.
+  for (;;) {
+    const marked = await chunk((d) => {
+      const late = d
+        .select({ id: invoices.id, number: invoices.number, customerId: invoices.customerId, dueAt: invoices.dueAt })
+        .from(invoices)
+        .where(and(eq(invoices.kind, 'invoice'), inArray(invoices.status, ['issued', 'partially_paid']), sql`${invoices.dueAt} < ${now}`))
+        .limit(chunkSize * 4)
+        .all();
+      for (const invoice of late) {
+        d.update(invoices).set({ status: 'overdue' }).where(eq(invoices.id, invoice.id)).run();
+      }
+      result.markedOverdue += late.length;
+      return late.length;
+    });
+    if (marked === 0) break;
+  }
+
+  // 3. Reminders: the latest reminder whose day has come, once per invoice and reminder day.
+  const reminderDays = [...getSetting(db, 'billing.reminderDays')].sort((a, b) => b - a);
+  if (reminderDays.length > 0) {
+    const earliest = Math.max(...reminderDays);
+    let afterId = 0;
+    for (;;) {
+      const seen = await chunk((d) => {
+        const open = d
+          .select({ id: invoices.id, number: invoices.number, customerId: invoices.customerId, dueAt: invoices.dueAt })
+          .from(invoices)
+          .where(and(eq(invoices.kind, 'invoice'), inArray(invoices.status, ['issued', 'partially_paid', 'overdue']), sql`${invoices.dueAt} <= ${now + earliest * DAY}`, sql`${invoices.id} > ${afterId}`))
+          .orderBy(asc(invoices.id))
+          .limit(chunkSize * 4)
+          .all();
+        for (const invoice of open) {
+          afterId = invoice.id;
+          const passed = reminderDays.filter((days) => now >= invoice.dueAt - days * DAY);
+          const latest = passed[passed.length - 1];
+          if (latest === undefined) continue;
+          const kind = latest > 0 ? 'due_soon' : latest === 0 ? 'due_today' : 'overdue';
+          if (notify(d, invoice.customerId, kind, invoice.dueAt, `invoice:${invoice.number}:${latest}`)) {
+            result.reminders++;
+            recordEvent(d, invoice.customerId, 'reminder', actor, { invoice: invoice.number, days: latest }, now);
+          }
+        }
+        return open.length;
+      });
+      if (seen === 0) break;
+    }
+  }
+
+  // 4. Suspend accounts with an invoice overdue past the grace period.
+  const graceMs = getSetting(db, 'billing.graceDays') * DAY;
+  for (;;) {
+    const suspended = await chunk((d) => {
+      const overdue = d
+        .selectDistinct({ customerId: invoices.customerId })
+        .from(invoices)
+        .innerJoin(customers, eq(customers.id, invoices.customerId))
+        .where(and(eq(invoices.status, 'overdue'), sql`${invoices.dueAt} + ${graceMs} <= ${now}`, eq(customers.status, 'active')))
+        .limit(chunkSize)
+        .all();
+      for (const { customerId } of overdue) {
+        d.update(customers).set({ status: 'suspended', suspendedReason: 'overdue', updatedAt: now }).where(eq(customers.id, customerId)).run();
+        recordEvent(d, customerId, 'suspended', actor, { reason: 'overdue' }, now);
+        notify(d, customerId, 'suspended', now, `at:${now}`);
+      }
+      result.suspended += overdue.length;
+      return overdue.length;
+    });
+    if (suspended === 0) break;
+  }
+  return result;
+}
+
+interface RenewalContext {
+  now: number;
+  zone: string;
+  actor: string;
+  dueDays: number;
+  plan(id: number): Plan;
+  taxClass(plan: Plan): TaxClass | null;
+  discounts(plan: Plan, at: number): Discount[];
+  customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean };
+}
+
+function renewalContext(db: Db, now: number, zone: string, actor: string): RenewalContext {
+  const planById = new Map(db.select().from(plans).all().map((p) => [p.id, p]));
+  const defaultTaxClass = getSetting(db, 'billing.defaultTaxClass');
+  const taxClasses = new Map<string, TaxClass | null>();
+  const promos = db.select().from(promotions).all();
+  const customerRow = db.select({ currency: customers.currency, taxExempt: customers.taxExempt }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare();
+  return {
+    now,
+    zone,
+    actor,
+    dueDays: getSetting(db, 'billing.dueDays'),
+    plan: (id) => {
+      const plan = planById.get(id);
+      if (!plan) throw new Error(`plan ${id} does not exist`);
+      return plan;
+    },
+    taxClass: (plan) => {
+      const code = plan.taxClass ?? defaultTaxClass;
+      if (code === null) return null;
+      if (!taxClasses.has(code)) taxClasses.set(code, findTaxClass(db, code) ?? null);
+      return taxClasses.get(code)!;
+    },
+    discounts: (plan, at) =>
+      activePromotions(
+        promos
+          .filter((p) => p.planId === null || p.planId === plan.id)
+          .map((p) => ({
+            code: p.code,
+            startsAt: p.startsAt,
+            endsAt: p.endsAt,
+            discount: p.percentBasisPoints !== null ? { kind: 'percent' as const, basisPoints: p.percentBasisPoints, label: p.label } : { kind: 'fixed' as const, amountMinor: p.amountMinor ?? 0, label: p.label },
+          })),
+        at,
+      ).map((p) => p.discount),
+    customer: (id) => {
+      const row = customerRow.get({ id });
+      if (!row) throw new Error(`customer ${id} does not exist`);
+      return row;
+    },
+  };
+}
+
+function formatDay(at: number, zone: string): string {
+  return DateTime.fromMillis(at, { zone }).toFormat('d LLL yyyy');
+}
+
+/**
+ * Brings one subscription up to date: each boundary passed is renewed (prepaid, from the
+ * wallet) or invoiced (postpaid, in arrears), until the current period is in the future or the
+ * subscription stops.
+ */
+function renewSubscription(db: Db, start: Subscription, c: RenewalContext, result: BillingRunResult): void {
+  let sub = start;
+  const customer = c.customer(sub.customerId);
+  let speedChanged = false;
+  // Bounded: a daily plan missed for a year is 366 steps; anything more is a data error.
+  for (let step = 0; sub.status === 'active' && sub.periodEnd !== null && sub.periodEnd <= c.now; step++) {
+    if (step > 400) throw new Error(`subscription ${sub.id}: more than 400 periods to catch up`);
+    const boundary = sub.periodEnd;
+    const current = c.plan(sub.planId);
+    const plan = sub.nextPlanId !== null ? c.plan(sub.nextPlanId) : current;
+    if (plan.id !== current.id) speedChanged = true;
+    const next = followingPeriod(sub, plan, boundary, c.zone);
+    const key = `renewal:${sub.id}:${boundary}`;
+
+    if (sub.billingKind === 'postpaid') {
+      const lines: ChargeLine[] = [serviceLine(current, sub.periodStart ?? boundary, boundary, c)];
+      const overage = overageLine(db, current, sub, c);
+      if (overage) lines.push(overage);
+      issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary + c.dueDays * DAY, periodStart: sub.periodStart, periodEnd: boundary, lines, actor: c.actor, zone: c.zone });
+      result.invoiced++;
+      sub = advance(db, sub, plan, boundary, next, c.now);
+      continue;
+    }
+
+    if (!sub.autoRenew) {
+      sub = db.update(subscriptions).set({ status: 'expired', updatedAt: c.now }).where(eq(subscriptions.id, sub.id)).returning().get();
+      recordEvent(db, sub.customerId, 'expired', c.actor, { plan: current.name, at: boundary }, boundary);
+      result.expired++;
+      break;
+    }
+    const lines = [serviceLine(plan, boundary, next ?? boundary, c)];
+    const { totals } = priceCharges(lines, customer.taxExempt);
+    if (customerBalance(db, sub.customerId, customer.currency).walletMinor >= totals.grossMinor) {
+      issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary, periodStart: boundary, periodEnd: next, lines, actor: c.actor, zone: c.zone });
+      sub = advance(db, sub, plan, boundary, next, c.now);
+      recordEvent(db, sub.customerId, 'renewed', c.actor, { plan: plan.name, periodStart: boundary, periodEnd: next }, boundary);
+      notify(db, sub.customerId, 'renewed', boundary, `subscription:${sub.id}`);
+      result.renewed++;
+      if (plan.fupTiers.length > 0) speedChanged = true;
+      continue;
+    }
+    notify(db, sub.customerId, 'renewal_failed', boundary, `subscription:${sub.id}`);
+    if (plan.gracePlanId !== null) {
+      const grace = c.plan(plan.gracePlanId);
+      const period = firstPeriod(grace, boundary, c.zone, { kind: 'anniversary' });
+      sub = db
+        .update(subscriptions)
+        .set({ planId: grace.id, nextPlanId: null, billingKind: grace.billingKind, startedAt: boundary, ...period, periodStart: boundary, updatedAt: c.now })
+        .where(eq(subscriptions.id, sub.id))
+        .returning()
+        .get();
+      recordEvent(db, sub.customerId, 'moved_to_grace_plan', c.actor, { from: plan.name, to: grace.name, shortMinor: totals.grossMinor }, boundary);
+      result.movedToGracePlan++;
+      speedChanged = true;
+      continue;
+    }
+    sub = db.update(subscriptions).set({ status: 'expired', updatedAt: c.now }).where(eq(subscriptions.id, sub.id)).returning().get();
+    recordEvent(db, sub.customerId, 'renewal_failed', c.actor, { plan: plan.name, neededMinor: totals.grossMinor, currency: customer.currency }, boundary);
+    result.expired++;
+  }
+  if (speedChanged && sub.status === 'active') {
+    const rate = currentRateLimit(c.plan(sub.planId), 0);
+    if (rate) result.speedChanges.push({ customerId: sub.customerId, rateLimit: rate });
+  }
+}
+
+function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: number | null, now: number): Subscription {
+  return db
+    .update(subscriptions)
+    .set({ planId: plan.id, nextPlanId: null, periodStart: boundary, periodEnd: next, updatedAt: now })
+    .where(eq(subscriptions.id, sub.id))
+    .returning()
+    .get();
+}
+
+function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext): ChargeLine {
+  return {
+    description: t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone), to: formatDay(to, c.zone) }),
+    quantity: 1,
+    unitPriceMinor: plan.priceMinor,
+    taxClass: c.taxClass(plan),
+    discounts: c.discounts(plan, from),
+    revenue: 'service',
+  };
+}
+
+/** Postpaid data beyond the allowance, billed per started GB (decimal, as plans are sold). */
+function overageLine(db: Db, plan: Plan, sub: Subscription, c: RenewalContext): ChargeLine | null {
+  if (plan.overagePerGbMinor === null || plan.dataBytes === null || sub.periodStart === null) return null;
+  const used = db
+    .select({ input: usage.inputOctets, output: usage.outputOctets })
+    .from(usage)
+    .where(and(eq(usage.customerId, sub.customerId), eq(usage.periodStart, sub.periodStart)))
+    .get();
+  if (!used) return null;
+  const counted = plan.dataCounts === 'download' ? used.output : used.input + used.output;
+  const beyond = counted - plan.dataBytes;
+  if (beyond <= 0) return null;
+  const gb = Math.ceil(beyond / GB);
+  return { description: t('billing.lineOverage', { gb }), quantity: gb, unitPriceMinor: plan.overagePerGbMinor, taxClass: c.taxClass(plan), discounts: [], revenue: 'overage' };
+}

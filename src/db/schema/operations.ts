@@ -1,0 +1,47 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/**
+ * Durable scheduled work. A job exists once per `key` (e.g. `billing-run:2026-11-24`), so a
+ * scheduler tick, a restart and a manual run all find the same row; a job found `running` at
+ * start was interrupted and runs again (its steps are idempotent).
+ */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    runAt: integer('run_at').notNull(),
+    status: text('status').$type<JobStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+    /** What the run did, or why it failed, for `lango jobs`. */
+    summary: text('summary'),
+  },
+  (t) => [uniqueIndex('jobs_key').on(t.key), index('jobs_due').on(t.status, t.runAt)],
+);
+
+/** Operator settings, one JSON value per key, validated by the owning domain's zod schema. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  actor: text('actor').notNull(),
+});
+
+/** Staff actions, append-only: who changed what, from the CLI or the web. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject').notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('audit_by_subject').on(t.subject, t.at)],
+);

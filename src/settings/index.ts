@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/connection.js';
+import { settings as settingsTable } from '../db/schema/operations.js';
+import { LangoError } from '../errors.js';
+
+/**
+ * Operator settings kept in the database (so the web UI can change them), each validated by
+ * its schema on write and read; a missing key is its default. Process settings that must be
+ * known before the database opens (ports, paths) stay in config.ts.
+ */
+const day = z.number().int().min(0).max(365);
+export const settingSchemas = {
+  'operator.name': z.string().trim().min(1).max(120).default('Lango ISP'),
+  'operator.taxNumber': z.string().trim().max(40).nullable().default(null),
+  'operator.address': z.string().trim().max(300).nullable().default(null),
+  'operator.phone': z.string().trim().max(30).nullable().default(null),
+  /** 'anniversary' bills each postpaid customer on the day they joined; a number bills everyone on that day of the month. */
+  'billing.anchor': z.union([z.literal('anniversary'), z.number().int().min(1).max(31)]).default('anniversary'),
+  /** Days from issue to due date. */
+  'billing.dueDays': day.default(7),
+  /** Days past due before the account is suspended. */
+  'billing.graceDays': day.default(3),
+  /** Reminders: days before the due date, 0 = on the day, negative = days after. */
+  'billing.reminderDays': z.array(z.number().int().min(-60).max(60)).max(6).default([3, 0, -1]),
+  /** Tax class used by plans that name none; null = no tax. */
+  'billing.defaultTaxClass': z.string().trim().min(1).max(32).nullable().default(null),
+  /** When billing runs each day, local time HH:MM. */
+  'billing.runAt': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('00:05'),
+} as const;
+
+export type SettingKey = keyof typeof settingSchemas;
+export type SettingValue<K extends SettingKey> = z.output<(typeof settingSchemas)[K]>;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return key in settingSchemas;
+}
+
+export function getSetting<K extends SettingKey>(db: Db, key: K): SettingValue<K> {
+  const row = db.select({ value: settingsTable.value }).from(settingsTable).where(eq(settingsTable.key, key)).get();
+  const parsed = settingSchemas[key].safeParse(row?.value);
+  // A value that no longer validates (schema changed under it) falls back to the default rather than stopping billing.
+  return (parsed.success ? parsed.data : settingSchemas[key].parse(undefined)) as SettingValue<K>;
+}
+
+export function setSetting(db: Db, key: string, value: unknown, actor: string, now = Date.now()): void {
+  if (!isSettingKey(key)) throw new LangoError('INPUT_BAD_SETTING', { key, value: String(value), reason: `unknown setting; known: ${Object.keys(settingSchemas).join(', ')}` });
+  const parsed = settingSchemas[key].safeParse(value);
+  if (!parsed.success) throw new LangoError('INPUT_BAD_SETTING', { key, value: JSON.stringify(value), reason: parsed.error.issues[0]?.message ?? 'invalid' });
+  db.insert(settingsTable)
+    .values({ key, value: parsed.data, updatedAt: now, actor })
+    .onConflictDoUpdate({ target: settingsTable.key, set: { value: parsed.data, updatedAt: now, actor } })
+    .run();
+}
+
+export function allSettings(db: Db): Array<{ key: SettingKey; value: unknown }> {
+  return (Object.keys(settingSchemas) as SettingKey[]).map((key) => ({ key, value: getSetting(db, key) }));
+}
