@@ -3,12 +3,13 @@ import { createAccessHandler } from './aaa/access.js';
 import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
 import { NasDirectory } from './aaa/nas-directory.js';
-import { EnforcementWorker, enqueueExpired, recordExpiryWarnings } from './aaa/enforcement.js';
+import { EnforcementWorker, enqueueExpired, enqueueForCustomer, recordExpiryWarnings } from './aaa/enforcement.js';
 import { createSessionWriter } from './aaa/sessions.js';
-import { activateCustomer, createSubscriberLookup } from './billing/index.js';
+import { activateCustomer, billingJobFor, createSubscriberLookup, runBilling, BILLING_RUN } from './billing/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
-import { isDatabaseReachable, openDatabase } from './db/connection.js';
+import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
@@ -141,6 +142,31 @@ async function main(): Promise<void> {
   const housekeeping = setInterval(runHousekeeping, 30_000);
   housekeeping.unref();
 
+  // Billing: renewals, invoices, reminders and suspensions in short transactions between
+  // RADIUS packets. Renewed customers online get their new speed by CoA; suspended ones are
+  // disconnected by the next housekeeping pass.
+  const billingLogger = logger.child({ subsystem: 'billing' });
+  const scheduler = new Scheduler({
+    db: connection.db,
+    logger: billingLogger,
+    plan: (now) => [billingJobFor(connection.db, now, config.LANGO_TIMEZONE)],
+    runners: {
+      [BILLING_RUN]: async (now, signal) => {
+        const result = await runBilling(connection.db, { now, zone: config.LANGO_TIMEZONE, signal });
+        if (result.speedChanges.length > 0) {
+          connection.db.transaction((tx) => {
+            for (const change of result.speedChanges) enqueueForCustomer(tx as Db, change.customerId, 'coa', 'renewed', change.rateLimit, now);
+          }, { behavior: 'immediate' });
+        }
+        for (const failure of result.failed) billingLogger.error(failure, 'a subscription could not be billed; it is skipped until fixed');
+        runHousekeeping();
+        const { speedChanges, failed, ...counts } = result;
+        return { ...counts, speedChanges: speedChanges.length, failed: failed.length };
+      },
+    },
+  });
+  scheduler.start();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -152,6 +178,7 @@ async function main(): Promise<void> {
     // Let libuv hand the last replies to the kernel before the sockets close.
     await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(housekeeping);
+    await scheduler.stop();
     enforcement.stop();
     await http.close();
     await radius.close();

@@ -27,3 +27,4 @@ export { runBilling, type BillingRunResult, type BillingRunOptions } from './run
 export { saveTaxClass, findTaxClass, listTaxClasses } from './tax-classes.js';
 export { timelineOf, type TimelineEvent } from './timeline.js';
 export { normalisePhone } from './phone.js';
+export { billingJobFor, manualBillingJob, BILLING_RUN } from './schedule.js';

@@ -25,6 +25,8 @@ export interface BillingRunOptions {
   chunkSize?: number;
   /** Between chunks, give the event loop back (the daemon passes setImmediate). */
   pause?: () => Promise<void>;
+  /** Checked between transactions: an aborted run throws and leaves what it committed. */
+  signal?: AbortSignal;
   /** Test hook: called after each committed chunk (crash-injection tests kill the process here). */
   afterChunk?: (chunk: number) => void;
 }
@@ -61,6 +63,7 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
   const context = renewalContext(db, now, zone, actor);
 
   const chunk = async (work: (d: Db) => number): Promise<number> => {
+    options.signal?.throwIfAborted();
     const started = performance.now();
     const done = db.transaction((tx) => work(tx as Db), { behavior: 'immediate' });
     result.longestChunkMs = Math.max(result.longestChunkMs, performance.now() - started);

@@ -30,6 +30,7 @@ const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
   { area: 'billing', mayNotImport: /^(aaa|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa nor the protocol' },
   { area: 'staff', mayNotImport: /^(aaa|billing|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'staff accounts stand alone' },
   { area: 'settings', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'settings are read by every domain and know none' },
+  { area: 'jobs', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'the scheduler runs what main.ts hands it' },
   { area: 'db', mayNotImport: /^(aaa|billing|staff|settings|web|cli|radius)\/|^main/, why: 'the database layer serves every domain and knows none' },
 ];
 
