@@ -90,6 +90,19 @@ describe('sessions', () => {
     });
   });
 
+  it('frees the device when a session that began before a renewal stops after it', () => {
+    const box = createSecretBox(Buffer.alloc(32, 1));
+    addPlan(conn.db, { name: 'Month', priceMinor: 100, currency: 'KES', validityMonths: 1 });
+    const customer = addCustomer(conn.db, box, { username: 'bob', password: 'pw', planName: 'Month' });
+    const oldPeriod: UsageOwner = { customerId: customer.id, periodStart: T0 - 86_400_000 };
+    writer.record(event({}), oldPeriod);
+    // The renewal moved the period on; policy now asks about the new one.
+    expect(writer.usageNow(customer.id, T0, 0).openSessions).toBe(1);
+    // A Stop that adds no usage (the router cut it at once) must still free the device.
+    writer.record(event({ eventTime: T0 + 1000, stop: { cause: 'Admin-Reset' } }), oldPeriod);
+    expect(writer.usageNow(customer.id, T0, 0).openSessions).toBe(0);
+  });
+
   it('stores counters beyond 2^32 exactly', () => {
     const big = 7 * 4294967296 + 123;
     writer.record(interim(60, 0, { inputOctets: big, outputOctets: big * 2 }), null);

@@ -263,11 +263,13 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       if (!counted) return null;
 
       const live = customerLive.get(counted.customerId);
-      const tracked = live && live.periodStart === counted.periodStart ? live : undefined;
-      if (tracked) {
-        if (r.stop) tracked.open.delete(row.id);
-        else tracked.open.set(row.id, Math.max(tracked.open.get(row.id) ?? 0, r.eventTime));
+      // Open sessions belong to the customer whatever period they count into: a session that
+      // began before a renewal still holds a device until its Stop.
+      if (live) {
+        if (r.stop) live.open.delete(row.id);
+        else live.open.set(row.id, Math.max(live.open.get(row.id) ?? 0, r.eventTime));
       }
+      const tracked = live && live.periodStart === counted.periodStart ? live : undefined;
       const added = {
         input: Math.max(0, input - (before?.input ?? 0)),
         output: Math.max(0, output - (before?.output ?? 0)),

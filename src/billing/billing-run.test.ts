@@ -8,6 +8,7 @@ import { openDatabase, type Connection } from '../db/connection.js';
 import { setSetting } from '../settings/index.js';
 import { addCustomer, findCustomer } from './customers.js';
 import { issueCreditNote, listInvoices } from './invoices.js';
+import { changePlan } from './plan-change.js';
 import { customerBalance, trialBalance } from './ledger.js';
 import { adjustWallet, recordPayment } from './payments.js';
 import { addPlan } from './plans.js';
@@ -30,6 +31,8 @@ beforeEach(() => {
   ] });
   addPlan(conn.db, { name: 'Home 10M', priceMinor: 250000, currency: 'KES', billingKind: 'postpaid', cycle: 'monthly', rateLimit: '10M/10M', taxClass: 'KE-INTERNET', dataBytes: 100e9, overagePerGbMinor: 5000 });
   addPlan(conn.db, { name: 'Monthly prepaid', priceMinor: 150000, currency: 'KES', validityMonths: 1, rateLimit: '5M/5M' });
+  addPlan(conn.db, { name: 'Monthly fast', priceMinor: 300000, currency: 'KES', validityMonths: 1, rateLimit: '20M/20M' });
+  addPlan(conn.db, { name: 'Home 5M', priceMinor: 150000, currency: 'KES', billingKind: 'postpaid', cycle: 'monthly', rateLimit: '5M/5M', taxClass: 'KE-INTERNET' });
 });
 
 afterEach(() => conn.close());
@@ -107,6 +110,50 @@ describe('postpaid billing', () => {
     const [invoice] = listInvoices(conn.db, { customerId: customer.id });
     // 102.5 GB used of 100 GB: 3 started GB at 50.00, taxed like the service.
     expect(invoice!.netMinor).toBe(250000 + 15000);
+    books();
+  });
+});
+
+describe('plan changes and partial cycles', () => {
+  it('prorates a first cycle cut short by the billing day, counting the joining day whole', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'chebet', 'Home 10M', at('2026-01-16T15:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    // 16 of January's 31 days: 2,500.00 x 16/31 = 1,290.3225… -> 1,290.32.
+    expect(listInvoices(conn.db, { customerId: customer.id })[0]!.netMinor).toBe(129032);
+  });
+
+  it('upgrades a prepaid customer mid-period: unused days credited, the rest of the period charged', async () => {
+    const customer = withPlanAt(conn, 'maina', 'Monthly prepaid', at('2026-01-31T12:00'));
+    adjustWallet(conn.db, { customerId: customer.id, amountMinor: 200000, currency: 'KES', reason: 'opening balance', actor: 'cli:test', at: at('2026-01-31T12:00') });
+    await runBilling(conn.db, { now: at('2026-02-28T13:00'), zone, pause: noPause });
+    // Period 28 Feb 12:00 - 31 Mar 12:00 is 31 days; 16 are left on 15 Mar 12:00.
+    const change = changePlan(conn.db, { username: 'maina', planName: 'Monthly fast', when: 'now', actor: 'cli:test', at: at('2026-03-15T12:00'), zone });
+    expect(change.creditNote!.grossMinor).toBe(77419); // 1,500.00 x 16/31 = 774.19…
+    expect(change.invoice!.netMinor).toBe(154839); // 3,000.00 x 16/31 = 1,548.387…
+    expect(change.rateLimit).toBe('20M/20M');
+    expect(customerBalance(conn.db, customer.id, 'KES')).toEqual({ currency: 'KES', walletMinor: 0, dueMinor: 154839 - (50000 + 77419) });
+    expect(subscriptionOf(conn.db, customer.id)).toMatchObject({ periodStart: at('2026-02-28T12:00'), periodEnd: at('2026-03-31T12:00') });
+    books();
+  });
+
+  it('downgrades a postpaid customer at renewal: this cycle on the old plan, the next on the new', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'omondi', 'Home 10M', at('2026-01-01T09:00'));
+    const change = changePlan(conn.db, { username: 'omondi', planName: 'Home 5M', when: 'renewal', actor: 'cli:test', at: at('2026-01-20T09:00'), zone });
+    expect(change.rateLimit).toBeNull();
+    await runBilling(conn.db, { now: at('2026-03-01T00:05'), zone, pause: noPause });
+    expect(listInvoices(conn.db, { customerId: customer.id }).map((i) => i.netMinor)).toEqual([250000, 150000]);
+    books();
+  });
+
+  it('upgrades a postpaid customer now: the old plan billed for the days used, the new one for the rest at the cycle end', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'ruto', 'Home 5M', at('2026-04-01T00:00'));
+    changePlan(conn.db, { username: 'ruto', planName: 'Home 10M', when: 'now', actor: 'cli:test', at: at('2026-04-11T00:00'), zone });
+    await runBilling(conn.db, { now: at('2026-05-01T00:05'), zone, pause: noPause });
+    // April has 30 days: 10 on 1,500.00 (500.00), 20 on 2,500.00 (1,666.67).
+    expect(listInvoices(conn.db, { customerId: customer.id }).map((i) => i.netMinor)).toEqual([50000, 166667]);
     books();
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { firstPeriodEnd, nextBoundary, schedule, validateAnchor, type Anchor, type Cycle, type CycleSchedule } from './calendar.js';
+import { firstPeriodEnd, nextBoundary, previousBoundary, schedule, validateAnchor, type Anchor, type Cycle, type CycleSchedule } from './calendar.js';
 
 const nairobi = 'Africa/Nairobi';
 const at = (iso: string, zone = nairobi) => DateTime.fromISO(iso, { zone }).toMillis();
@@ -174,5 +174,20 @@ describe('billing calendar', () => {
         expect(firstPeriodEnd(start, schedule(cycle, anniversary, start, zone), zone)).toBe(local.plus(step).startOf('day').toMillis());
       }),
     );
+  });
+});
+
+describe('the cycle before a boundary', () => {
+  it('finds the whole cycle that ends at a boundary, clamped like the forward direction', () => {
+    const s = { cycle: 'monthly' as const, anchorDay: 31 };
+    const march31 = DateTime.fromISO('2026-03-31T00:00', { zone: 'Africa/Nairobi' }).toMillis();
+    expect(DateTime.fromMillis(previousBoundary(march31, s, 'Africa/Nairobi'), { zone: 'Africa/Nairobi' }).toISODate()).toBe('2026-02-28');
+    const feb28 = DateTime.fromISO('2026-02-28T00:00', { zone: 'Africa/Nairobi' }).toMillis();
+    expect(DateTime.fromMillis(previousBoundary(feb28, s, 'Africa/Nairobi'), { zone: 'Africa/Nairobi' }).toISODate()).toBe('2026-01-31');
+    for (const cycle of ['daily', 'weekly', 'quarterly'] as const) {
+      const schedule = { cycle, anchorDay: cycle === 'weekly' ? 2 : 31 };
+      const b = nextBoundary(feb28, schedule, 'Africa/Juba');
+      expect(nextBoundary(previousBoundary(b, schedule, 'Africa/Juba'), schedule, 'Africa/Juba')).toBe(b);
+    }
   });
 });

@@ -84,6 +84,21 @@ export function nextBoundary(boundary: number, s: CycleSchedule, zone: string): 
   }
 }
 
+/** The boundary one cycle before `boundary`: where a whole cycle ending there starts, for proration. */
+export function previousBoundary(boundary: number, s: CycleSchedule, zone: string): number {
+  checkSchedule(s);
+  const local = toLocal(boundary, zone, 'boundary');
+  switch (s.cycle) {
+    case 'daily':
+      return daysLater(local, -1, zone);
+    case 'weekly':
+      return daysLater(local, -7, zone);
+    case 'monthly':
+    case 'quarterly':
+      return monthBoundary(local.year, local.month, -monthsPer(s.cycle), s.anchorDay, zone);
+  }
+}
+
 function monthsPer(cycle: 'monthly' | 'quarterly'): number {
   return cycle === 'monthly' ? 1 : 3;
 }

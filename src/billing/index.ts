@@ -28,3 +28,5 @@ export { saveTaxClass, findTaxClass, listTaxClasses } from './tax-classes.js';
 export { timelineOf, type TimelineEvent } from './timeline.js';
 export { normalisePhone } from './phone.js';
 export { billingJobFor, manualBillingJob, BILLING_RUN } from './schedule.js';
+export { changePlan, type PlanChangeResult } from './plan-change.js';
+export { renderInvoiceDocument, invoiceDocument, receiptDocument } from './documents/load.js';

@@ -148,7 +148,8 @@ export function customerBalance(db: Db, customerId: number, currency: Currency):
   return {
     currency,
     dueMinor: accountBalance(db, accounts.receivable(customerId), currency),
-    walletMinor: -accountBalance(db, accounts.wallet(customerId), currency),
+    // 0 - x, not -x: a zero balance must not print as -0.
+    walletMinor: 0 - accountBalance(db, accounts.wallet(customerId), currency),
   };
 }
 

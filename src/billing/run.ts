@@ -9,6 +9,8 @@ import { issueInvoice, notify, priceCharges, type ChargeLine } from './invoices.
 import { customerBalance } from './ledger.js';
 import type { Plan } from './plans.js';
 import { currentRateLimit } from './plans.js';
+import { previousBoundary } from './calendar.js';
+import { prorate } from './proration.js';
 import { firstPeriod, followingPeriod, type Subscription } from './subscriptions.js';
 import { activePromotions, type Discount, type TaxClass } from './tax.js';
 import { findTaxClass } from './tax-classes.js';
@@ -248,7 +250,13 @@ function renewSubscription(db: Db, start: Subscription, c: RenewalContext, resul
     const key = `renewal:${sub.id}:${boundary}`;
 
     if (sub.billingKind === 'postpaid') {
-      const lines: ChargeLine[] = [serviceLine(current, sub.periodStart ?? boundary, boundary, c)];
+      // In arrears, and only for the part of the cycle the subscription had: a first cycle cut
+      // short by a fixed billing day, or the rest of a cycle after a mid-cycle plan change.
+      const from = sub.periodStart ?? boundary;
+      const cycleStart = sub.cycle !== null && sub.anchorDay !== null ? previousBoundary(boundary, { cycle: sub.cycle, anchorDay: sub.anchorDay }, c.zone) : from;
+      // A customer who joins during a day has that whole day: boundaries fall at midnight.
+      const billedFrom = from === sub.startedAt ? DateTime.fromMillis(from, { zone: c.zone }).startOf('day').toMillis() : from;
+      const lines: ChargeLine[] = [serviceLine(current, from, boundary, c, prorate(current.priceMinor, Math.min(cycleStart, billedFrom), boundary, billedFrom))];
       const overage = overageLine(db, current, sub, c);
       if (overage) lines.push(overage);
       issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary + c.dueDays * DAY, periodStart: sub.periodStart, periodEnd: boundary, lines, actor: c.actor, zone: c.zone });
@@ -308,11 +316,11 @@ function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: 
     .get();
 }
 
-function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext): ChargeLine {
+function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, priceMinor = plan.priceMinor): ChargeLine {
   return {
     description: t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone), to: formatDay(to, c.zone) }),
     quantity: 1,
-    unitPriceMinor: plan.priceMinor,
+    unitPriceMinor: priceMinor,
     taxClass: c.taxClass(plan),
     discounts: c.discounts(plan, from),
     revenue: 'service',

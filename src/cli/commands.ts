@@ -10,6 +10,7 @@ import {
   editPlan,
   findCustomer,
   findPlanByName,
+  findTaxClass,
   formatMoney,
   isCurrency,
   isRateLimit,
@@ -28,7 +29,9 @@ import {
 } from '../billing/index.js';
 import type { MessageAuthenticatorPolicy } from '../db/schema/aaa.js';
 import type { Currency } from '../db/schema/billing.js';
+import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
+import { billingCommands } from './billing-commands.js';
 import { formatTime, table, type Command, type Values } from './command.js';
 
 const json = { json: { type: 'boolean' as const } };
@@ -88,10 +91,11 @@ const PLAN_OPTIONS = {
   starts: { type: 'string' }, rate: { type: 'string' }, data: { type: 'string' }, 'data-counts': { type: 'string' }, fup: { type: 'string' },
   time: { type: 'string' }, shared: { type: 'string' }, idle: { type: 'string' }, interim: { type: 'string' }, window: { type: 'string' },
   pool: { type: 'string' }, 'address-list': { type: 'string' }, billing: { type: 'string' },
+  cycle: { type: 'string' }, 'tax-class': { type: 'string' }, 'overage-per-gb': { type: 'string' }, 'grace-plan': { type: 'string' },
 } as const;
 
 /** The plan fields given on the command line, parsed; fields not given are left out (edit keeps them). */
-function planFields(v: Values, defaultCurrency: Currency = 'KES'): Partial<PlanInput> {
+function planFields(v: Values, defaultCurrency: Currency = 'KES', db?: Db): Partial<PlanInput> {
   const fields: Partial<PlanInput> = {};
   const given = <T>(key: string, parse: (text: string) => T): T | undefined => {
     const text = str(v, key);
@@ -124,6 +128,17 @@ function planFields(v: Values, defaultCurrency: Currency = 'KES'): Partial<PlanI
   set('windowEndMinute', window?.[1]);
   set('ipPool', str(v, 'pool'));
   set('addressList', str(v, 'address-list'));
+  set('cycle', choice(str(v, 'cycle'), ['daily', 'weekly', 'monthly', 'quarterly'] as const, 'cycle'));
+  set('taxClass', given('tax-class', (code) => {
+    if (db && !findTaxClass(db, code)) throw new LangoError('INPUT_UNKNOWN_TAX_CLASS', { code });
+    return code;
+  }));
+  set('overagePerGbMinor', given('overage-per-gb', (text) => parseMoney(text, currency ?? defaultCurrency)));
+  set('gracePlanId', given('grace-plan', (name) => {
+    const grace = db && findPlanByName(db, name);
+    if (!grace) throw new LangoError('INPUT_UNKNOWN_PLAN', { name });
+    return grace.id;
+  }));
   return fields;
 }
 
@@ -162,10 +177,10 @@ export const commands: Command[] = [
     words: ['plan', 'add'],
     summary: 'Add a plan (package) customers can be on.',
     usage:
-      'lango plan add --name "1 Hour" --price 20 --currency KES [--duration 1h | --months 1] [--starts purchase|first-login] [--rate 2M/2M] [--data 1GB] [--data-counts total|download] [--fup "10GB:1M/2M,20GB:512k/1M"] [--time 3h] [--shared 1] [--idle 5m] [--interim 5m] [--window 22:00-06:00] [--pool NAME] [--address-list NAME] [--billing prepaid|postpaid] [--json]',
+      'lango plan add --name "1 Hour" --price 20 --currency KES [--duration 1h | --months 1] [--starts purchase|first-login] [--rate 2M/2M] [--data 1GB] [--data-counts total|download] [--fup "10GB:1M/2M,20GB:512k/1M"] [--time 3h] [--shared 1] [--idle 5m] [--interim 5m] [--window 22:00-06:00] [--pool NAME] [--address-list NAME] [--billing prepaid|postpaid [--cycle monthly|weekly|daily|quarterly] [--overage-per-gb 50]] [--tax-class KE] [--grace-plan NAME] [--json]',
     options: { ...PLAN_OPTIONS, ...json },
     required: ['name', 'price', 'currency'],
-    run: ({ db }, v) => addPlan(db, { name: str(v, 'name')!, priceMinor: 0, currency: 'KES', ...planFields(v) }),
+    run: ({ db }, v) => addPlan(db, { name: str(v, 'name')!, priceMinor: 0, currency: 'KES', ...planFields(v, 'KES', db) }),
     print: (r) => {
       const p = r as Plan;
       const validity = p.validityMonths ? `${p.validityMonths} month(s)` : humanDuration(p.durationSeconds);
@@ -180,7 +195,7 @@ export const commands: Command[] = [
     required: ['name'],
     run: ({ db }, v) => {
       const name = str(v, 'name')!;
-      const fields = planFields(v, findPlanByName(db, name)?.currency);
+      const fields = planFields(v, findPlanByName(db, name)?.currency, db);
       return editPlan(db, name, { ...fields, ...(str(v, 'rename') ? { name: str(v, 'rename')! } : {}) });
     },
     print: (r) => `Changed plan "${(r as Plan).name}". Customers on it get the change at their next login.`,
@@ -200,16 +215,28 @@ export const commands: Command[] = [
   {
     words: ['customer', 'add'],
     summary: 'Add a customer who logs in with a username and password (hotspot or PPPoE).',
-    usage: 'lango customer add --username alice --password <password> [--plan "1 Hour"] [--mac AA:BB:CC:DD:EE:FF [--mac-binding]] [--static-ip 10.0.0.5] [--json]',
-    options: { username: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' }, mac: { type: 'string' }, 'mac-binding': { type: 'boolean' }, 'static-ip': { type: 'string' }, ...json },
+    usage:
+      'lango customer add --username alice --password <password> [--plan "1 Hour"] [--mac AA:BB:CC:DD:EE:FF [--mac-binding]] [--static-ip 10.0.0.5] [--name "Alice Wanjiru"] [--phone 0712345678] [--email a@example.com] [--address "Box 1, Nairobi"] [--location "Kibera, house 12"] [--language en|ar] [--currency KES] [--tax-exempt] [--json]',
+    options: {
+      username: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' }, mac: { type: 'string' }, 'mac-binding': { type: 'boolean' }, 'static-ip': { type: 'string' },
+      name: { type: 'string' }, phone: { type: 'string' }, email: { type: 'string' }, address: { type: 'string' }, location: { type: 'string' }, language: { type: 'string' }, currency: { type: 'string' }, 'tax-exempt': { type: 'boolean' },
+      ...json,
+    },
     required: ['username', 'password'],
-    run: ({ db, box, config }, v) =>
-      addCustomer(
+    run: ({ db, box, config }, v) => {
+      const currency = str(v, 'currency')?.toUpperCase();
+      if (currency !== undefined && !isCurrency(currency)) throw new LangoError('INPUT_BAD_CURRENCY', { value: currency, allowed: currencies.join(', ') });
+      return addCustomer(
         db,
         box,
-        { username: str(v, 'username')!, password: str(v, 'password')!, planName: str(v, 'plan'), mac: str(v, 'mac'), macBinding: v['mac-binding'] === true, staticIp: str(v, 'static-ip') },
+        {
+          username: str(v, 'username')!, password: str(v, 'password')!, planName: str(v, 'plan'), mac: str(v, 'mac'), macBinding: v['mac-binding'] === true, staticIp: str(v, 'static-ip'),
+          fullName: str(v, 'name'), phone: str(v, 'phone'), email: str(v, 'email'), billingAddress: str(v, 'address'), serviceLocation: str(v, 'location'),
+          language: choice(str(v, 'language'), ['en', 'ar'] as const, 'language'), currency, taxExempt: v['tax-exempt'] === true,
+        },
         config.LANGO_TIMEZONE,
-      ),
+      );
+    },
     print: (r) => {
       const c = r as CustomerSummary;
       return `Added customer ${c.username}${c.plan ? ` on plan "${c.plan}"` : ' (no plan yet: logins are refused until one is set)'}${c.plan && c.activatedAt === null ? ', starting at the first login' : ''}.`;
@@ -353,6 +380,7 @@ export const commands: Command[] = [
         [['username', 'USER'], ['nas', 'ROUTER'], ['acctSessionId', 'SESSION'], ['framedIp', 'IP'], ['callingStationId', 'MAC'], ['started', 'STARTED'], ['sessionTime', 'SECONDS'], ['down', 'DOWN'], ['up', 'UP'], ['state', 'STATE']],
       ),
   },
+  ...billingCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

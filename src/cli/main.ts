@@ -41,7 +41,7 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${usage()}\n`);
     return;
@@ -76,7 +76,7 @@ function main(argv: string[]): void {
   const connection = openDatabase(config.LANGO_DB);
   try {
     const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
-    const result = command.run({ db: connection.db, connection, box, config }, values);
+    const result = await command.run({ db: connection.db, connection, box, config }, values);
     process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : command.print(result)}\n`);
   } catch (err) {
     if (err instanceof LangoError) fail(err.message, 1);
@@ -86,4 +86,7 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`lango: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

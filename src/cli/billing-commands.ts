@@ -1,0 +1,370 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { DateTime } from 'luxon';
+import { enqueueExpired, enqueueForCustomer } from '../aaa/enforcement.js';
+import {
+  adjustWallet,
+  changePlan,
+  customerBalance,
+  findCustomer,
+  findInvoice,
+  formatMoney,
+  issueCreditNote,
+  listInvoices,
+  listTaxClasses,
+  manualBillingJob,
+  parseMoney,
+  recordPayment,
+  renderInvoiceDocument,
+  runBilling,
+  saveTaxClass,
+  subscriptionOf,
+  timelineOf,
+  trialBalance,
+  type BillingRunResult,
+  type CustomerSummary,
+  type Invoice,
+  type PlanChangeResult,
+} from '../billing/index.js';
+import type { Db } from '../db/connection.js';
+import type { InvoiceStatus } from '../db/schema/ledger.js';
+import { LangoError } from '../errors.js';
+import { ensureJob, listJobs, type Job } from '../jobs/index.js';
+import { allSettings, setSetting } from '../settings/index.js';
+import { auditTrail, recordAudit, type AuditEntry } from '../staff/index.js';
+import { formatTime, table, type Command, type Values } from './command.js';
+
+// The money side of `lango`: payments at the counter, invoices, credit notes, adjustments,
+// taxes, settings and the billing run. Every change is made as `cli:<os user>`, which the
+// audit log and the customer's timeline record.
+
+const json = { json: { type: 'boolean' as const } };
+const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+const actor = () => `cli:${os.userInfo().username}`;
+
+function customerOf(db: Db, username: string): CustomerSummary {
+  const customer = findCustomer(db, username);
+  if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
+  return customer;
+}
+
+/** Amounts as typed by a cashier, in the customer's currency; a leading '-' for debits where allowed. */
+function amount(text: string, currency: CustomerSummary['currency'], allowNegative = false): number {
+  const negative = allowNegative && text.trim().startsWith('-');
+  const minor = parseMoney(negative ? text.trim().slice(1) : text, currency);
+  return negative ? -minor : minor;
+}
+
+/** A date or date-time typed in the operator's zone, e.g. 2026-03-01 or 2026-03-01T14:30. */
+function moment(text: string | undefined, zone: string, option: string): number {
+  if (text === undefined) return Date.now();
+  const parsed = DateTime.fromISO(text, { zone });
+  if (!parsed.isValid) throw new LangoError('INPUT_BAD_CHOICE', { value: text, option, allowed: 'a date like 2026-03-01 or 2026-03-01T14:30' });
+  return parsed.toMillis();
+}
+
+/** "VAT:VAT 16%:16[:compound]" */
+function parseTax(text: string): { code: string; name: string; rateBasisPoints: number; compound: boolean } {
+  const [code, name, percent, flag, extra] = text.split(':');
+  const rate = Number(percent);
+  if (!code || !name || percent === undefined || !/^\d+(\.\d{1,2})?$/.test(percent) || (flag !== undefined && flag !== 'compound') || extra !== undefined) {
+    throw new LangoError('INPUT_BAD_TAX', { value: text, reason: 'expected code:name:percent' });
+  }
+  return { code, name, rateBasisPoints: Math.round(rate * 100), compound: flag === 'compound' };
+}
+
+function invoiceRow(i: Invoice) {
+  return { number: i.number, kind: i.kind, status: i.status, issued: formatTime(i.issuedAt).slice(0, 10), due: formatTime(i.dueAt).slice(0, 10), total: formatMoney(i.grossMinor, i.currency), paid: formatMoney(i.paidMinor, i.currency) };
+}
+
+export const billingCommands: Command[] = [
+  {
+    words: ['pay'],
+    summary: 'Record money a customer paid at the counter or by bank: a receipt, open invoices paid oldest first, an overdue suspension lifted.',
+    usage: 'lango pay --username alice --amount 1500 --method cash|bank --reference <receipt book no. or bank ref> [--received 2026-03-01T14:30] [--json]',
+    options: { username: { type: 'string' }, amount: { type: 'string' }, method: { type: 'string' }, reference: { type: 'string' }, received: { type: 'string' }, ...json },
+    required: ['username', 'amount', 'method', 'reference'],
+    run: ({ db, config }, v) => {
+      const customer = customerOf(db, str(v, 'username')!);
+      const method = str(v, 'method');
+      if (method !== 'cash' && method !== 'bank') throw new LangoError('INPUT_BAD_CHOICE', { value: String(method), option: 'method', allowed: 'cash, bank' });
+      const result = recordPayment(db, {
+        customerId: customer.id,
+        method,
+        reference: str(v, 'reference')!,
+        amountMinor: amount(str(v, 'amount')!, customer.currency),
+        currency: customer.currency,
+        receivedAt: moment(str(v, 'received'), config.LANGO_TIMEZONE, 'received'),
+        actor: actor(),
+        zone: config.LANGO_TIMEZONE,
+      });
+      if (!result.created) throw new LangoError('INPUT_DUPLICATE_PAYMENT', { method, reference: result.payment.reference, receipt: result.payment.receiptNumber });
+      return { ...result, balance: customerBalance(db, customer.id, customer.currency), status: findCustomer(db, customer.username)!.status };
+    },
+    print: (r) => {
+      const { payment, allocatedMinor, balance, status } = r as ReturnType<typeof recordPayment> & { balance: ReturnType<typeof customerBalance>; status: string };
+      return [
+        `Receipt ${payment.receiptNumber}: ${formatMoney(payment.amountMinor, payment.currency)} by ${payment.method} (${payment.reference}).`,
+        `Paid on invoices: ${formatMoney(allocatedMinor, payment.currency)}. Still owed: ${formatMoney(balance.dueMinor, balance.currency)}. Wallet: ${formatMoney(balance.walletMinor, balance.currency)}. Account: ${status}.`,
+      ].join('\n');
+    },
+  },
+  {
+    words: ['wallet', 'adjust'],
+    summary: "Credit (positive) or take back (negative) wallet money by hand, with a reason kept in the audit log.",
+    usage: 'lango wallet adjust --username alice --amount 200|-200 --reason "why" [--json]',
+    options: { username: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' }, ...json },
+    required: ['username', 'amount'],
+    run: ({ db }, v) => {
+      const customer = customerOf(db, str(v, 'username')!);
+      adjustWallet(db, { customerId: customer.id, amountMinor: amount(str(v, 'amount')!, customer.currency, true), currency: customer.currency, reason: str(v, 'reason') ?? '', actor: actor(), at: Date.now() });
+      return { username: customer.username, balance: customerBalance(db, customer.id, customer.currency) };
+    },
+    print: (r) => {
+      const { username, balance } = r as { username: string; balance: ReturnType<typeof customerBalance> };
+      return `Adjusted ${username}. Wallet: ${formatMoney(balance.walletMinor, balance.currency)}. Still owed: ${formatMoney(balance.dueMinor, balance.currency)}.`;
+    },
+  },
+  {
+    words: ['customer', 'balance'],
+    summary: "What a customer owes, what is in their wallet, their subscription and open invoices.",
+    usage: 'lango customer balance --username alice [--json]',
+    options: { username: { type: 'string' }, ...json },
+    required: ['username'],
+    run: ({ db }, v) => {
+      const customer = customerOf(db, str(v, 'username')!);
+      return {
+        username: customer.username,
+        status: customer.status,
+        subscription: subscriptionOf(db, customer.id) ?? null,
+        plan: customer.plan,
+        balance: customerBalance(db, customer.id, customer.currency),
+        invoices: listInvoices(db, { customerId: customer.id }).filter((i) => i.status !== 'paid' && i.status !== 'void'),
+      };
+    },
+    print: (r) => {
+      const c = r as { username: string; status: string; plan: string | null; subscription: ReturnType<typeof subscriptionOf> | null; balance: ReturnType<typeof customerBalance>; invoices: Invoice[] };
+      const sub = c.subscription;
+      return [
+        `${c.username} (${c.status}) on ${c.plan ?? 'no plan'}${sub ? `, ${sub.billingKind}, subscription ${sub.status}, next renewal ${formatTime(sub.periodEnd)}` : ''}`,
+        `owed: ${formatMoney(c.balance.dueMinor, c.balance.currency)}, wallet: ${formatMoney(c.balance.walletMinor, c.balance.currency)}`,
+        c.invoices.length ? table(c.invoices.map(invoiceRow), [['number', 'NUMBER'], ['status', 'STATUS'], ['due', 'DUE'], ['total', 'TOTAL'], ['paid', 'PAID']]) : 'no open invoices',
+      ].join('\n');
+    },
+  },
+  {
+    words: ['customer', 'timeline'],
+    summary: "Everything that happened to a customer's account: who, what, when.",
+    usage: 'lango customer timeline --username alice [--json]',
+    options: { username: { type: 'string' }, ...json },
+    required: ['username'],
+    run: ({ db }, v) => timelineOf(db, customerOf(db, str(v, 'username')!).id),
+    print: (r) => table((r as ReturnType<typeof timelineOf>).map((e) => ({ at: formatTime(e.at), actor: e.actor, kind: e.kind, detail: JSON.stringify(e.detail) })), [['at', 'WHEN'], ['actor', 'WHO'], ['kind', 'WHAT'], ['detail', 'DETAIL']]),
+  },
+  {
+    words: ['customer', 'change-plan'],
+    summary: 'Upgrade or downgrade with proration: now (credit for unused days, charge for the rest, new speed by CoA) or at the next renewal.',
+    usage: 'lango customer change-plan --username alice --plan "Home 20M" --when now|renewal [--json]',
+    options: { username: { type: 'string' }, plan: { type: 'string' }, when: { type: 'string' }, ...json },
+    required: ['username', 'plan', 'when'],
+    run: ({ db, config }, v) => {
+      const when = str(v, 'when');
+      if (when !== 'now' && when !== 'renewal') throw new LangoError('INPUT_BAD_CHOICE', { value: String(when), option: 'when', allowed: 'now, renewal' });
+      const now = Date.now();
+      return db.transaction((tx) => {
+        const result = changePlan(tx as Db, { username: str(v, 'username')!, planName: str(v, 'plan')!, when, actor: actor(), at: now, zone: config.LANGO_TIMEZONE });
+        // The speed changes on live sessions at the same moment, through the enforcement queue the daemon drains.
+        const customer = findCustomer(tx as Db, result.username)!;
+        const sessions = result.rateLimit ? enqueueForCustomer(tx as Db, customer.id, 'coa', 'plan changed', result.rateLimit, now) : 0;
+        return { ...result, sessions };
+      }, { behavior: 'immediate' });
+    },
+    print: (r) => {
+      const c = r as PlanChangeResult & { sessions: number };
+      if (c.when === 'renewal') return `${c.username} moves from "${c.from}" to "${c.to}" at the next renewal.`;
+      const money = [c.creditNote ? `credit note ${c.creditNote.number} ${formatMoney(c.creditNote.grossMinor, c.creditNote.currency)}` : null, c.invoice ? `invoice ${c.invoice.number} ${formatMoney(c.invoice.grossMinor, c.invoice.currency)}` : null].filter(Boolean).join(', ');
+      return `${c.username} is now on "${c.to}"${money ? ` (${money})` : ''}; ${c.sessions} open session(s) get the new speed.`;
+    },
+  },
+  {
+    words: ['invoice', 'list'],
+    summary: 'List invoices and credit notes, oldest first.',
+    usage: 'lango invoice list [--username alice] [--status issued|partially_paid|paid|overdue|void] [--json]',
+    options: { username: { type: 'string' }, status: { type: 'string' }, ...json },
+    run: ({ db }, v) => {
+      const username = str(v, 'username');
+      const status = str(v, 'status') as InvoiceStatus | undefined;
+      if (status !== undefined && !['issued', 'partially_paid', 'paid', 'overdue', 'void'].includes(status)) {
+        throw new LangoError('INPUT_BAD_CHOICE', { value: status, option: 'status', allowed: 'issued, partially_paid, paid, overdue, void' });
+      }
+      return listInvoices(db, { ...(username ? { customerId: customerOf(db, username).id } : {}), ...(status ? { status } : {}) }, 1000);
+    },
+    print: (r) => table((r as Invoice[]).map(invoiceRow), [['number', 'NUMBER'], ['kind', 'KIND'], ['status', 'STATUS'], ['issued', 'ISSUED'], ['due', 'DUE'], ['total', 'TOTAL'], ['paid', 'PAID']]),
+  },
+  {
+    words: ['invoice', 'show'],
+    summary: 'One invoice or credit note with its lines; --html / --pdf write the printable document to a file.',
+    usage: 'lango invoice show --number INV-2026-000001|CN-…|RCT-… [--html invoice.html] [--pdf invoice.pdf] [--json]',
+    options: { number: { type: 'string' }, html: { type: 'string' }, pdf: { type: 'string' }, ...json },
+    required: ['number'],
+    run: async ({ db, config }, v) => {
+      const number = str(v, 'number')!;
+      const found = number.startsWith('RCT-') ? { invoice: null, lines: [] } : findInvoice(db, number);
+      if (!found) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number });
+      const written: string[] = [];
+      if (str(v, 'html') || str(v, 'pdf')) {
+        const rendered = await renderInvoiceDocument(db, number, config.LANGO_TIMEZONE, { html: Boolean(str(v, 'html')), pdf: Boolean(str(v, 'pdf')) });
+        if (rendered.html !== undefined) writeFileSync(str(v, 'html')!, rendered.html), written.push(str(v, 'html')!);
+        if (rendered.pdf !== undefined) writeFileSync(str(v, 'pdf')!, rendered.pdf), written.push(str(v, 'pdf')!);
+      }
+      return { ...found, written };
+    },
+    print: (r) => {
+      const { invoice, lines, written } = r as { invoice: Invoice | null; lines: NonNullable<ReturnType<typeof findInvoice>>['lines']; written: string[] };
+      if (!invoice) return written.map((file) => `wrote ${file}`).join('\n') || 'Give --html or --pdf to write a receipt.';
+      return [
+        `${invoice.number} (${invoice.kind}, ${invoice.status}) issued ${formatTime(invoice.issuedAt)}, due ${formatTime(invoice.dueAt)}`,
+        table(lines.map((l) => ({ description: l.description, qty: l.quantity, net: formatMoney(l.netMinor, invoice.currency), tax: formatMoney(l.taxMinor, invoice.currency), total: formatMoney(l.grossMinor, invoice.currency) })), [['description', 'DESCRIPTION'], ['qty', 'QTY'], ['net', 'NET'], ['tax', 'TAX'], ['total', 'TOTAL']]),
+        `total ${formatMoney(invoice.grossMinor, invoice.currency)}, paid ${formatMoney(invoice.paidMinor, invoice.currency)}`,
+        ...written.map((file) => `wrote ${file}`),
+      ].join('\n');
+    },
+  },
+  {
+    words: ['invoice', 'credit'],
+    summary: 'Correct an issued invoice with a credit note (issued invoices are never edited); what it still owed is reduced first, the rest goes to the wallet.',
+    usage: 'lango invoice credit --number INV-2026-000001 --amount 500|all --reason "Outage 3-5 March" [--json]',
+    options: { number: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' }, ...json },
+    required: ['number', 'amount'],
+    run: ({ db, config }, v) => {
+      const number = str(v, 'number')!;
+      const found = findInvoice(db, number);
+      if (!found) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number });
+      const reason = str(v, 'reason') ?? '';
+      if (reason.trim().length < 3) throw new LangoError('INPUT_REASON_REQUIRED');
+      const text = str(v, 'amount')!;
+      return issueCreditNote(db, { invoiceNumber: number, amountMinor: text === 'all' ? 'all' : parseMoney(text, found.invoice.currency), reason, actor: actor(), at: Date.now(), zone: config.LANGO_TIMEZONE });
+    },
+    print: (r) => `Credit note ${(r as Invoice).number}: ${formatMoney((r as Invoice).grossMinor, (r as Invoice).currency)}.`,
+  },
+  {
+    words: ['billing', 'run'],
+    summary: 'Run billing now: renewals, postpaid invoices, overdue marking, reminders, suspensions. Safe to repeat. --in-daemon asks the running daemon instead.',
+    usage: 'lango billing run [--in-daemon] [--json]',
+    options: { 'in-daemon': { type: 'boolean' }, ...json },
+    run: async ({ db, config }, v) => {
+      const now = Date.now();
+      if (v['in-daemon'] === true) {
+        const job = manualBillingJob(now);
+        ensureJob(db, job);
+        return { queued: job.key };
+      }
+      const result = await runBilling(db, { now, zone: config.LANGO_TIMEZONE, actor: actor() });
+      // What the run changed reaches live sessions through the queue the daemon drains: new
+      // speeds by CoA, suspended and expired accounts by Disconnect.
+      const disconnecting = db.transaction((tx) => {
+        for (const change of result.speedChanges) enqueueForCustomer(tx as Db, change.customerId, 'coa', 'renewed', change.rateLimit, now);
+        return enqueueExpired(tx as Db, now);
+      }, { behavior: 'immediate' });
+      return { ...result, disconnecting };
+    },
+    print: (r) => {
+      if ('queued' in (r as object)) return `Queued ${(r as { queued: string }).queued}; the daemon starts it within 5 seconds (see: lango jobs).`;
+      const x = r as BillingRunResult & { disconnecting: number };
+      const lines = [
+        `renewed ${x.renewed}, postpaid invoices ${x.invoiced}, expired ${x.expired}, moved to grace plan ${x.movedToGracePlan}`,
+        `marked overdue ${x.markedOverdue}, reminders ${x.reminders}, suspended ${x.suspended}`,
+        `${x.chunks} transaction(s), longest ${x.longestChunkMs.toFixed(1)} ms; ${x.disconnecting} session(s) to disconnect`,
+      ];
+      for (const f of x.failed) lines.push(`could not bill subscription ${f.subscriptionId}: ${f.error}`);
+      return lines.join('\n');
+    },
+  },
+  {
+    words: ['jobs'],
+    summary: 'Scheduled work (billing runs): when, status, what it did.',
+    usage: 'lango jobs [--json]',
+    options: { ...json },
+    run: ({ db }) => listJobs(db),
+    print: (r) => table((r as Job[]).map((j) => ({ key: j.key, status: j.status, runAt: formatTime(j.runAt), finished: formatTime(j.finishedAt), summary: j.summary })), [['key', 'JOB'], ['status', 'STATUS'], ['runAt', 'DUE'], ['finished', 'FINISHED'], ['summary', 'RESULT']]),
+  },
+  {
+    words: ['tax', 'set'],
+    summary: 'Create or replace a tax class: taxes in order; compound ones are charged on the price plus the taxes before them.',
+    usage: 'lango tax set --code KE --name "Kenya internet" --tax "EXCISE:Excise duty 15%:15" --tax "VAT:VAT 16%:16:compound" [--inclusive] [--json]',
+    options: { code: { type: 'string' }, name: { type: 'string' }, tax: { type: 'string', multiple: true }, inclusive: { type: 'boolean' }, ...json },
+    required: ['code', 'name'],
+    run: ({ db }, v) => {
+      const taxes = (v as unknown as { tax?: string[] }).tax ?? [];
+      const rules = taxes.map(parseTax);
+      return db.transaction((tx) => {
+        const saved = saveTaxClass(tx as Db, { code: str(v, 'code')!, name: str(v, 'name')!, inclusive: v.inclusive === true, rules });
+        recordAudit(tx as Db, actor(), 'tax.set', `tax-class:${saved.code}`, { inclusive: saved.inclusive, rules });
+        return saved;
+      }, { behavior: 'immediate' });
+    },
+    print: (r) => `Saved tax class ${(r as { code: string }).code}. Plans use it with: lango plan edit --name NAME --tax-class ${(r as { code: string }).code}`,
+  },
+  {
+    words: ['tax', 'list'],
+    summary: 'List tax classes.',
+    usage: 'lango tax list [--json]',
+    options: { ...json },
+    run: ({ db }) => listTaxClasses(db),
+    print: (r) =>
+      table(
+        (r as ReturnType<typeof listTaxClasses>).map((c) => ({ code: c.code, name: c.name, inclusive: c.inclusive ? 'included in price' : 'on top of price', taxes: c.rules.map((t) => `${t.name}${t.compound ? ' (compound)' : ''}`).join(', ') })),
+        [['code', 'CODE'], ['name', 'NAME'], ['inclusive', 'PRICES'], ['taxes', 'TAXES']],
+      ),
+  },
+  {
+    words: ['settings', 'list'],
+    summary: 'Operator settings and their current values.',
+    usage: 'lango settings list [--json]',
+    options: { ...json },
+    run: ({ db }) => allSettings(db),
+    print: (r) => table((r as ReturnType<typeof allSettings>).map((s) => ({ key: s.key, value: JSON.stringify(s.value) })), [['key', 'SETTING'], ['value', 'VALUE']]),
+  },
+  {
+    words: ['settings', 'set'],
+    summary: 'Change an operator setting (checked before it is saved; audit-logged).',
+    usage: 'lango settings set --key billing.graceDays --value 5 [--json]',
+    options: { key: { type: 'string' }, value: { type: 'string' }, ...json },
+    required: ['key', 'value'],
+    run: ({ db }, v) => {
+      const text = str(v, 'value')!;
+      let value: unknown = text;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        // Plain words (an operator name, a time like 00:05) are strings.
+      }
+      db.transaction((tx) => {
+        setSetting(tx as Db, str(v, 'key')!, value, actor());
+        recordAudit(tx as Db, actor(), 'settings.set', `setting:${str(v, 'key')!}`, { value });
+      }, { behavior: 'immediate' });
+      return { key: str(v, 'key')!, value };
+    },
+    print: (r) => `Set ${(r as { key: string }).key} to ${JSON.stringify((r as { value: unknown }).value)}.`,
+  },
+  {
+    words: ['ledger', 'check'],
+    summary: 'Check that the books balance: every currency sums to zero and every transaction balances.',
+    usage: 'lango ledger check [--json]',
+    options: { ...json },
+    run: ({ db }) => trialBalance(db),
+    print: (r) => {
+      const rows = r as ReturnType<typeof trialBalance>;
+      const ok = rows.every((x) => x.total === 0 && x.unbalanced === 0);
+      return `${table(rows, [['currency', 'CURRENCY'], ['total', 'SUM'], ['transactions', 'TRANSACTIONS'], ['unbalanced', 'UNBALANCED']])}\n${ok ? 'The books balance.' : 'THE BOOKS DO NOT BALANCE: report this as a bug.'}`;
+    },
+  },
+  {
+    words: ['audit'],
+    summary: 'What staff changed, newest first.',
+    usage: 'lango audit [--subject customer:12] [--json]',
+    options: { subject: { type: 'string' }, ...json },
+    run: ({ db }, v) => auditTrail(db, str(v, 'subject')),
+    print: (r) => table((r as AuditEntry[]).map((a) => ({ at: formatTime(a.at), actor: a.actor, action: a.action, subject: a.subject, detail: JSON.stringify(a.detail) })), [['at', 'WHEN'], ['actor', 'WHO'], ['action', 'WHAT'], ['subject', 'ON'], ['detail', 'DETAIL']]),
+  },
+];
