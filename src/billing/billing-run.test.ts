@@ -92,6 +92,19 @@ describe('postpaid billing', () => {
     books();
   });
 
+  it('reports a subscription it cannot bill and still bills everyone else in the same run', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const good = withPlanAt(conn, 'good', 'Home 10M', at('2026-01-01T09:00'));
+    const bad = withPlanAt(conn, 'bad', 'Home 10M', at('2026-01-01T09:00'));
+    conn.sqlite.prepare('UPDATE subscriptions SET anchor_day = 0 WHERE customer_id = ?').run(bad.id);
+    const result = await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    expect(result.invoiced).toBe(1);
+    expect(result.failed).toEqual([{ subscriptionId: subscriptionOf(conn.db, bad.id)!.id, error: expect.stringContaining('bad cycle schedule') }]);
+    expect(listInvoices(conn.db, { customerId: good.id })).toHaveLength(1);
+    expect(listInvoices(conn.db, { customerId: bad.id })).toHaveLength(0);
+    books();
+  });
+
   it('records a payment once however often the same reference arrives', () => {
     const customer = withPlanAt(conn, 'kamau', 'Home 10M', at('2026-01-01T09:00'));
     const input = { customerId: customer.id, method: 'bank' as const, reference: 'FT26001', amountMinor: 5000, currency: 'KES' as const, receivedAt: at('2026-01-02T09:00'), actor: 'cli:test', zone };

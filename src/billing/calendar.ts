@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { zoneFor } from './zone.js';
 
 /*
  * Billing cycles in the operator's time zone. Times in and out are UTC epoch milliseconds.
@@ -69,8 +70,24 @@ export function firstPeriodEnd(start: number, s: CycleSchedule, zone: string): n
   }
 }
 
+// A billing run asks for the same few boundaries over and over (every subscription anchored on
+// the 15th renews at the same instant), and each zone conversion costs an Intl call.
+const stepCache = new Map<string, number>();
+function remembered(key: string, compute: () => number): number {
+  let value = stepCache.get(key);
+  if (value === undefined) {
+    if (stepCache.size > 50_000) stepCache.clear();
+    stepCache.set(key, (value = compute()));
+  }
+  return value;
+}
+
 /** The boundary one cycle after `boundary`. */
 export function nextBoundary(boundary: number, s: CycleSchedule, zone: string): number {
+  return remembered(`n|${boundary}|${s.cycle}|${s.anchorDay}|${zone}`, () => computeNextBoundary(boundary, s, zone));
+}
+
+function computeNextBoundary(boundary: number, s: CycleSchedule, zone: string): number {
   checkSchedule(s);
   const local = toLocal(boundary, zone, 'boundary');
   switch (s.cycle) {
@@ -86,6 +103,10 @@ export function nextBoundary(boundary: number, s: CycleSchedule, zone: string): 
 
 /** The boundary one cycle before `boundary`: where a whole cycle ending there starts, for proration. */
 export function previousBoundary(boundary: number, s: CycleSchedule, zone: string): number {
+  return remembered(`p|${boundary}|${s.cycle}|${s.anchorDay}|${zone}`, () => computePreviousBoundary(boundary, s, zone));
+}
+
+function computePreviousBoundary(boundary: number, s: CycleSchedule, zone: string): number {
   checkSchedule(s);
   const local = toLocal(boundary, zone, 'boundary');
   switch (s.cycle) {
@@ -125,15 +146,24 @@ function daysLater(local: DateTime, days: number, zone: string): number {
 
 function localMidnight(year: number, month: number, day: number, zone: string): number {
   // startOf('day') settles on the first instant of the date even where DST skips 00:00.
-  return DateTime.fromObject({ year, month, day }, { zone }).startOf('day').toMillis();
+  return DateTime.fromObject({ year, month, day }, { zone: zoneFor(zone) }).startOf('day').toMillis();
+}
+
+// Checking a zone asks ICU each time; a billing run asks about the same zone thousands of times.
+const knownZones = new Set<string>();
+function isZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  if (!IANAZone.isValidZone(zone)) return false;
+  knownZones.add(zone);
+  return true;
 }
 
 function toLocal(ms: number, zone: string, what: string): DateTime {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) {
     throw new Error(`${what} must be a finite number of UTC epoch milliseconds, got ${String(ms)}`);
   }
-  if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) throw new Error(`unknown time zone '${String(zone)}'`);
-  const local = DateTime.fromMillis(ms, { zone });
+  if (typeof zone !== 'string' || !isZone(zone)) throw new Error(`unknown time zone '${String(zone)}'`);
+  const local = DateTime.fromMillis(ms, { zone: zoneFor(zone) });
   if (!local.isValid) throw new Error(`${what} ${ms} is outside the dates luxon can handle`);
   return local;
 }

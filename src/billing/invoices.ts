@@ -1,11 +1,14 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { Db } from '../db/connection.js';
+import { zoneFor } from './zone.js';
+import type { Db, Sqlite } from '../db/connection.js';
+import { compileStatement } from '../db/compiled-statement.js';
+import { preparedPer } from '../db/prepared.js';
 import { notificationEvents } from '../db/schema/aaa.js';
 import { customers, type Currency } from '../db/schema/billing.js';
 import { allocations, documentSeries, invoiceLines, invoices, type InvoiceKind, type InvoiceStatus } from '../db/schema/ledger.js';
 import { LangoError } from '../errors.js';
-import { accounts, customerBalance, post } from './ledger.js';
+import { accounts, post, walletBalance } from './ledger.js';
 import { divideHalfEven } from './proration.js';
 import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
 import { recordEvent } from './timeline.js';
@@ -36,20 +39,78 @@ export interface InvoiceRequest {
   lines: ChargeLine[];
   actor: string;
   zone: string;
+  /**
+   * Pay it from the wallet in the same posting when the wallet holds the whole amount (a
+   * prepaid renewal): one transaction instead of an invoice and an allocation.
+   */
+  walletMinor?: number;
+  /** The caller records its own timeline event naming this invoice (a renewal does). */
+  quiet?: boolean;
 }
 
 export const SERIES = { invoice: 'INV', credit_note: 'CN', receipt: 'RCT' } as const;
+
+const OPEN: InvoiceStatus[] = ['issued', 'partially_paid', 'overdue'];
+const p = <T extends string>(name: T) => sql.placeholder(name);
+
+/** The billing run issues thousands of these; each statement is prepared once per connection. */
+const q = preparedPer((db: Db, sqlite: Sqlite) => ({
+  invoiceByKey: db.select().from(invoices).where(eq(invoices.key, p('key'))).prepare(),
+  invoiceById: db.select().from(invoices).where(eq(invoices.id, p('id'))).prepare(),
+  bumpSeries: compileStatement<{ code: string }>(sqlite, db.update(documentSeries).set({ lastNumber: sql`${documentSeries.lastNumber} + 1` }).where(eq(documentSeries.code, p('code'))).returning({ lastNumber: documentSeries.lastNumber })),
+  startSeries: compileStatement<{ code: string }>(sqlite, db.insert(documentSeries).values({ code: p('code') as never, lastNumber: sql`1` as never }).returning({ lastNumber: documentSeries.lastNumber })),
+  invoiceIdByKey: compileStatement<{ key: string }>(sqlite, db.select({ id: invoices.id }).from(invoices).where(eq(invoices.key, p('key')))),
+  insertInvoice: compileStatement<Record<string, unknown>>(
+    sqlite,
+    db
+      .insert(invoices)
+      .values({
+        number: p('number'), kind: p('kind'), key: p('key'), customerId: p('customerId'), subscriptionId: p('subscriptionId'), currency: p('currency'), status: p('status'),
+        issuedAt: p('issuedAt'), dueAt: p('dueAt'), periodStart: p('periodStart'), periodEnd: p('periodEnd'), netMinor: p('netMinor'), taxMinor: p('taxMinor'),
+        grossMinor: p('grossMinor'), paidMinor: p('paidMinor'), correctsId: p('correctsId'), createdAt: p('createdAt'), actor: p('actor'),
+      } as never)
+      .returning({ id: invoices.id }),
+  ),
+  insertLine: compileStatement<Record<string, unknown>>(
+    sqlite,
+    db.insert(invoiceLines).values({
+      invoiceId: p('invoiceId'), position: p('position'), description: p('description'), quantity: p('quantity'), unitPriceMinor: p('unitPriceMinor'),
+      discountMinor: p('discountMinor'), netMinor: p('netMinor'), taxMinor: p('taxMinor'), grossMinor: p('grossMinor'), taxes: p('taxes'),
+    } as never),
+  ),
+  openInvoices: db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.customerId, p('customerId')), eq(invoices.kind, 'invoice'), eq(invoices.currency, p('currency')), inArray(invoices.status, OPEN)))
+    .orderBy(asc(invoices.issuedAt), asc(invoices.id))
+    .prepare(),
+  insertAllocation: compileStatement<Record<string, unknown>>(sqlite, db.insert(allocations).values({ invoiceId: p('invoiceId'), transactionId: p('transactionId'), amountMinor: p('amountMinor') } as never)),
+  setPaid: compileStatement<Record<string, unknown>>(sqlite, db.update(invoices).set({ paidMinor: p('paid') as never, status: p('status') as never }).where(eq(invoices.id, p('id')))),
+  customerStatus: compileStatement<{ id: number }>(sqlite, db.select({ status: customers.status, suspendedReason: customers.suspendedReason }).from(customers).where(eq(customers.id, p('id')))),
+  overdueCount: compileStatement<{ customerId: number }>(sqlite, db.select({ n: sql<number>`count(*)`.as('n') }).from(invoices).where(and(eq(invoices.customerId, p('customerId')), sql`${invoices.status} = 'overdue'`))),
+  notify: compileStatement<Record<string, unknown>>(
+    sqlite,
+    db.insert(notificationEvents).values({ customerId: p('customerId'), kind: p('kind'), periodStart: p('periodStart'), ref: p('ref'), createdAt: p('createdAt') } as never).onConflictDoNothing(),
+  ),
+}));
 
 /**
  * The next number of a series, gap-free: the counter moves inside the caller's transaction, so
  * a rolled-back document gives its number back. Series restart each year (INV-2026-000001).
  */
 export function nextNumber(db: Db, prefix: string, at: number, zone: string): string {
-  const code = `${prefix}-${DateTime.fromMillis(at, { zone }).year}`;
-  const row =
-    db.update(documentSeries).set({ lastNumber: sql`${documentSeries.lastNumber} + 1` }).where(eq(documentSeries.code, code)).returning({ n: documentSeries.lastNumber }).get() ??
-    db.insert(documentSeries).values({ code, lastNumber: 1 }).returning({ n: documentSeries.lastNumber }).get();
-  return `${code}-${String(row.n).padStart(6, '0')}`;
+  const code = `${prefix}-${yearOf(at, zone)}`;
+  const row = (q(db).bumpSeries.get({ code }) ?? q(db).startSeries.get({ code })) as { last_number: number };
+  return `${code}-${String(row.last_number).padStart(6, '0')}`;
+}
+
+// The local year of a moment, with the current year's bounds kept: numbering asks per document.
+let year: { zone: string; start: number; end: number; value: number } | undefined;
+function yearOf(at: number, zone: string): number {
+  if (year && year.zone === zone && at >= year.start && at < year.end) return year.value;
+  const start = DateTime.fromMillis(at, { zone: zoneFor(zone) }).startOf('year');
+  year = { zone, start: start.toMillis(), end: start.plus({ years: 1 }).toMillis(), value: start.year };
+  return year.value;
 }
 
 /** Prices lines without writing: what an invoice for them would total. */
@@ -64,78 +125,74 @@ export function priceCharges(lines: ChargeLine[], taxExempt: boolean): { priced:
  * wallet money on it. Returns the existing invoice when the key was issued before.
  */
 export function issueInvoice(db: Db, request: InvoiceRequest): { invoice: Invoice; created: boolean } {
-  const existing = db.select().from(invoices).where(eq(invoices.key, request.key)).get();
-  if (existing) return { invoice: existing, created: false };
+  const known = q(db).invoiceIdByKey.get({ key: request.key }) as { id: number } | undefined;
+  if (known) return { invoice: q(db).invoiceById.get({ id: known.id })!, created: false };
   const { priced, totals } = priceCharges(request.lines, request.taxExempt);
   const number = nextNumber(db, SERIES.invoice, request.issuedAt, request.zone);
-  const invoice = db
-    .insert(invoices)
-    .values({
-      number,
-      kind: 'invoice',
-      key: request.key,
-      customerId: request.customerId,
-      subscriptionId: request.subscriptionId,
-      currency: request.currency,
-      status: totals.grossMinor === 0 ? 'paid' : 'issued',
-      issuedAt: request.issuedAt,
-      dueAt: request.dueAt,
-      periodStart: request.periodStart,
-      periodEnd: request.periodEnd,
-      netMinor: totals.netMinor,
-      taxMinor: totals.taxMinor,
-      grossMinor: totals.grossMinor,
-      createdAt: Date.now(),
-      actor: request.actor,
-    })
-    .returning()
-    .get();
+  const paidAtOnce = totals.grossMinor === 0 || (request.walletMinor !== undefined && request.walletMinor >= totals.grossMinor);
+  const invoice: Invoice = {
+    id: 0,
+    number,
+    kind: 'invoice',
+    key: request.key,
+    customerId: request.customerId,
+    subscriptionId: request.subscriptionId,
+    currency: request.currency,
+    status: paidAtOnce ? 'paid' : 'issued',
+    issuedAt: request.issuedAt,
+    dueAt: request.dueAt,
+    periodStart: request.periodStart,
+    periodEnd: request.periodEnd,
+    netMinor: totals.netMinor,
+    taxMinor: totals.taxMinor,
+    grossMinor: totals.grossMinor,
+    paidMinor: paidAtOnce ? totals.grossMinor : 0,
+    correctsId: null,
+    createdAt: Date.now(),
+    actor: request.actor,
+  };
+  invoice.id = (q(db).insertInvoice.get(invoice) as { id: number }).id;
   priced.forEach((line, position) => {
-    db.insert(invoiceLines)
-      .values({ invoiceId: invoice.id, position, description: line.description, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, discountMinor: line.discountMinor, netMinor: line.netMinor, taxMinor: line.taxMinor, grossMinor: line.grossMinor, taxes: line.taxes })
-      .run();
+    q(db).insertLine.run({ invoiceId: invoice.id, position, description: line.description, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, discountMinor: line.discountMinor, netMinor: line.netMinor, taxMinor: line.taxMinor, grossMinor: line.grossMinor, taxes: line.taxes });
   });
   if (totals.grossMinor > 0) {
     const revenue = new Map<'service' | 'overage', number>();
     priced.forEach((line, i) => revenue.set(request.lines[i]!.revenue, (revenue.get(request.lines[i]!.revenue) ?? 0) + line.netMinor));
-    post(db, {
+    // Paid at once, the wallet pays the revenue and tax directly; otherwise the customer owes it.
+    const payer = paidAtOnce ? accounts.wallet(request.customerId) : accounts.receivable(request.customerId);
+    const { transactionId } = post(db, {
       key: `invoice:${number}`,
       kind: 'invoice',
       customerId: request.customerId,
       currency: request.currency,
       occurredAt: request.issuedAt,
-      description: `Invoice ${number}`,
+      description: paidAtOnce ? `Invoice ${number}, paid from the wallet` : `Invoice ${number}`,
       actor: request.actor,
       entries: [
-        { account: accounts.receivable(request.customerId), amountMinor: totals.grossMinor },
+        { account: payer, amountMinor: totals.grossMinor },
         ...[...revenue].map(([stream, amount]) => ({ account: accounts.revenue(stream), amountMinor: -amount })),
         ...totals.taxes.map((t) => ({ account: accounts.tax(t.code), amountMinor: -t.amountMinor })),
       ],
     });
+    if (paidAtOnce) q(db).insertAllocation.run({ invoiceId: invoice.id, transactionId, amountMinor: totals.grossMinor });
   }
-  recordEvent(db, request.customerId, 'invoice_issued', request.actor, { number, grossMinor: totals.grossMinor, currency: request.currency }, request.issuedAt);
+  if (!request.quiet) recordEvent(db, request.customerId, 'invoice_issued', request.actor, { number, grossMinor: totals.grossMinor, currency: request.currency }, request.issuedAt);
+  if (paidAtOnce) return { invoice, created: true };
   notify(db, request.customerId, 'invoice_issued', request.issuedAt, `invoice:${number}`);
-  settle(db, request.customerId, request.currency, `invoice:${number}`, request.issuedAt, request.actor);
-  return { invoice: db.select().from(invoices).where(eq(invoices.id, invoice.id)).get()!, created: true };
+  settle(db, request.customerId, request.currency, `invoice:${number}`, request.issuedAt, request.actor, request.walletMinor);
+  return { invoice: q(db).invoiceById.get({ id: invoice.id })!, created: true };
 }
-
-const OPEN: InvoiceStatus[] = ['issued', 'partially_paid', 'overdue'];
 
 /**
  * Uses the customer's wallet on their open invoices, oldest first, then lifts an overdue
  * suspension once nothing overdue is left. Called after every event that adds wallet money or
  * a debt, inside that event's transaction; `sourceKey` makes its postings idempotent with it.
  */
-export function settle(db: Db, customerId: number, currency: Currency, sourceKey: string, at: number, actor: string): number {
-  let wallet = customerBalance(db, customerId, currency).walletMinor;
+export function settle(db: Db, customerId: number, currency: Currency, sourceKey: string, at: number, actor: string, knownWallet?: number): number {
+  let wallet = knownWallet ?? walletBalance(db, customerId, currency);
   let allocated = 0;
   if (wallet > 0) {
-    const open = db
-      .select()
-      .from(invoices)
-      .where(and(eq(invoices.customerId, customerId), eq(invoices.kind, 'invoice'), eq(invoices.currency, currency), inArray(invoices.status, OPEN)))
-      .orderBy(asc(invoices.issuedAt), asc(invoices.id))
-      .all();
+    const open = q(db).openInvoices.all({ customerId, currency });
     for (const invoice of open) {
       if (wallet <= 0) break;
       const amount = Math.min(wallet, invoice.grossMinor - invoice.paidMinor);
@@ -164,20 +221,16 @@ export function settle(db: Db, customerId: number, currency: Currency, sourceKey
 }
 
 function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number): void {
-  db.insert(allocations).values({ invoiceId: invoice.id, transactionId, amountMinor: amount }).run();
+  q(db).insertAllocation.run({ invoiceId: invoice.id, transactionId, amountMinor: amount });
   const paid = invoice.paidMinor + amount;
   const status: InvoiceStatus = paid >= invoice.grossMinor ? 'paid' : invoice.status === 'overdue' ? 'overdue' : 'partially_paid';
-  db.update(invoices).set({ paidMinor: paid, status }).where(eq(invoices.id, invoice.id)).run();
+  q(db).setPaid.run({ paid, status, id: invoice.id });
 }
 
 function liftOverdueSuspension(db: Db, customerId: number, at: number, actor: string): void {
-  const customer = db.select({ status: customers.status, reason: customers.suspendedReason }).from(customers).where(eq(customers.id, customerId)).get();
-  if (customer?.status !== 'suspended' || customer.reason !== 'overdue') return;
-  const stillOverdue = db
-    .select({ n: sql<number>`count(*)` })
-    .from(invoices)
-    .where(and(eq(invoices.customerId, customerId), eq(invoices.status, 'overdue')))
-    .get();
+  const customer = q(db).customerStatus.get({ id: customerId }) as { status: string; suspended_reason: string | null } | undefined;
+  if (customer?.status !== 'suspended' || customer.suspended_reason !== 'overdue') return;
+  const stillOverdue = q(db).overdueCount.get({ customerId }) as { n: number } | undefined;
   if ((stillOverdue?.n ?? 0) > 0) return;
   db.update(customers).set({ status: 'active', suspendedReason: null, updatedAt: at }).where(eq(customers.id, customerId)).run();
   recordEvent(db, customerId, 'reactivated', actor, { reason: 'overdue invoices paid' }, at);
@@ -269,5 +322,5 @@ export function listInvoices(db: Db, filter: { customerId?: number; status?: Inv
 
 /** Stores a notification event for the messaging worker, once; true when it is new. */
 export function notify(db: Db, customerId: number, kind: (typeof notificationEvents.$inferInsert)['kind'], periodStart: number, ref: string): boolean {
-  return db.insert(notificationEvents).values({ customerId, kind, periodStart, ref, createdAt: Date.now() }).onConflictDoNothing().run().changes > 0;
+  return q(db).notify.run({ customerId, kind, periodStart, ref, createdAt: Date.now() }).changes > 0;
 }

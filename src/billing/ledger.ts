@@ -1,5 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Db, Sqlite } from '../db/connection.js';
+import { compileStatement } from '../db/compiled-statement.js';
+import { preparedPer } from '../db/prepared.js';
 import type { Currency } from '../db/schema/billing.js';
 import { ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerAccountKind, type LedgerTransactionKind } from '../db/schema/ledger.js';
 
@@ -45,53 +47,42 @@ export interface PostingInput {
 export class UnbalancedPostingError extends Error {}
 
 type Statements = ReturnType<typeof prepare>;
-const prepared = new WeakMap<Db, Statements>();
 
-function prepare(db: Db) {
+// The billing run posts twice per renewal: writes are compiled to raw statements (drizzle
+// writes the SQL and encodes values, better-sqlite3 runs it without per-call mapping).
+function prepare(db: Db, sqlite: Sqlite) {
+  const p = (name: string) => sql.placeholder(name);
   return {
-    byKey: db.select({ id: ledgerTransactions.id }).from(ledgerTransactions).where(eq(ledgerTransactions.key, sql.placeholder('key'))).prepare(),
-    ensureAccount: db
-      .insert(ledgerAccounts)
-      .values({ code: sql.placeholder('code'), currency: sql.placeholder('currency'), kind: sql.placeholder('kind'), customerId: sql.placeholder('customerId') } as never)
-      .onConflictDoNothing()
-      .prepare(),
-    accountId: db
-      .select({ id: ledgerAccounts.id })
-      .from(ledgerAccounts)
-      .where(and(eq(ledgerAccounts.code, sql.placeholder('code')), eq(ledgerAccounts.currency, sql.placeholder('currency'))))
-      .prepare(),
-    insertTransaction: db
-      .insert(ledgerTransactions)
-      .values({
-        key: sql.placeholder('key'),
-        kind: sql.placeholder('kind'),
-        customerId: sql.placeholder('customerId'),
-        occurredAt: sql.placeholder('occurredAt'),
-        createdAt: sql.placeholder('createdAt'),
-        description: sql.placeholder('description'),
-        actor: sql.placeholder('actor'),
-        reason: sql.placeholder('reason'),
-      } as never)
-      .returning({ id: ledgerTransactions.id })
-      .prepare(),
-    insertEntry: db
-      .insert(ledgerEntries)
-      .values({ transactionId: sql.placeholder('transactionId'), accountId: sql.placeholder('accountId'), amountMinor: sql.placeholder('amountMinor') } as never)
-      .prepare(),
-    balance: db
-      .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amountMinor}), 0)` })
-      .from(ledgerEntries)
-      .innerJoin(ledgerAccounts, eq(ledgerEntries.accountId, ledgerAccounts.id))
-      .where(and(eq(ledgerAccounts.code, sql.placeholder('code')), eq(ledgerAccounts.currency, sql.placeholder('currency'))))
-      .prepare(),
+    insertTransaction: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db
+        .insert(ledgerTransactions)
+        .values({ key: p('key'), kind: p('kind'), customerId: p('customerId'), occurredAt: p('occurredAt'), createdAt: p('createdAt'), description: p('description'), actor: p('actor'), reason: p('reason') } as never)
+        .onConflictDoNothing()
+        .returning({ id: ledgerTransactions.id }),
+    ),
+    byKey: compileStatement<{ key: string }>(sqlite, db.select({ id: ledgerTransactions.id }).from(ledgerTransactions).where(eq(ledgerTransactions.key, p('key')))),
+    ensureAccount: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db.insert(ledgerAccounts).values({ code: p('code'), currency: p('currency'), kind: p('kind'), customerId: p('customerId') } as never).onConflictDoNothing(),
+    ),
+    accountId: compileStatement<{ code: string; currency: string }>(
+      sqlite,
+      db.select({ id: ledgerAccounts.id }).from(ledgerAccounts).where(and(eq(ledgerAccounts.code, p('code')), eq(ledgerAccounts.currency, p('currency')))),
+    ),
+    insertEntry: compileStatement<Record<string, unknown>>(sqlite, db.insert(ledgerEntries).values({ transactionId: p('transactionId'), accountId: p('accountId'), amountMinor: p('amountMinor') } as never)),
+    balance: compileStatement<{ code: string; currency: string }>(
+      sqlite,
+      db
+        .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amountMinor}), 0)`.as('total') })
+        .from(ledgerEntries)
+        .innerJoin(ledgerAccounts, eq(ledgerEntries.accountId, ledgerAccounts.id))
+        .where(and(eq(ledgerAccounts.code, p('code')), eq(ledgerAccounts.currency, p('currency')))),
+    ),
   };
 }
 
-function statements(db: Db): Statements {
-  let s = prepared.get(db);
-  if (!s) prepared.set(db, (s = prepare(db)));
-  return s;
-}
+const statements = preparedPer(prepare);
 
 /**
  * Writes one balanced transaction inside the caller's database transaction. Refuses, before
@@ -105,9 +96,7 @@ export function post(db: Db, input: PostingInput): { transactionId: number; crea
   }
   if (sum !== 0 || input.entries.length < 2) throw new UnbalancedPostingError(`${input.key}: entries sum to ${sum} over ${input.entries.length} line(s)`);
   const s = statements(db);
-  const existing = s.byKey.get({ key: input.key });
-  if (existing) return { transactionId: existing.id, created: false };
-  const { id } = s.insertTransaction.get({
+  const inserted = s.insertTransaction.get({
     key: input.key,
     kind: input.kind,
     customerId: input.customerId,
@@ -116,7 +105,9 @@ export function post(db: Db, input: PostingInput): { transactionId: number; crea
     description: input.description,
     actor: input.actor,
     reason: input.reason ?? null,
-  })!;
+  }) as { id: number } | undefined;
+  if (!inserted) return { transactionId: (s.byKey.get({ key: input.key }) as { id: number }).id, created: false };
+  const id = inserted.id;
   for (const e of input.entries) {
     if (e.amountMinor === 0) continue;
     s.insertEntry.run({ transactionId: id, accountId: accountId(s, e.account, input.currency), amountMinor: e.amountMinor });
@@ -125,15 +116,15 @@ export function post(db: Db, input: PostingInput): { transactionId: number; crea
 }
 
 function accountId(s: Statements, account: AccountRef, currency: Currency): number {
-  const found = s.accountId.get({ code: account.code, currency });
+  const found = s.accountId.get({ code: account.code, currency }) as { id: number } | undefined;
   if (found) return found.id;
   s.ensureAccount.run({ code: account.code, currency, kind: account.kind, customerId: account.customerId ?? null });
-  return s.accountId.get({ code: account.code, currency })!.id;
+  return (s.accountId.get({ code: account.code, currency }) as { id: number }).id;
 }
 
 /** Debit-positive balance of one account: a receivable's is what the customer owes. */
 export function accountBalance(db: Db, account: AccountRef, currency: Currency): number {
-  return statements(db).balance.get({ code: account.code, currency })?.total ?? 0;
+  return (statements(db).balance.get({ code: account.code, currency }) as { total: number } | undefined)?.total ?? 0;
 }
 
 export interface CustomerBalance {
@@ -144,12 +135,17 @@ export interface CustomerBalance {
   walletMinor: number;
 }
 
+/** Wallet money not yet used by an invoice. */
+export function walletBalance(db: Db, customerId: number, currency: Currency): number {
+  // 0 - x, not -x: a zero balance must not print as -0.
+  return 0 - accountBalance(db, accounts.wallet(customerId), currency);
+}
+
 export function customerBalance(db: Db, customerId: number, currency: Currency): CustomerBalance {
   return {
     currency,
     dueMinor: accountBalance(db, accounts.receivable(customerId), currency),
-    // 0 - x, not -x: a zero balance must not print as -0.
-    walletMinor: 0 - accountBalance(db, accounts.wallet(customerId), currency),
+    walletMinor: walletBalance(db, customerId, currency),
   };
 }
 

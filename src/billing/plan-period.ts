@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { zoneFor } from './zone.js';
 
 /** The parts of a plan that decide how long a period lasts. */
 export interface PlanValidity {
@@ -15,7 +16,7 @@ export interface PlanValidity {
  */
 export function periodEnd(start: number, validity: PlanValidity, zone: string): number | null {
   if (validity.validityMonths) {
-    return DateTime.fromMillis(start, { zone }).plus({ months: validity.validityMonths }).toMillis();
+    return DateTime.fromMillis(start, { zone: zoneFor(zone) }).plus({ months: validity.validityMonths }).toMillis();
   }
   if (validity.durationSeconds) return start + validity.durationSeconds * 1000;
   return null;

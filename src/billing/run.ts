@@ -1,12 +1,14 @@
 import { and, asc, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import { zoneFor } from './zone.js';
 import type { Db } from '../db/connection.js';
+import { preparedPer, sqliteOf } from '../db/prepared.js';
 import { customers, plans, subscriptions, usage } from '../db/schema/billing.js';
 import { invoices, promotions } from '../db/schema/ledger.js';
 import { t } from '../i18n/index.js';
 import { getSetting } from '../settings/index.js';
 import { issueInvoice, notify, priceCharges, type ChargeLine } from './invoices.js';
-import { customerBalance } from './ledger.js';
+import { walletBalance } from './ledger.js';
 import type { Plan } from './plans.js';
 import { currentRateLimit } from './plans.js';
 import { previousBoundary } from './calendar.js';
@@ -17,6 +19,7 @@ import { findTaxClass } from './tax-classes.js';
 import { recordEvent } from './timeline.js';
 
 const DAY = 86_400_000;
+const TARGET_CHUNK_MS = 15;
 const GB = 1_000_000_000;
 
 export interface BillingRunOptions {
@@ -59,16 +62,21 @@ export interface BillingRunResult {
 export async function runBilling(db: Db, options: BillingRunOptions): Promise<BillingRunResult> {
   const { now, zone } = options;
   const actor = options.actor ?? 'system';
-  const chunkSize = options.chunkSize ?? 250;
+  // Without a fixed size, chunks grow or shrink to take about TARGET_CHUNK_MS each, so the
+  // event loop (and RADIUS) never waits long whatever the machine or the mix of work.
+  let chunkSize = options.chunkSize ?? 50;
+  const adaptive = options.chunkSize === undefined;
   const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
-  const result: BillingRunResult = { renewed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
+  const result = emptyResult();
   const context = renewalContext(db, now, zone, actor);
 
   const chunk = async (work: (d: Db) => number): Promise<number> => {
     options.signal?.throwIfAborted();
     const started = performance.now();
     const done = db.transaction((tx) => work(tx as Db), { behavior: 'immediate' });
-    result.longestChunkMs = Math.max(result.longestChunkMs, performance.now() - started);
+    const elapsed = performance.now() - started;
+    result.longestChunkMs = Math.max(result.longestChunkMs, elapsed);
+    if (adaptive && done > 0) chunkSize = Math.max(10, Math.min(2000, Math.round((chunkSize * TARGET_CHUNK_MS) / Math.max(elapsed, 1))));
     result.chunks++;
     options.afterChunk?.(result.chunks);
     await pause();
@@ -78,7 +86,10 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
   // 1. Renewals and postpaid invoices, oldest boundary first.
   const failedIds: number[] = [];
   for (;;) {
-    const handled = await chunk((d) => {
+    // Optimistic first: the chunk runs without a savepoint per subscription (each costs two
+    // statements). If anything in it throws, the chunk is rolled back and run again with one
+    // savepoint per subscription, so one bad row is reported and skipped, not the whole run.
+    const renewChunk = (d: Db, careful: boolean, tally: BillingRunResult) => {
       const due = d
         .select()
         .from(subscriptions)
@@ -87,16 +98,28 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
         .limit(chunkSize)
         .all();
       for (const sub of due) {
+        if (!careful) {
+          renewSubscription(d, sub, context, tally);
+          continue;
+        }
         try {
-          // One savepoint per subscription: one bad row is reported, not the whole chunk undone.
-          d.transaction((sp) => renewSubscription(sp as Db, sub, context, result));
+          sqliteOf(d).transaction(() => renewSubscription(d, sub, context, tally))();
         } catch (err) {
           failedIds.push(sub.id);
-          result.failed.push({ subscriptionId: sub.id, error: err instanceof Error ? err.message : String(err) });
+          tally.failed.push({ subscriptionId: sub.id, error: err instanceof Error ? err.message : String(err) });
         }
       }
       return due.length;
-    });
+    };
+    let tally = emptyResult();
+    let handled: number;
+    try {
+      handled = await chunk((d) => renewChunk(d, false, (tally = emptyResult())));
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      handled = await chunk((d) => renewChunk(d, true, (tally = emptyResult())));
+    }
+    merge(result, tally);
     if (handled === 0) break;
   }
 
@@ -173,6 +196,20 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
   return result;
 }
 
+function emptyResult(): BillingRunResult {
+  return { renewed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
+}
+
+/** Adds a committed chunk's counts to the run's. */
+function merge(into: BillingRunResult, chunk: BillingRunResult): void {
+  into.renewed += chunk.renewed;
+  into.invoiced += chunk.invoiced;
+  into.expired += chunk.expired;
+  into.movedToGracePlan += chunk.movedToGracePlan;
+  into.failed.push(...chunk.failed);
+  into.speedChanges.push(...chunk.speedChanges);
+}
+
 interface RenewalContext {
   now: number;
   zone: string;
@@ -226,8 +263,16 @@ function renewalContext(db: Db, now: number, zone: string, actor: string): Renew
   };
 }
 
+// Invoice lines name the same few boundary dates thousands of times in a run.
+const dayNames = new Map<string, string>();
 function formatDay(at: number, zone: string): string {
-  return DateTime.fromMillis(at, { zone }).toFormat('d LLL yyyy');
+  const key = `${at}|${zone}`;
+  let name = dayNames.get(key);
+  if (name === undefined) {
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(key, (name = DateTime.fromMillis(at, { zone: zoneFor(zone) }).toFormat('d LLL yyyy')));
+  }
+  return name;
 }
 
 /**
@@ -255,7 +300,7 @@ function renewSubscription(db: Db, start: Subscription, c: RenewalContext, resul
       const from = sub.periodStart ?? boundary;
       const cycleStart = sub.cycle !== null && sub.anchorDay !== null ? previousBoundary(boundary, { cycle: sub.cycle, anchorDay: sub.anchorDay }, c.zone) : from;
       // A customer who joins during a day has that whole day: boundaries fall at midnight.
-      const billedFrom = from === sub.startedAt ? DateTime.fromMillis(from, { zone: c.zone }).startOf('day').toMillis() : from;
+      const billedFrom = from === sub.startedAt ? DateTime.fromMillis(from, { zone: zoneFor(c.zone) }).startOf('day').toMillis() : from;
       const lines: ChargeLine[] = [serviceLine(current, from, boundary, c, prorate(current.priceMinor, Math.min(cycleStart, billedFrom), boundary, billedFrom))];
       const overage = overageLine(db, current, sub, c);
       if (overage) lines.push(overage);
@@ -273,10 +318,11 @@ function renewSubscription(db: Db, start: Subscription, c: RenewalContext, resul
     }
     const lines = [serviceLine(plan, boundary, next ?? boundary, c)];
     const { totals } = priceCharges(lines, customer.taxExempt);
-    if (customerBalance(db, sub.customerId, customer.currency).walletMinor >= totals.grossMinor) {
-      issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary, periodStart: boundary, periodEnd: next, lines, actor: c.actor, zone: c.zone });
+    const wallet = walletBalance(db, sub.customerId, customer.currency);
+    if (wallet >= totals.grossMinor) {
+      const { invoice } = issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary, periodStart: boundary, periodEnd: next, lines, actor: c.actor, zone: c.zone, walletMinor: wallet, quiet: true });
       sub = advance(db, sub, plan, boundary, next, c.now);
-      recordEvent(db, sub.customerId, 'renewed', c.actor, { plan: plan.name, periodStart: boundary, periodEnd: next }, boundary);
+      recordEvent(db, sub.customerId, 'renewed', c.actor, { plan: plan.name, periodStart: boundary, periodEnd: next, invoice: invoice.number, grossMinor: invoice.grossMinor }, boundary);
       notify(db, sub.customerId, 'renewed', boundary, `subscription:${sub.id}`);
       result.renewed++;
       if (plan.fupTiers.length > 0) speedChanged = true;
@@ -307,18 +353,34 @@ function renewSubscription(db: Db, start: Subscription, c: RenewalContext, resul
   }
 }
 
-function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: number | null, now: number): Subscription {
-  return db
+const q = preparedPer((db: Db) => ({
+  advance: db
     .update(subscriptions)
-    .set({ planId: plan.id, nextPlanId: null, periodStart: boundary, periodEnd: next, updatedAt: now })
-    .where(eq(subscriptions.id, sub.id))
+    .set({ planId: sql.placeholder('planId') as never, nextPlanId: null, periodStart: sql.placeholder('periodStart') as never, periodEnd: sql.placeholder('periodEnd') as never, updatedAt: sql.placeholder('now') as never })
+    .where(eq(subscriptions.id, sql.placeholder('id')))
     .returning()
-    .get();
+    .prepare(),
+  usage: db
+    .select({ input: usage.inputOctets, output: usage.outputOctets })
+    .from(usage)
+    .where(and(eq(usage.customerId, sql.placeholder('customerId')), eq(usage.periodStart, sql.placeholder('periodStart'))))
+    .prepare(),
+}));
+
+function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: number | null, now: number): Subscription {
+  return q(db).advance.get({ planId: plan.id, periodStart: boundary, periodEnd: next, now, id: sub.id })!;
 }
 
+const descriptions = new Map<string, string>();
 function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, priceMinor = plan.priceMinor): ChargeLine {
+  const key = `${plan.name}|${from}|${to}|${c.zone}`;
+  let description = descriptions.get(key);
+  if (description === undefined) {
+    if (descriptions.size > 10_000) descriptions.clear();
+    descriptions.set(key, (description = t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone), to: formatDay(to, c.zone) })));
+  }
   return {
-    description: t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone), to: formatDay(to, c.zone) }),
+    description,
     quantity: 1,
     unitPriceMinor: priceMinor,
     taxClass: c.taxClass(plan),
@@ -330,11 +392,7 @@ function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, pr
 /** Postpaid data beyond the allowance, billed per started GB (decimal, as plans are sold). */
 function overageLine(db: Db, plan: Plan, sub: Subscription, c: RenewalContext): ChargeLine | null {
   if (plan.overagePerGbMinor === null || plan.dataBytes === null || sub.periodStart === null) return null;
-  const used = db
-    .select({ input: usage.inputOctets, output: usage.outputOctets })
-    .from(usage)
-    .where(and(eq(usage.customerId, sub.customerId), eq(usage.periodStart, sub.periodStart)))
-    .get();
+  const used = q(db).usage.get({ customerId: sub.customerId, periodStart: sub.periodStart });
   if (!used) return null;
   const counted = plan.dataCounts === 'download' ? used.output : used.input + used.output;
   const beyond = counted - plan.dataBytes;

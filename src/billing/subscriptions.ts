@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { zoneFor } from './zone.js';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { subscriptions, type BillingCycle } from '../db/schema/billing.js';
@@ -32,8 +33,8 @@ export function firstPeriod(plan: Plan, now: number, zone: string, anchor: Ancho
 export function followingPeriod(sub: Pick<Subscription, 'cycle' | 'anchorDay' | 'startedAt'>, plan: Plan, boundary: number, zone: string): number | null {
   if (sub.cycle !== null && sub.anchorDay !== null) return nextBoundary(boundary, { cycle: sub.cycle, anchorDay: sub.anchorDay }, zone);
   if (plan.validityMonths) {
-    const anchorDay = DateTime.fromMillis(sub.startedAt, { zone }).day;
-    const next = DateTime.fromMillis(boundary, { zone }).plus({ months: plan.validityMonths });
+    const anchorDay = DateTime.fromMillis(sub.startedAt, { zone: zoneFor(zone) }).day;
+    const next = DateTime.fromMillis(boundary, { zone: zoneFor(zone) }).plus({ months: plan.validityMonths });
     return next.set({ day: Math.min(anchorDay, next.daysInMonth ?? 28) }).toMillis();
   }
   return periodEnd(boundary, plan, zone);
