@@ -56,6 +56,7 @@ export const errorCatalogue = {
   INPUT_BAD_TAX: { status: 400, message: 'billing.badTax' },
   INPUT_BAD_SETTING: { status: 400, message: 'billing.badSetting' },
   INPUT_SAME_PLAN: { status: 409, message: 'billing.samePlan' },
+  INPUT_WALLET_TOO_SMALL: { status: 409, message: 'billing.walletTooSmall' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

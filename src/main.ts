@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { getSetting } from './settings/index.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
         staleGraceSeconds: config.LANGO_STALE_GRACE,
         zone: config.LANGO_TIMEZONE,
         logger: radiusLogger,
+        // Read when an overdue customer logs in (rare), so a changed setting applies at once.
+        overdueAddressList: () => (getSetting(connection.db, 'billing.overdueAction') === 'redirect' ? getSetting(connection.db, 'billing.overdueAddressList') : null),
       }),
       accounting: createAccountingHandler({
         db: connection.db,

@@ -25,6 +25,8 @@ export interface AccessDependencies {
   staleGraceSeconds: number;
   zone: string;
   logger: Logger;
+  /** The router address list overdue customers are let in on, or null to refuse them (billing.overdueAction). */
+  overdueAddressList?: () => string | null;
 }
 
 /**
@@ -36,6 +38,22 @@ export interface AccessDependencies {
  */
 export function createAccessHandler(deps: AccessDependencies): Handler {
   const a = deps.attributes;
+  /**
+   * An overdue customer let in only to pay: on the operator's address list (which the router
+   * firewalls to the payment page), told why, and sent to log in again within five minutes so
+   * the full plan applies soon after the payment clears.
+   */
+  const overdueAccept = (addressList: string, auth: AuthOutcome): HandlerResult => ({
+    kind: 'reply',
+    code: Code.AccessAccept,
+    attributes: Buffer.concat([
+      attribute(a.replyMessage, errorMessage('AAA_OVERDUE', 'en')),
+      attribute(a.mikrotikAddressList, addressList),
+      attribute(a.sessionTimeout, 300),
+      ...auth.attributes,
+    ]),
+    result: 'accept',
+  });
   const debug = () => deps.logger.isLevelEnabled('debug');
 
   return (request, respond) => {
@@ -103,7 +121,10 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     for (const [stage, check] of policies) {
       const verdict = check(context);
       trace?.push({ stage, verdict: verdict.kind });
-      if (verdict.kind === 'reject') return refuse(verdict.reason, failure(method, packet, a), userName, verdict.values);
+      if (verdict.kind !== 'reject') continue;
+      const walledGarden = verdict.reason === 'AAA_OVERDUE' ? (deps.overdueAddressList?.() ?? null) : null;
+      if (walledGarden) return finish(overdueAccept(walledGarden, auth), userName);
+      return refuse(verdict.reason, failure(method, packet, a), userName, verdict.values);
     }
 
     // Stage 7, reply.

@@ -8,7 +8,7 @@ import { notificationEvents } from '../db/schema/aaa.js';
 import { customers, type Currency } from '../db/schema/billing.js';
 import { allocations, documentSeries, invoiceLines, invoices, type InvoiceKind, type InvoiceStatus } from '../db/schema/ledger.js';
 import { LangoError } from '../errors.js';
-import { accounts, post, walletBalance } from './ledger.js';
+import { accounts, entriesOf, post, walletBalance } from './ledger.js';
 import { divideHalfEven } from './proration.js';
 import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
 import { recordEvent } from './timeline.js';
@@ -251,7 +251,8 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
     const max = invoice.grossMinor - credited;
     const gross = input.amountMinor === 'all' ? max : input.amountMinor;
     if (!Number.isSafeInteger(gross) || gross <= 0 || gross > max) throw new LangoError('INPUT_CREDIT_TOO_LARGE', { max: String(max), number: invoice.number });
-    const tax = Number(divideHalfEven(BigInt(invoice.taxMinor) * BigInt(gross), BigInt(invoice.grossMinor)));
+    const parts = creditParts(d, invoice, credited, credited + gross);
+    const tax = parts.filter((x) => x.code.startsWith('tax:')).reduce((sum, x) => sum + x.amountMinor, 0);
     const net = gross - tax;
     const number = nextNumber(d, SERIES.credit_note, input.at, input.zone);
     const note = d
@@ -260,7 +261,6 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
       .returning()
       .get();
     d.insert(invoiceLines).values({ invoiceId: note.id, position: 0, description: `${input.reason} (${invoice.number})`, quantity: 1, unitPriceMinor: gross, discountMinor: 0, netMinor: net, taxMinor: tax, grossMinor: gross, taxes: [] }).run();
-    const taxShares = taxSharesOf(d, invoice, tax);
     const toReceivable = Math.min(gross, invoice.grossMinor - invoice.paidMinor);
     const { transactionId } = post(d, {
       key: `invoice:${number}`,
@@ -272,8 +272,7 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
       actor: input.actor,
       reason: input.reason,
       entries: [
-        { account: accounts.revenue('service'), amountMinor: net },
-        ...taxShares.map((t) => ({ account: accounts.tax(t.code), amountMinor: t.amountMinor })),
+        ...parts.map((x) => ({ account: { code: x.code, kind: x.kind }, amountMinor: x.amountMinor })),
         { account: accounts.receivable(invoice.customerId), amountMinor: -toReceivable },
         { account: accounts.wallet(invoice.customerId), amountMinor: -(gross - toReceivable) },
       ],
@@ -285,17 +284,28 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
   }, { behavior: 'immediate' });
 }
 
-/** Splits a credit note's tax over the invoice's tax codes in proportion, exactly. */
-function taxSharesOf(db: Db, invoice: Invoice, tax: number): Array<{ code: string; amountMinor: number }> {
-  const byCode = new Map<string, number>();
-  for (const line of db.select({ taxes: invoiceLines.taxes }).from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).all()) {
-    for (const t of line.taxes) byCode.set(t.code, (byCode.get(t.code) ?? 0) + t.amountMinor);
+/**
+ * What a credit note takes back from each revenue stream and tax of the invoice, for the
+ * credited amount going from `before` to `after` (gross, cumulative over all its credit notes).
+ * Each share is the rounded cumulative share minus what earlier notes took, so however many
+ * pieces an invoice is credited in, crediting all of it returns exactly its revenue and each
+ * tax; the last revenue stream takes the rounding so each note's parts sum to its amount.
+ */
+function creditParts(db: Db, invoice: Invoice, before: number, after: number): Array<{ code: string; kind: 'income' | 'liability'; amountMinor: number }> {
+  const components = entriesOf(db, `invoice:${invoice.number}`)
+    .filter((e) => e.code.startsWith('revenue:') || e.code.startsWith('tax:'))
+    .map((e) => ({ code: e.code, kind: e.kind as 'income' | 'liability', amount: -e.amountMinor }))
+    // Taxes first and revenue last, so a revenue stream balances.
+    .sort((a, b) => Number(a.code.startsWith('revenue:')) - Number(b.code.startsWith('revenue:')));
+  const share = (amount: number, credited: number) => Number(divideHalfEven(BigInt(amount) * BigInt(credited), BigInt(invoice.grossMinor)));
+  const parts = components.map((c) => ({ code: c.code, kind: c.kind, amountMinor: share(c.amount, after) - share(c.amount, before) }));
+  if (parts.length > 0) {
+    const othersAfter = components.slice(0, -1).reduce((sum, c) => sum + share(c.amount, after), 0);
+    const othersBefore = components.slice(0, -1).reduce((sum, c) => sum + share(c.amount, before), 0);
+    // Cumulative for the balancing stream too: everything credited so far minus the others.
+    parts[parts.length - 1]!.amountMinor = after - othersAfter - (before - othersBefore);
   }
-  const shares = [...byCode].map(([code, amount]) => ({ code, amountMinor: invoice.taxMinor === 0 ? 0 : Number(divideHalfEven(BigInt(amount) * BigInt(tax), BigInt(invoice.taxMinor))) }));
-  // Rounding each share may miss the total by a unit or two; the last code absorbs it.
-  const drift = tax - shares.reduce((sum, s) => sum + s.amountMinor, 0);
-  if (shares.length > 0) shares[shares.length - 1]!.amountMinor += drift;
-  return shares;
+  return parts;
 }
 
 export function findInvoice(db: Db, number: string): { invoice: Invoice; lines: InvoiceLine[] } | undefined {

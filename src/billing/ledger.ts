@@ -122,6 +122,22 @@ function accountId(s: Statements, account: AccountRef, currency: Currency): numb
   return (s.accountId.get({ code: account.code, currency }) as { id: number }).id;
 }
 
+export function postingExists(db: Db, key: string): boolean {
+  return statements(db).byKey.get({ key }) !== undefined;
+}
+
+/** The entries of the transaction posted under `key`, with their account codes. */
+export function entriesOf(db: Db, key: string): Array<{ code: string; kind: LedgerAccountKind; amountMinor: number }> {
+  return db
+    .select({ code: ledgerAccounts.code, kind: ledgerAccounts.kind, amountMinor: ledgerEntries.amountMinor })
+    .from(ledgerEntries)
+    .innerJoin(ledgerAccounts, eq(ledgerEntries.accountId, ledgerAccounts.id))
+    .innerJoin(ledgerTransactions, eq(ledgerEntries.transactionId, ledgerTransactions.id))
+    .where(eq(ledgerTransactions.key, key))
+    .orderBy(ledgerEntries.id)
+    .all();
+}
+
 /** Debit-positive balance of one account: a receivable's is what the customer owes. */
 export function accountBalance(db: Db, account: AccountRef, currency: Currency): number {
   return (statements(db).balance.get({ code: account.code, currency }) as { total: number } | undefined)?.total ?? 0;

@@ -1,11 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { customers, type Currency } from '../db/schema/billing.js';
-import { payments, type PaymentMethod } from '../db/schema/ledger.js';
+import { ledgerTransactions, payments, type PaymentMethod } from '../db/schema/ledger.js';
 import { LangoError } from '../errors.js';
 import { recordAudit } from '../staff/index.js';
 import { SERIES, nextNumber, notify, settle } from './invoices.js';
 import { accounts, customerBalance, post } from './ledger.js';
+import { formatMoney } from './money.js';
 import { recordEvent } from './timeline.js';
 
 export type Payment = typeof payments.$inferSelect;
@@ -74,14 +75,21 @@ export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; 
 export function adjustWallet(db: Db, input: { customerId: number; amountMinor: number; currency: Currency; reason: string; actor: string; at: number }): { transactionId: number } {
   if (input.reason.trim().length < 3) throw new LangoError('INPUT_REASON_REQUIRED');
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor === 0) throw new LangoError('INPUT_BAD_MONEY', { value: String(input.amountMinor), currency: input.currency });
+  const key = `adjustment:${input.customerId}:${input.at}:${input.amountMinor}`;
   return db.transaction((tx) => {
     const d = tx as Db;
+    const existing = d.select({ id: ledgerTransactions.id }).from(ledgerTransactions).where(eq(ledgerTransactions.key, key)).get();
+    // The same adjustment submitted twice (a double click, a retried request) is made once.
+    if (existing) return { transactionId: existing.id };
+    const customer = d.select({ currency: customers.currency }).from(customers).where(eq(customers.id, input.customerId)).get();
+    if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: String(input.customerId) });
+    if (customer.currency !== input.currency) throw new LangoError('INPUT_CURRENCY_MISMATCH', { expected: customer.currency, given: input.currency });
     const balance = customerBalance(d, input.customerId, input.currency);
     if (input.amountMinor < 0 && -input.amountMinor > balance.walletMinor) {
-      throw new LangoError('INPUT_BAD_MONEY', { value: String(input.amountMinor), currency: input.currency });
+      throw new LangoError('INPUT_WALLET_TOO_SMALL', { wallet: formatMoney(balance.walletMinor, input.currency) });
     }
-    const { transactionId, created } = post(d, {
-      key: `adjustment:${input.customerId}:${input.at}:${input.amountMinor}`,
+    const { transactionId } = post(d, {
+      key,
       kind: 'adjustment',
       customerId: input.customerId,
       currency: input.currency,
@@ -94,7 +102,6 @@ export function adjustWallet(db: Db, input: { customerId: number; amountMinor: n
         { account: accounts.wallet(input.customerId), amountMinor: -input.amountMinor },
       ],
     });
-    if (!created) return { transactionId };
     recordEvent(d, input.customerId, 'adjustment', input.actor, { amountMinor: input.amountMinor, currency: input.currency, reason: input.reason }, input.at);
     recordAudit(d, input.actor, 'wallet.adjust', `customer:${input.customerId}`, { amountMinor: input.amountMinor, currency: input.currency, reason: input.reason }, input.at);
     if (input.amountMinor > 0) settle(d, input.customerId, input.currency, `adjustment:${transactionId}`, input.at, input.actor);

@@ -25,6 +25,12 @@ export const settingSchemas = {
   'billing.reminderDays': z.array(z.number().int().min(-60).max(60)).max(6).default([3, 0, -1]),
   /** Tax class used by plans that name none; null = no tax. */
   'billing.defaultTaxClass': z.string().trim().min(1).max(32).nullable().default(null),
+  /**
+   * What RADIUS does with an account suspended for an overdue bill: refuse the login, or let it
+   * in on the router address list below only (firewall it to the payment page, walled-garden style).
+   */
+  'billing.overdueAction': z.enum(['reject', 'redirect']).default('reject'),
+  'billing.overdueAddressList': z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('lango-overdue'),
   /** When billing runs each day, local time HH:MM. */
   'billing.runAt': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('00:05'),
 } as const;

@@ -88,6 +88,15 @@ describe('an overdue bill, suspension and reactivation', () => {
     expect(short.stdout).toContain('Account: suspended');
     expect(auth('dan', 'pw-dan').stdout).toContain('Access-Reject');
 
+    // The operator may rather let overdue customers in to a payment page only.
+    ok('settings', 'set', '--key', 'billing.overdueAction', '--value', 'redirect');
+    const walled = auth('dan', 'pw-dan').stdout;
+    expect(walled).toContain('Access-Accept');
+    expect(walled).toContain('Mikrotik-Address-List = "lango-overdue"');
+    expect(walled).toContain('Session-Timeout = 300');
+    expect(walled).not.toContain('Mikrotik-Rate-Limit');
+    ok('settings', 'set', '--key', 'billing.overdueAction', '--value', 'reject');
+
     const rest = ((invoice!.grossMinor - 10000) / 100).toFixed(2);
     const paid = ok('pay', '--username', 'dan', '--amount', rest, '--method', 'cash', '--reference', 'RB-0002');
     expect(paid).toContain('Account: active');
