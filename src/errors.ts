@@ -57,6 +57,7 @@ export const errorCatalogue = {
   INPUT_BAD_SETTING: { status: 400, message: 'billing.badSetting' },
   INPUT_SAME_PLAN: { status: 409, message: 'billing.samePlan' },
   INPUT_WALLET_TOO_SMALL: { status: 409, message: 'billing.walletTooSmall' },
+  INPUT_BAD_DISCOUNT: { status: 400, message: 'billing.badDiscount' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -9,9 +9,11 @@ import { setSetting } from '../settings/index.js';
 import { addCustomer, findCustomer } from './customers.js';
 import { issueCreditNote, listInvoices } from './invoices.js';
 import { changePlan } from './plan-change.js';
+import { arrangeInstalments } from './instalments.js';
+import { addPromotion } from './promotions.js';
 import { customerBalance, trialBalance } from './ledger.js';
 import { adjustWallet, recordPayment } from './payments.js';
-import { addPlan } from './plans.js';
+import { addPlan, findPlanByName } from './plans.js';
 import { runBilling } from './run.js';
 import { subscriptionOf } from './subscriptions.js';
 import { saveTaxClass } from './tax-classes.js';
@@ -89,6 +91,41 @@ describe('postpaid billing', () => {
     expect(findCustomer(conn.db, 'akinyi')).toMatchObject({ status: 'active', suspendedReason: null });
     expect(listInvoices(conn.db, { customerId: customer.id })[0]).toMatchObject({ status: 'paid', paidMinor: 333500 });
     expect(timelineOf(conn.db, customer.id).map((e) => e.kind)).toEqual(['subscribed', 'invoice_issued', 'reminder', 'suspended', 'payment_received', 'payment_received', 'reactivated']);
+    books();
+  });
+
+  it('lets a suspended customer back in on an instalment arrangement, and suspends again only when a part is missed', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'kiprop', 'Home 10M', at('2026-01-01T09:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    await runBilling(conn.db, { now: at('2026-02-12T00:05'), zone, pause: noPause });
+    expect(findCustomer(conn.db, 'kiprop')!.status).toBe('suspended');
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id });
+
+    const parts = arrangeInstalments(conn.db, { invoiceNumber: invoice!.number, count: 3, every: { days: 7 }, firstDueAt: at('2026-02-15T00:00'), actor: 'cli:test', at: at('2026-02-12T10:00'), zone });
+    // 3,335.00 in three: the first part carries the odd cent.
+    expect(parts.map((p) => p.amountMinor)).toEqual([111168, 111166, 111166]);
+    expect(findCustomer(conn.db, 'kiprop')!.status).toBe('active');
+
+    // A part missed: overdue from its date, suspended after the grace days.
+    expect(await runBilling(conn.db, { now: at('2026-02-16T00:05'), zone, pause: noPause })).toMatchObject({ markedOverdue: 1, suspended: 0 });
+    expect(await runBilling(conn.db, { now: at('2026-02-18T00:05'), zone, pause: noPause })).toMatchObject({ suspended: 1 });
+
+    // Paying the missed part puts the arrangement back on track and the account back on.
+    recordPayment(conn.db, { customerId: customer.id, method: 'cash', reference: 'R-200', amountMinor: 111168, currency: 'KES', receivedAt: at('2026-02-18T09:00'), actor: 'cli:test', zone });
+    expect(findCustomer(conn.db, 'kiprop')!.status).toBe('active');
+    expect(listInvoices(conn.db, { customerId: customer.id })[0]).toMatchObject({ status: 'partially_paid', paidMinor: 111168 });
+    expect(await runBilling(conn.db, { now: at('2026-02-20T00:05'), zone, pause: noPause })).toMatchObject({ markedOverdue: 0, suspended: 0 });
+    books();
+  });
+
+  it('takes a promotion off the invoices whose period starts while it runs', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'halima', 'Home 10M', at('2026-01-01T09:00'));
+    addPromotion(conn.db, { code: 'JAN10', label: 'January 10% off', planId: findPlanByName(conn.db, 'Home 10M')!.id, percentBasisPoints: 1000, amountMinor: null, startsAt: at('2026-01-01T00:00'), endsAt: at('2026-02-01T00:00'), actor: 'cli:test' });
+    await runBilling(conn.db, { now: at('2026-03-01T00:05'), zone, pause: noPause });
+    // January's cycle had the offer; February's did not.
+    expect(listInvoices(conn.db, { customerId: customer.id }).map((i) => i.netMinor)).toEqual([225000, 250000]);
     books();
   });
 

@@ -30,3 +30,6 @@ export { normalisePhone } from './phone.js';
 export { billingJobFor, manualBillingJob, BILLING_RUN } from './schedule.js';
 export { changePlan, type PlanChangeResult } from './plan-change.js';
 export { renderInvoiceDocument, invoiceDocument, receiptDocument } from './documents/load.js';
+export { arrangeInstalments } from './instalments.js';
+export { type Instalment } from './instalment-schedule.js';
+export { addPromotion, listPromotions, type PromotionRow } from './promotions.js';

@@ -11,6 +11,7 @@ import { LangoError } from '../errors.js';
 import { accounts, entriesOf, post, walletBalance } from './ledger.js';
 import { divideHalfEven } from './proration.js';
 import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
+import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
 
 export type Invoice = typeof invoices.$inferSelect;
@@ -211,7 +212,7 @@ export function settle(db: Db, customerId: number, currency: Currency, sourceKey
         ],
       });
       if (!created) continue;
-      applyToInvoice(db, invoice, transactionId, amount);
+      applyToInvoice(db, invoice, transactionId, amount, at);
       wallet -= amount;
       allocated += amount;
     }
@@ -220,14 +221,20 @@ export function settle(db: Db, customerId: number, currency: Currency, sourceKey
   return allocated;
 }
 
-function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number): void {
+function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number, at: number): void {
   q(db).insertAllocation.run({ invoiceId: invoice.id, transactionId, amountMinor: amount });
   const paid = invoice.paidMinor + amount;
-  const status: InvoiceStatus = paid >= invoice.grossMinor ? 'paid' : invoice.status === 'overdue' ? 'overdue' : 'partially_paid';
+  let status: InvoiceStatus = paid >= invoice.grossMinor ? 'paid' : invoice.status === 'overdue' ? 'overdue' : 'partially_paid';
+  if (status === 'overdue') {
+    // Under an arrangement, paying the missed part is enough to be back on track.
+    const parts = instalmentsOf(db, [invoice.id]).get(invoice.id);
+    if (parts && (firstUncoveredDue(parts, paid) ?? Infinity) >= at) status = 'partially_paid';
+  }
   q(db).setPaid.run({ paid, status, id: invoice.id });
 }
 
-function liftOverdueSuspension(db: Db, customerId: number, at: number, actor: string): void {
+/** Reactivates an account suspended for overdue bills once none is overdue any more. */
+export function liftOverdueSuspension(db: Db, customerId: number, at: number, actor: string): void {
   const customer = q(db).customerStatus.get({ id: customerId }) as { status: string; suspended_reason: string | null } | undefined;
   if (customer?.status !== 'suspended' || customer.suspended_reason !== 'overdue') return;
   const stillOverdue = q(db).overdueCount.get({ customerId }) as { n: number } | undefined;
@@ -277,7 +284,7 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
         { account: accounts.wallet(invoice.customerId), amountMinor: -(gross - toReceivable) },
       ],
     });
-    if (toReceivable > 0) applyToInvoice(d, invoice, transactionId, toReceivable);
+    if (toReceivable > 0) applyToInvoice(d, invoice, transactionId, toReceivable, input.at);
     recordEvent(d, invoice.customerId, 'credit_note_issued', input.actor, { number, corrects: invoice.number, grossMinor: gross, reason: input.reason }, input.at);
     settle(d, invoice.customerId, invoice.currency, `invoice:${number}`, input.at, input.actor);
     return note;

@@ -16,6 +16,7 @@ import { prorate } from './proration.js';
 import { firstPeriod, followingPeriod, type Subscription } from './subscriptions.js';
 import { activePromotions, type Discount, type TaxClass } from './tax.js';
 import { findTaxClass } from './tax-classes.js';
+import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
 
 const DAY = 86_400_000;
@@ -123,22 +124,30 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
     if (handled === 0) break;
   }
 
-  // 2. Invoices past due become overdue; each customer hears of it once per invoice.
+  // 2. Invoices past due become overdue. Under an instalment arrangement, only once a part
+  // falls due that payments do not cover.
+  let lateAfter = 0;
   for (;;) {
-    const marked = await chunk((d) => {
+    const seen = await chunk((d) => {
       const late = d
-        .select({ id: invoices.id, number: invoices.number, customerId: invoices.customerId, dueAt: invoices.dueAt })
+        .select({ id: invoices.id, paidMinor: invoices.paidMinor })
         .from(invoices)
-        .where(and(eq(invoices.kind, 'invoice'), inArray(invoices.status, ['issued', 'partially_paid']), sql`${invoices.dueAt} < ${now}`))
+        .where(and(eq(invoices.kind, 'invoice'), inArray(invoices.status, ['issued', 'partially_paid']), sql`${invoices.dueAt} < ${now}`, sql`${invoices.id} > ${lateAfter}`))
+        .orderBy(asc(invoices.id))
         .limit(chunkSize * 4)
         .all();
+      const arranged = instalmentsOf(d, late.map((i) => i.id));
       for (const invoice of late) {
+        lateAfter = invoice.id;
+        const parts = arranged.get(invoice.id);
+        const uncovered = parts ? firstUncoveredDue(parts, invoice.paidMinor) : 0;
+        if (uncovered === null || uncovered >= now) continue;
         d.update(invoices).set({ status: 'overdue' }).where(eq(invoices.id, invoice.id)).run();
+        result.markedOverdue++;
       }
-      result.markedOverdue += late.length;
       return late.length;
     });
-    if (marked === 0) break;
+    if (seen === 0) break;
   }
 
   // 3. Reminders: the latest reminder whose day has come, once per invoice and reminder day.
@@ -172,26 +181,39 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
     }
   }
 
-  // 4. Suspend accounts with an invoice overdue past the grace period.
+  // 4. Suspend accounts with an invoice overdue past the grace period (for an arrangement,
+  // past the grace period after the part that was missed).
   const graceMs = getSetting(db, 'billing.graceDays') * DAY;
+  let customerAfter = 0;
   for (;;) {
-    const suspended = await chunk((d) => {
-      const overdue = d
+    const seen = await chunk((d) => {
+      const late = and(eq(invoices.status, 'overdue'), sql`${invoices.dueAt} + ${graceMs} <= ${now}`);
+      const candidates = d
         .selectDistinct({ customerId: invoices.customerId })
         .from(invoices)
         .innerJoin(customers, eq(customers.id, invoices.customerId))
-        .where(and(eq(invoices.status, 'overdue'), sql`${invoices.dueAt} + ${graceMs} <= ${now}`, eq(customers.status, 'active')))
+        .where(and(late, eq(customers.status, 'active'), sql`${invoices.customerId} > ${customerAfter}`))
+        .orderBy(asc(invoices.customerId))
         .limit(chunkSize)
         .all();
-      for (const { customerId } of overdue) {
+      for (const { customerId } of candidates) {
+        customerAfter = customerId;
+        const overdue = d.select({ id: invoices.id, paidMinor: invoices.paidMinor }).from(invoices).where(and(late, eq(invoices.customerId, customerId))).all();
+        const arranged = instalmentsOf(d, overdue.map((i) => i.id));
+        const missedLongAgo = overdue.some((invoice) => {
+          const parts = arranged.get(invoice.id);
+          const missed = parts ? firstUncoveredDue(parts, invoice.paidMinor) : 0;
+          return missed !== null && missed + graceMs <= now;
+        });
+        if (!missedLongAgo) continue;
         d.update(customers).set({ status: 'suspended', suspendedReason: 'overdue', updatedAt: now }).where(eq(customers.id, customerId)).run();
         recordEvent(d, customerId, 'suspended', actor, { reason: 'overdue' }, now);
         notify(d, customerId, 'suspended', now, `at:${now}`);
+        result.suspended++;
       }
-      result.suspended += overdue.length;
-      return overdue.length;
+      return candidates.length;
     });
-    if (suspended === 0) break;
+    if (seen === 0) break;
   }
   return result;
 }

@@ -3,7 +3,12 @@ import os from 'node:os';
 import { DateTime } from 'luxon';
 import { enqueueExpired, enqueueForCustomer } from '../aaa/enforcement.js';
 import {
+  addPromotion,
   adjustWallet,
+  findPlanByName,
+  listPromotions,
+  type PromotionRow,
+  arrangeInstalments,
   changePlan,
   customerBalance,
   findCustomer,
@@ -112,7 +117,7 @@ export const billingCommands: Command[] = [
   {
     words: ['wallet', 'adjust'],
     summary: "Credit (positive) or take back (negative) wallet money by hand, with a reason kept in the audit log.",
-    usage: 'lango wallet adjust --username alice --amount 200|-200 --reason "why" [--json]',
+    usage: 'lango wallet adjust --username alice --amount 200 (a debit: --amount=-200) --reason "why" [--json]',
     options: { username: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' }, ...json },
     required: ['username', 'amount'],
     run: ({ db }, v) => {
@@ -246,6 +251,72 @@ export const billingCommands: Command[] = [
       return issueCreditNote(db, { invoiceNumber: number, amountMinor: text === 'all' ? 'all' : parseMoney(text, found.invoice.currency), reason, actor: actor(), at: Date.now(), zone: config.LANGO_TIMEZONE });
     },
     print: (r) => `Credit note ${(r as Invoice).number}: ${formatMoney((r as Invoice).grossMinor, (r as Invoice).currency)}.`,
+  },
+  {
+    words: ['invoice', 'instalments'],
+    summary: 'Let a customer pay arrears in parts: while each part is paid by its date the invoice is not overdue (a suspension for it is lifted now).',
+    usage: 'lango invoice instalments --number INV-2026-000001 --count 3 --every 7d|1month [--first 2026-03-01] [--json]',
+    options: { number: { type: 'string' }, count: { type: 'string' }, every: { type: 'string' }, first: { type: 'string' }, ...json },
+    required: ['number', 'count', 'every'],
+    run: ({ db, config }, v) => {
+      const every = str(v, 'every')!;
+      const match = /^(\d{1,3})(d|month|months)$/.exec(every);
+      if (!match || Number(match[1]) < 1) throw new LangoError('INPUT_BAD_CHOICE', { value: every, option: 'every', allowed: 'a number of days or months, e.g. 7d, 14d, 1month' });
+      const now = Date.now();
+      const parts = arrangeInstalments(db, {
+        invoiceNumber: str(v, 'number')!,
+        count: Number(str(v, 'count')),
+        every: match[2] === 'd' ? { days: Number(match[1]) } : { months: Number(match[1]) },
+        firstDueAt: str(v, 'first') ? moment(str(v, 'first'), config.LANGO_TIMEZONE, 'first') : now + 7 * 86_400_000,
+        actor: actor(),
+        at: now,
+        zone: config.LANGO_TIMEZONE,
+      });
+      const invoice = findInvoice(db, str(v, 'number')!)!.invoice;
+      return { invoice: invoice.number, currency: invoice.currency, parts };
+    },
+    print: (r) => {
+      const x = r as { invoice: string; currency: Invoice['currency']; parts: Array<{ dueAt: number; amountMinor: number }> };
+      return `${x.invoice} in ${x.parts.length} parts:\n${table(x.parts.map((p) => ({ due: formatTime(p.dueAt).slice(0, 10), amount: formatMoney(p.amountMinor, x.currency) })), [['due', 'DUE'], ['amount', 'AMOUNT']])}`;
+    },
+  },
+  {
+    words: ['promotion', 'add'],
+    summary: "A time-limited discount on renewals and cycle invoices: percent or fixed, for one plan or all.",
+    usage: 'lango promotion add --code EASTER26 --label "Easter offer" (--percent 10 | --amount 200 --currency KES) [--plan "Home 10M"] [--from 2026-04-01] [--to 2026-04-30] [--json]',
+    options: { code: { type: 'string' }, label: { type: 'string' }, percent: { type: 'string' }, amount: { type: 'string' }, currency: { type: 'string' }, plan: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, ...json },
+    required: ['code', 'label'],
+    run: ({ db, config }, v) => {
+      const planName = str(v, 'plan');
+      const plan = planName === undefined ? null : findPlanByName(db, planName);
+      if (plan === undefined) throw new LangoError('INPUT_UNKNOWN_PLAN', { name: planName! });
+      const currency = (str(v, 'currency') ?? plan?.currency ?? 'KES').toUpperCase() as Invoice['currency'];
+      const percent = str(v, 'percent');
+      if (percent !== undefined && !/^\d{1,3}(\.\d{1,2})?$/.test(percent)) throw new LangoError('INPUT_BAD_DISCOUNT');
+      return addPromotion(db, {
+        code: str(v, 'code')!,
+        label: str(v, 'label')!,
+        planId: plan?.id ?? null,
+        percentBasisPoints: percent === undefined ? null : Math.round(Number(percent) * 100),
+        amountMinor: str(v, 'amount') === undefined ? null : parseMoney(str(v, 'amount')!, currency),
+        startsAt: str(v, 'from') ? moment(str(v, 'from'), config.LANGO_TIMEZONE, 'from') : null,
+        endsAt: str(v, 'to') ? moment(str(v, 'to'), config.LANGO_TIMEZONE, 'to') : null,
+        actor: actor(),
+      });
+    },
+    print: (r) => `Added promotion ${(r as PromotionRow).code}.`,
+  },
+  {
+    words: ['promotion', 'list'],
+    summary: 'List promotions.',
+    usage: 'lango promotion list [--json]',
+    options: { ...json },
+    run: ({ db }) => listPromotions(db),
+    print: (r) =>
+      table(
+        (r as PromotionRow[]).map((p) => ({ code: p.code, label: p.label, off: p.percentBasisPoints !== null ? `${p.percentBasisPoints / 100}%` : String(p.amountMinor), from: formatTime(p.startsAt).slice(0, 10), to: formatTime(p.endsAt).slice(0, 10) })),
+        [['code', 'CODE'], ['label', 'LABEL'], ['off', 'DISCOUNT'], ['from', 'FROM'], ['to', 'UNTIL']],
+      ),
   },
   {
     words: ['billing', 'run'],

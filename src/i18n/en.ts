@@ -99,6 +99,7 @@ export const en = {
     badTax: 'Tax "{{value}}" is not valid: {{reason}}. Example: --tax "VAT:VAT 16%:16" (code:name:percent, add :compound to tax on top of the taxes before it)',
     badSetting: 'Setting {{key}} cannot be "{{value}}": {{reason}}',
     samePlan: '{{username}} is already on plan "{{plan}}".',
+    badDiscount: 'Give the discount once, as --percent 10 or --amount 100 (more than zero, at most 100 %), and an end after the start.',
     walletTooSmall: 'The wallet holds only {{wallet}}; a debit cannot take more than that.',
     lineService: '{{plan}}, {{from}} to {{to}}',
     lineOverage: 'Data beyond the allowance: {{gb}} GB',

@@ -145,7 +145,7 @@ export const usage = sqliteTable(
 export type TimelineKind =
   | 'subscribed' | 'plan_changed' | 'renewed' | 'renewal_failed' | 'expired' | 'moved_to_grace_plan'
   | 'invoice_issued' | 'credit_note_issued' | 'payment_received' | 'adjustment' | 'reminder'
-  | 'suspended' | 'reactivated' | 'status_changed';
+  | 'suspended' | 'reactivated' | 'status_changed' | 'instalments_arranged';
 
 /** Everything that happened to a customer's account, newest last: who, what, when. */
 export const customerEvents = sqliteTable(

@@ -198,3 +198,22 @@ export const promotions = sqliteTable('promotions', {
   endsAt: integer('ends_at'),
   createdAt: integer('created_at').notNull(),
 });
+
+/**
+ * An arrangement to pay an invoice's arrears in parts: while each part is paid by its date the
+ * invoice is not overdue and the account is not suspended for it.
+ */
+export const instalments = sqliteTable(
+  'instalments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    invoiceId: integer('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    dueAt: integer('due_at').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    createdAt: integer('created_at').notNull(),
+    actor: text('actor').notNull(),
+  },
+  (t) => [uniqueIndex('instalments_by_invoice').on(t.invoiceId, t.dueAt)],
+);
