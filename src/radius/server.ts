@@ -75,8 +75,15 @@ export class RadiusServer {
   private readonly unknownNasWarned = new Map<string, number>();
   private draining = false;
   private inFlight = 0;
+  /** hrtime of the last datagram read: background work (billing) yields more while routers are talking. */
+  private lastPacketAt = 0n;
 
   constructor(private readonly options: RadiusServerOptions) {}
+
+  /** Whether a datagram arrived in the last `ms` milliseconds. */
+  busyWithin(ms: number): boolean {
+    return process.hrtime.bigint() - this.lastPacketAt < BigInt(ms) * 1_000_000n;
+  }
 
   /** Binds both sockets; resolves with the ports actually bound (port 0 picks free ones). */
   async start(): Promise<{ authPort: number; acctPort: number }> {
@@ -144,6 +151,7 @@ export class RadiusServer {
 
   private receive(kind: SocketKind, socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const started = process.hrtime.bigint();
+    this.lastPacketAt = started;
     if (this.draining) return this.drop('shutting_down');
     const client = this.options.clients.find(rinfo.address);
     if (!client) return this.unknownNas(rinfo.address);
