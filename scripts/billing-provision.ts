@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { addNas } from '../src/aaa/nas.js';
 import { previousBoundary } from '../src/billing/calendar.js';
 import { priceCharges } from '../src/billing/invoices.js';
-import { accounts, post } from '../src/billing/ledger.js';
+import { accounts, openCustomerAccounts, post } from '../src/billing/ledger.js';
 import { addPlan, type Plan } from '../src/billing/plans.js';
 import { billingJobFor } from '../src/billing/schedule.js';
 import { findTaxClass, saveTaxClass } from '../src/billing/tax-classes.js';
@@ -140,6 +140,8 @@ export function provisionBillingBench(options: BillingProvisionOptions): Billing
           ? { billingKind: 'postpaid', cycle: 'monthly', anchorDay, periodStart: postpaidStart }
           : { billingKind: 'prepaid', cycle: null, anchorDay: null, periodStart: prepaidStart };
         insertSubscription.run({ customerId, planId: plan.id, status: 'active', autoRenew: true, startedAt: joined, periodEnd: boundary, ...period });
+        // What addCustomer does too: the customer's ledger accounts exist from the start.
+        openCustomerAccounts(db, customerId, 'KES');
         // What subscribe() writes: the timeline starts with the plan the customer is on.
         recordEvent(db, customerId, 'subscribed', 'system', { plan: plan.name, periodStart: period.periodStart, periodEnd: boundary }, joined);
         if (isPostpaid) continue;

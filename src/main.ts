@@ -5,7 +5,7 @@ import { resolveAttributes } from './aaa/attributes.js';
 import { NasDirectory } from './aaa/nas-directory.js';
 import { EnforcementWorker, enqueueExpired, enqueueForCustomer, recordExpiryWarnings } from './aaa/enforcement.js';
 import { createSessionWriter } from './aaa/sessions.js';
-import { activateCustomer, billingJobFor, createSubscriberLookup, runBilling, BILLING_RUN } from './billing/index.js';
+import { activateCustomer, billingJobFor, createSubscriberLookup, pruneSubscriberChanges, runBilling, BILLING_RUN } from './billing/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
@@ -131,6 +131,8 @@ async function main(): Promise<void> {
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);
         recordExpiryWarnings(connection.db, now);
+        // Change records the subscriber cache has applied are not needed any more.
+        pruneSubscriberChanges(connection.db, subscribers.seenChangesUpTo());
         if (stale > 0) logger.info({ closed: stale }, 'closed stale sessions (no accounting for three interim intervals and the grace period)');
         if (expired > 0) logger.info({ sessions: expired }, 'queued Disconnect for sessions whose plan has expired');
       },

@@ -62,6 +62,21 @@ describe('subscriber lookup for the RADIUS path', () => {
     expect(after.passwordSealed).not.toBe(before.passwordSealed);
   });
 
+  it('forgets only the customer that changed, so a billing run does not empty the cache', async () => {
+    addCustomer(other.db, box, { username: 'bob', password: 'pw-bob', planName: 'Day' });
+    const find = createSubscriberLookup(daemon.db).byUsername;
+    const alice = find('alice');
+    const bob = find('bob');
+    other.sqlite.prepare("UPDATE subscriptions SET period_end = period_end + 1 WHERE customer_id = (SELECT id FROM customers WHERE username = 'bob')").run();
+    await nextTurn();
+    expect(find('alice')).toBe(alice); // the very same cached object: no query
+    expect(find('bob')).not.toBe(bob);
+    expect(find('bob')!.expiresAt).toBe(bob!.expiresAt! + 1);
+    other.sqlite.prepare("UPDATE plans SET rate_limit = '3M/3M' WHERE name = 'Day'").run();
+    await nextTurn();
+    expect(find('alice')).not.toBe(alice); // a plan change forgets everyone on it
+  });
+
   it('keeps at most the number of entries it was told to remember', async () => {
     const find = createSubscriberLookup(daemon.db, { remember: 2 }).byUsername;
     for (const name of ['a', 'b', 'c', 'alice']) find(name);

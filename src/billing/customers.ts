@@ -1,12 +1,13 @@
 import { isIPv4 } from 'node:net';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { customers, plans, subscriptions, type BillingCycle, type BillingKind, type CustomerStatus, type Currency, type DataCounts, type FupTier, type Language, type SubscriptionStatus, type ValidityStarts } from '../db/schema/billing.js';
-import { changeCounters } from '../db/schema/change-counters.js';
+import { subscriberChanges } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import { normaliseMac } from './mac.js';
 import { normalisePhone } from './phone.js';
+import { openCustomerAccounts } from './ledger.js';
 import { subscribe } from './subscriptions.js';
 import { periodEnd } from './plan-period.js';
 import { findPlanByName, type Plan } from './plans.js';
@@ -113,6 +114,7 @@ export function addCustomer(db: Db, box: SecretBox, input: CustomerInput, zone =
       })
       .returning({ id: customers.id })
       .get();
+    openCustomerAccounts(tx as Db, row.id, input.currency ?? plan?.currency ?? 'KES');
     if (plan) subscribe(tx as Db, row.id, plan, now, zone);
     return findCustomerById(tx as Db, row.id)!;
   }, { behavior: 'immediate' });
@@ -250,16 +252,23 @@ export interface SubscriberLookup {
   byUsername(username: string): Subscriber | undefined;
   /** MAC authentication: the customer whose registered device this is. */
   byMac(mac: string): Subscriber | undefined;
+  /** The last subscriber_changes row applied: rows up to it may be deleted. */
+  seenChangesUpTo(): number;
+}
+
+/** Deletes change records the daemon's lookup has applied (housekeeping). */
+export function pruneSubscriberChanges(db: Db, upTo: number): number {
+  return db.delete(subscriberChanges).where(lte(subscriberChanges.id, upTo)).run().changes;
 }
 
 /**
- * The Access-Request hot path's lookup. Answers from memory while the `subscribers` change
- * counter is unchanged; any write to customers or plans, from this process or another, bumps
- * it (database triggers) and empties the memory. Any statement costs a WAL read transaction
- * (3-4 µs here), so the counter is read once per event-loop turn, not per packet: under load a
- * turn carries dozens of requests, and a suspension or new password applies from the next
- * turn, well under a millisecond later. Unknown names are remembered too, so guessing costs
- * no queries.
+ * The Access-Request hot path's lookup. Answers from memory; every write to customers,
+ * subscriptions or plans, from this process or another, leaves a subscriber_changes row
+ * (database triggers), and the lookup forgets just the customers those rows name (everyone,
+ * for a plan change). Any statement costs a WAL read transaction (3-4 µs here), so the rows
+ * are read once per event-loop turn, not per packet: under load a turn carries dozens of
+ * requests, and a suspension or new password applies from the next turn, well under a
+ * millisecond later. Unknown names are remembered too, so guessing costs no queries.
  */
 export function createSubscriberLookup(db: Db, options: { remember?: number } = {}): SubscriberLookup {
   const limit = options.remember ?? 100_000;
@@ -302,38 +311,68 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
       .leftJoin(plans, eq(subscriptions.planId, plans.id));
   const byUsername = base().where(eq(customers.username, sql.placeholder('key'))).prepare();
   const byMac = base().where(eq(customers.mac, sql.placeholder('key'))).prepare();
-  const version = db
-    .select({ version: changeCounters.version })
-    .from(changeCounters)
-    .where(eq(changeCounters.name, 'subscribers'))
+  const changesAfter = db
+    .select({ id: subscriberChanges.id, customerId: subscriberChanges.customerId, scope: subscriberChanges.scope })
+    .from(subscriberChanges)
+    .where(gt(subscriberChanges.id, sql.placeholder('after')))
+    .orderBy(asc(subscriberChanges.id))
     .prepare();
+  const lastChange = db.select({ id: sql<number | null>`max(${subscriberChanges.id})` }).from(subscriberChanges).prepare();
 
   const remembered = new Map<string, Subscriber | null>();
-  let seenVersion = -1;
+  /** Which remembered keys belong to which customer, so a change forgets just those. */
+  const keysOf = new Map<number, string[]>();
+  /** Names and MACs looked up in vain: a new or renamed customer may now answer to one. */
+  const unknown = new Set<string>();
+  // Changes before this lookup existed are already in what it will read.
+  let seen = lastChange.get()?.id ?? 0;
   let checkedThisTurn = false;
   const nextTurn = () => {
     checkedThisTurn = false;
+  };
+  const forget = (customerId: number) => {
+    for (const key of keysOf.get(customerId) ?? []) remembered.delete(key);
+    keysOf.delete(customerId);
+  };
+  const applyChanges = () => {
+    for (const change of changesAfter.all({ after: seen })) {
+      seen = change.id;
+      if (change.scope === 'all' || change.customerId === null) {
+        remembered.clear();
+        keysOf.clear();
+        unknown.clear();
+        continue;
+      }
+      forget(change.customerId);
+      if (change.scope === 'new') {
+        for (const key of unknown) remembered.delete(key);
+        unknown.clear();
+      }
+    }
   };
   const cached = (key: string, query: typeof byUsername, value: string): Subscriber | undefined => {
     if (!checkedThisTurn) {
       checkedThisTurn = true;
       setImmediate(nextTurn);
-      const current = version.get()?.version ?? -1;
-      if (current !== seenVersion) {
-        remembered.clear();
-        seenVersion = current;
-      }
+      applyChanges();
     }
     let subscriber = remembered.get(key);
     if (subscriber === undefined) {
       subscriber = (query.get({ key: value }) as Subscriber | undefined) ?? null;
-      if (remembered.size >= limit) remembered.delete(remembered.keys().next().value!);
+      if (remembered.size >= limit) {
+        remembered.clear();
+        keysOf.clear();
+        unknown.clear();
+      }
       remembered.set(key, subscriber);
+      if (subscriber) keysOf.set(subscriber.id, [...(keysOf.get(subscriber.id) ?? []), key]);
+      else unknown.add(key);
     }
     return subscriber ?? undefined;
   };
   return {
     byUsername: (username) => cached(`u:${username}`, byUsername, username),
     byMac: (mac) => cached(`m:${mac}`, byMac, mac),
+    seenChangesUpTo: () => seen,
   };
 }

@@ -8,6 +8,7 @@ export {
   setCustomerStatus,
   activateCustomer,
   createSubscriberLookup,
+  pruneSubscriberChanges,
   type CustomerInput,
   type CustomerSummary,
   type Subscriber,

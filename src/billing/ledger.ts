@@ -138,6 +138,17 @@ export function entriesOf(db: Db, key: string): Array<{ code: string; kind: Ledg
     .all();
 }
 
+/**
+ * A new customer's receivable and wallet, made with the customer rather than by their first
+ * invoice or payment: a billing day's postings then only look accounts up.
+ */
+export function openCustomerAccounts(db: Db, customerId: number, currency: Currency): void {
+  const s = statements(db);
+  for (const account of [accounts.receivable(customerId), accounts.wallet(customerId)]) {
+    s.ensureAccount.run({ code: account.code, currency, kind: account.kind, customerId });
+  }
+}
+
 /** Debit-positive balance of one account: a receivable's is what the customer owes. */
 export function accountBalance(db: Db, account: AccountRef, currency: Currency): number {
   return (statements(db).balance.get({ code: account.code, currency }) as { total: number } | undefined)?.total ?? 0;
