@@ -47,6 +47,8 @@ export interface InvoiceRequest {
   walletMinor?: number;
   /** The caller records its own timeline event naming this invoice (a renewal does). */
   quiet?: boolean;
+  /** The caller knows the account is active (a renewal read it): no reactivation check. */
+  customerActive?: boolean;
 }
 
 export const SERIES = { invoice: 'INV', credit_note: 'CN', receipt: 'RCT' } as const;
@@ -180,8 +182,9 @@ export function issueInvoice(db: Db, request: InvoiceRequest): { invoice: Invoic
   if (!request.quiet) recordEvent(db, request.customerId, 'invoice_issued', request.actor, { number, grossMinor: totals.grossMinor, currency: request.currency }, request.issuedAt);
   if (paidAtOnce) return { invoice, created: true };
   notify(db, request.customerId, 'invoice_issued', request.issuedAt, `invoice:${number}`);
-  settle(db, request.customerId, request.currency, `invoice:${number}`, request.issuedAt, request.actor, request.walletMinor);
-  return { invoice: q(db).invoiceById.get({ id: invoice.id })!, created: true };
+  const applied = new Map<number, { paidMinor: number; status: InvoiceStatus }>();
+  settle(db, request.customerId, request.currency, `invoice:${number}`, request.issuedAt, request.actor, { knownWallet: request.walletMinor, knownActive: request.customerActive, applied });
+  return { invoice: { ...invoice, ...applied.get(invoice.id) }, created: true };
 }
 
 /**
@@ -189,8 +192,17 @@ export function issueInvoice(db: Db, request: InvoiceRequest): { invoice: Invoic
  * suspension once nothing overdue is left. Called after every event that adds wallet money or
  * a debt, inside that event's transaction; `sourceKey` makes its postings idempotent with it.
  */
-export function settle(db: Db, customerId: number, currency: Currency, sourceKey: string, at: number, actor: string, knownWallet?: number): number {
-  let wallet = knownWallet ?? walletBalance(db, customerId, currency);
+export interface SettleOptions {
+  /** The wallet balance when the caller has just read it. */
+  knownWallet?: number;
+  /** The caller knows the account is not suspended: no reactivation to check. */
+  knownActive?: boolean;
+  /** Receives each invoice's new paid amount and status. */
+  applied?: Map<number, { paidMinor: number; status: InvoiceStatus }>;
+}
+
+export function settle(db: Db, customerId: number, currency: Currency, sourceKey: string, at: number, actor: string, options: SettleOptions = {}): number {
+  let wallet = options.knownWallet ?? walletBalance(db, customerId, currency);
   let allocated = 0;
   if (wallet > 0) {
     const open = q(db).openInvoices.all({ customerId, currency });
@@ -212,16 +224,17 @@ export function settle(db: Db, customerId: number, currency: Currency, sourceKey
         ],
       });
       if (!created) continue;
-      applyToInvoice(db, invoice, transactionId, amount, at);
+      const after = applyToInvoice(db, invoice, transactionId, amount, at);
+      options.applied?.set(invoice.id, after);
       wallet -= amount;
       allocated += amount;
     }
   }
-  liftOverdueSuspension(db, customerId, at, actor);
+  if (!options.knownActive) liftOverdueSuspension(db, customerId, at, actor);
   return allocated;
 }
 
-function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number, at: number): void {
+function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount: number, at: number): { paidMinor: number; status: InvoiceStatus } {
   q(db).insertAllocation.run({ invoiceId: invoice.id, transactionId, amountMinor: amount });
   const paid = invoice.paidMinor + amount;
   let status: InvoiceStatus = paid >= invoice.grossMinor ? 'paid' : invoice.status === 'overdue' ? 'overdue' : 'partially_paid';
@@ -231,6 +244,7 @@ function applyToInvoice(db: Db, invoice: Invoice, transactionId: number, amount:
     if (parts && (firstUncoveredDue(parts, paid) ?? Infinity) >= at) status = 'partially_paid';
   }
   q(db).setPaid.run({ paid, status, id: invoice.id });
+  return { paidMinor: paid, status };
 }
 
 /** Reactivates an account suspended for overdue bills once none is overdue any more. */

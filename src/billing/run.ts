@@ -245,7 +245,7 @@ interface RenewalContext {
   plan(id: number): Plan;
   taxClass(plan: Plan): TaxClass | null;
   discounts(plan: Plan, at: number): Discount[];
-  customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean };
+  customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean; status: typeof customers.$inferSelect.status };
 }
 
 function renewalContext(db: Db, now: number, zone: string, actor: string): RenewalContext {
@@ -253,7 +253,7 @@ function renewalContext(db: Db, now: number, zone: string, actor: string): Renew
   const defaultTaxClass = getSetting(db, 'billing.defaultTaxClass');
   const taxClasses = new Map<string, TaxClass | null>();
   const promos = db.select().from(promotions).all();
-  const customerRow = db.select({ currency: customers.currency, taxExempt: customers.taxExempt }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare();
+  const customerRow = db.select({ currency: customers.currency, taxExempt: customers.taxExempt, status: customers.status }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare();
   return {
     now,
     zone,
@@ -331,7 +331,7 @@ function renewSubscription(db: Db, start: Subscription, c: RenewalContext, resul
       const lines: ChargeLine[] = [serviceLine(current, from, boundary, c, prorate(current.priceMinor, Math.min(cycleStart, billedFrom), boundary, billedFrom))];
       const overage = overageLine(db, current, sub, c);
       if (overage) lines.push(overage);
-      issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary + c.dueDays * DAY, periodStart: sub.periodStart, periodEnd: boundary, lines, actor: c.actor, zone: c.zone });
+      issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary + c.dueDays * DAY, periodStart: sub.periodStart, periodEnd: boundary, lines, actor: c.actor, zone: c.zone, customerActive: customer.status === 'active' });
       result.invoiced++;
       sub = advance(db, sub, plan, boundary, next, c.now);
       continue;
