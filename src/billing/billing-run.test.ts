@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addCustomerAt } from './test-fixtures.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { setSetting } from '../settings/index.js';
-import { addCustomer, findCustomer } from './customers.js';
+import { findCustomer } from './customers.js';
 import { issueCreditNote, listInvoices } from './invoices.js';
 import { changePlan } from './plan-change.js';
 import { arrangeInstalments } from './instalments.js';
@@ -243,11 +244,5 @@ describe('prepaid renewals', () => {
 });
 
 function withPlanAt(c: Connection, username: string, planName: string, when: number) {
-  const realNow = Date.now;
-  Date.now = () => when;
-  try {
-    return addCustomer(c.db, box, { username, password: 'pw', planName }, zone);
-  } finally {
-    Date.now = realNow;
-  }
+  return addCustomerAt(c.db, box, username, planName, when, zone);
 }

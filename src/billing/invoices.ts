@@ -58,7 +58,6 @@ const p = <T extends string>(name: T) => sql.placeholder(name);
 
 /** The billing run issues thousands of these; each statement is prepared once per connection. */
 const q = preparedPer((db: Db, sqlite: Sqlite) => ({
-  invoiceByKey: db.select().from(invoices).where(eq(invoices.key, p('key'))).prepare(),
   invoiceById: db.select().from(invoices).where(eq(invoices.id, p('id'))).prepare(),
   bumpSeries: compileStatement<{ code: string }>(sqlite, db.update(documentSeries).set({ lastNumber: sql`${documentSeries.lastNumber} + 1` }).where(eq(documentSeries.code, p('code'))).returning({ lastNumber: documentSeries.lastNumber })),
   startSeries: compileStatement<{ code: string }>(sqlite, db.insert(documentSeries).values({ code: p('code') as never, lastNumber: sql`1` as never }).returning({ lastNumber: documentSeries.lastNumber })),

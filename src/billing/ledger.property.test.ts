@@ -4,12 +4,12 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
+import { addCustomerAt } from './test-fixtures.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import { LangoError } from '../errors.js';
 import { getSetting, setSetting } from '../settings/index.js';
-import { addCustomer } from './customers.js';
 import { issueCreditNote, issueInvoice, type ChargeLine } from './invoices.js';
 import { customerBalance, trialBalance } from './ledger.js';
 import { adjustWallet, recordPayment } from './payments.js';
@@ -138,13 +138,7 @@ function closeWorld(w: World): void {
 }
 
 function withPlanAt(c: Connection, username: string, planName: string, when: number) {
-  const realNow = Date.now;
-  Date.now = () => when;
-  try {
-    return addCustomer(c.db, box, { username, password: 'pw', planName }, zone);
-  } finally {
-    Date.now = realNow;
-  }
+  return addCustomerAt(c.db, box, username, planName, when, zone);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -122,10 +122,6 @@ function accountId(s: Statements, account: AccountRef, currency: Currency): numb
   return (s.accountId.get({ code: account.code, currency }) as { id: number }).id;
 }
 
-export function postingExists(db: Db, key: string): boolean {
-  return statements(db).byKey.get({ key }) !== undefined;
-}
-
 /** The entries of the transaction posted under `key`, with their account codes. */
 export function entriesOf(db: Db, key: string): Array<{ code: string; kind: LedgerAccountKind; amountMinor: number }> {
   return db

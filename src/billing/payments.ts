@@ -108,7 +108,3 @@ export function adjustWallet(db: Db, input: { customerId: number; amountMinor: n
     return { transactionId };
   }, { behavior: 'immediate' });
 }
-
-export function listPayments(db: Db, customerId: number): Payment[] {
-  return db.select().from(payments).where(eq(payments.customerId, customerId)).all();
-}

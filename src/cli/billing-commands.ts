@@ -37,14 +37,12 @@ import { LangoError } from '../errors.js';
 import { ensureJob, listJobs, type Job } from '../jobs/index.js';
 import { allSettings, setSetting } from '../settings/index.js';
 import { auditTrail, recordAudit, type AuditEntry } from '../staff/index.js';
-import { formatTime, table, type Command, type Values } from './command.js';
+import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 // The money side of `lango`: payments at the counter, invoices, credit notes, adjustments,
 // taxes, settings and the billing run. Every change is made as `cli:<os user>`, which the
 // audit log and the customer's timeline record.
 
-const json = { json: { type: 'boolean' as const } };
-const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
 const actor = () => `cli:${os.userInfo().username}`;
 
 function customerOf(db: Db, username: string): CustomerSummary {
@@ -91,8 +89,7 @@ export const billingCommands: Command[] = [
     required: ['username', 'amount', 'method', 'reference'],
     run: ({ db, config }, v) => {
       const customer = customerOf(db, str(v, 'username')!);
-      const method = str(v, 'method');
-      if (method !== 'cash' && method !== 'bank') throw new LangoError('INPUT_BAD_CHOICE', { value: String(method), option: 'method', allowed: 'cash, bank' });
+      const method = choice(str(v, 'method'), ['cash', 'bank'] as const, 'method')!;
       const result = recordPayment(db, {
         customerId: customer.id,
         method,
@@ -173,8 +170,7 @@ export const billingCommands: Command[] = [
     options: { username: { type: 'string' }, plan: { type: 'string' }, when: { type: 'string' }, ...json },
     required: ['username', 'plan', 'when'],
     run: ({ db, config }, v) => {
-      const when = str(v, 'when');
-      if (when !== 'now' && when !== 'renewal') throw new LangoError('INPUT_BAD_CHOICE', { value: String(when), option: 'when', allowed: 'now, renewal' });
+      const when = choice(str(v, 'when'), ['now', 'renewal'] as const, 'when')!;
       const now = Date.now();
       return db.transaction((tx) => {
         const result = changePlan(tx as Db, { username: str(v, 'username')!, planName: str(v, 'plan')!, when, actor: actor(), at: now, zone: config.LANGO_TIMEZONE });
@@ -198,10 +194,7 @@ export const billingCommands: Command[] = [
     options: { username: { type: 'string' }, status: { type: 'string' }, ...json },
     run: ({ db }, v) => {
       const username = str(v, 'username');
-      const status = str(v, 'status') as InvoiceStatus | undefined;
-      if (status !== undefined && !['issued', 'partially_paid', 'paid', 'overdue', 'void'].includes(status)) {
-        throw new LangoError('INPUT_BAD_CHOICE', { value: status, option: 'status', allowed: 'issued, partially_paid, paid, overdue, void' });
-      }
+      const status = choice<InvoiceStatus>(str(v, 'status'), ['issued', 'partially_paid', 'paid', 'overdue', 'void'], 'status');
       return listInvoices(db, { ...(username ? { customerId: customerOf(db, username).id } : {}), ...(status ? { status } : {}) }, 1000);
     },
     print: (r) => table((r as Invoice[]).map(invoiceRow), [['number', 'NUMBER'], ['kind', 'KIND'], ['status', 'STATUS'], ['issued', 'ISSUED'], ['due', 'DUE'], ['total', 'TOTAL'], ['paid', 'PAID']]),

@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.js';
 import type { Connection, Db } from '../db/connection.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { LangoError } from '../errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | undefined>;
@@ -41,4 +42,17 @@ function formatCell(value: unknown): string {
 
 export function formatTime(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The --json option every command takes. */
+export const json = { json: { type: 'boolean' as const } };
+
+/** A string option's value, or undefined when it was not given. */
+export const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+
+/** One of a fixed set of words, or a plain refusal naming the allowed ones. */
+export function choice<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new LangoError('INPUT_BAD_CHOICE', { value, option, allowed: allowed.join(', ') });
+  return value as T;
 }

@@ -32,16 +32,8 @@ import type { Currency } from '../db/schema/billing.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import { billingCommands } from './billing-commands.js';
-import { formatTime, table, type Command, type Values } from './command.js';
+import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
-const json = { json: { type: 'boolean' as const } };
-const str = (v: Values, k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-
-function choice<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new LangoError('INPUT_BAD_CHOICE', { value, option, allowed: allowed.join(', ') });
-  return value as T;
-}
 
 function humanDuration(seconds: number | null): string {
   if (seconds === null) return 'no limit';

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, lte } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { jobs } from '../db/schema/operations.js';
 
@@ -34,8 +34,4 @@ export function finishJob(db: Db, id: number, outcome: { ok: boolean; summary: s
 
 export function listJobs(db: Db, limit = 50): Job[] {
   return db.select().from(jobs).orderBy(desc(jobs.runAt), desc(jobs.id)).limit(limit).all();
-}
-
-export function pendingJobs(db: Db, kinds: string[]): Job[] {
-  return db.select().from(jobs).where(and(eq(jobs.status, 'pending'), inArray(jobs.kind, kinds))).all();
 }

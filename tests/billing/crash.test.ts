@@ -1,3 +1,4 @@
+import type { BillingRunResult } from '../../src/billing/run.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,17 +31,8 @@ const CUSTOMERS = 100;
 const DAY = 86_400_000;
 const script = path.join(repoRoot(), 'dist', 'scripts', 'billing-crash-run.js');
 
-interface RunResult {
-  renewed: number;
-  invoiced: number;
-  expired: number;
-  movedToGracePlan: number;
-  markedOverdue: number;
-  suspended: number;
-  reminders: number;
-  failed: unknown[];
-  chunks: number;
-}
+/** What the victim script prints: the run's result as JSON. */
+type RunResult = BillingRunResult;
 
 interface Exit {
   code: number | null;
