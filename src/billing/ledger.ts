@@ -27,7 +27,10 @@ export const accounts = {
   wallet: (customerId: number): AccountRef => ({ code: `wallet:${customerId}`, kind: 'liability', customerId }),
   revenue: (stream: 'service' | 'overage'): AccountRef => ({ code: `revenue:${stream}`, kind: 'income' }),
   tax: (code: string): AccountRef => ({ code: `tax:${code}`, kind: 'liability' }),
-  money: (method: 'cash' | 'bank' | 'mpesa' | 'momo'): AccountRef => ({ code: method, kind: 'asset' }),
+  /** Money received by one method: cash drawer, bank, or one provider's float (mpesa, momo…). */
+  money: (method: string): AccountRef => ({ code: method, kind: 'asset' }),
+  /** Provider money that arrived for no known account (C2B with a mistyped number), until staff assign it. */
+  suspense: (): AccountRef => ({ code: 'suspense', kind: 'liability' }),
   adjustments: (): AccountRef => ({ code: 'adjustments', kind: 'expense' }),
 };
 

@@ -106,6 +106,8 @@ export const en = {
     lineChangeCredit: 'Unused part of {{plan}} (credit)',
     lineChangeCharge: '{{plan}} for the rest of the period',
   },
+  // SMS texts, one per message template (src/messaging); operators may override each per language.
+  sms: {},
   staff: {
     firstAdminCreated:
       'Created the first staff account "admin" with password {{password}} — it is shown only this once; you will be asked to change it at first login.',

@@ -1,7 +1,8 @@
 import i18next from 'i18next';
+import { ar } from './ar.js';
 import { en } from './en.js';
 
-export const languages = ['en'] as const;
+export const languages = ['en', 'ar'] as const;
 export type Language = (typeof languages)[number];
 
 type Leaves<T, P extends string = ''> = {
@@ -14,7 +15,7 @@ const instance = i18next.createInstance();
 void instance.init({
   lng: 'en',
   fallbackLng: 'en',
-  resources: { en: { translation: en } },
+  resources: { en: { translation: en }, ar: { translation: ar } },
   initAsync: false,
   // i18next otherwise prints an advertisement to the console, which would land in logs and CLI output.
   showSupportNotice: false,

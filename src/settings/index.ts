@@ -15,6 +15,10 @@ export const settingSchemas = {
   'operator.taxNumber': z.string().trim().max(40).nullable().default(null),
   'operator.address': z.string().trim().max(300).nullable().default(null),
   'operator.phone': z.string().trim().max(30).nullable().default(null),
+  /** Logo on invoices, receipts and voucher cards: a PNG or JPEG data URL (data:image/png;base64,…), at most ~200 KB. */
+  'operator.logo': z.string().max(280_000).regex(/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+$/, 'must be a PNG or JPEG data URL').nullable().default(null),
+  /** Country whose local number format (07…, 09…) is assumed when a phone number has no country code. */
+  'operator.country': z.enum(['KE', 'SS', 'UG']).default('KE'),
   /** 'anniversary' bills each postpaid customer on the day they joined; a number bills everyone on that day of the month. */
   'billing.anchor': z.union([z.literal('anniversary'), z.number().int().min(1).max(31)]).default('anniversary'),
   /** Days from issue to due date. */
@@ -31,6 +35,15 @@ export const settingSchemas = {
    */
   'billing.overdueAction': z.enum(['reject', 'redirect']).default('reject'),
   'billing.overdueAddressList': z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('lango-overdue'),
+  /**
+   * Public base URL of this server as payment providers reach it (https://pay.example.net); the
+   * callback paths /cb/<token>/… are appended. Null = provider callbacks cannot be used.
+   */
+  'payments.publicUrl': z.string().url().regex(/^https?:\/\//).nullable().default(null),
+  /** SMS gateway driver: 'log' writes messages to the log only (development). */
+  'messaging.smsGateway': z.enum(['log', 'africastalking', 'http']).default('log'),
+  /** Price of one SMS part in minor units of the operator's currency, for bulk previews (0 = unknown). */
+  'messaging.smsPartCostMinor': z.number().int().min(0).max(1_000_000).default(0),
   /** When billing runs each day, local time HH:MM. */
   'billing.runAt': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('00:05'),
 } as const;

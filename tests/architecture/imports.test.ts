@@ -27,7 +27,9 @@ function importsOf(file: string): string[] {
 const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
   { area: 'radius', mayNotImport: /^(aaa|billing|staff|web|cli|db)\/|^fastify|^drizzle-orm|^better-sqlite3|^main/, why: 'the protocol layer knows no domain; main.ts hands it handlers' },
   { area: 'aaa', mayNotImport: /^(web|cli)\/|^main|^fastify|^node:dgram/, why: 'policy is reached from the edges, never reaches them' },
-  { area: 'billing', mayNotImport: /^(aaa|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa nor the protocol' },
+  { area: 'billing', mayNotImport: /^(aaa|payments|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa, payments, messaging nor the protocol; it reaches them through outbox rows' },
+  { area: 'payments', mayNotImport: /^(aaa|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'payments settle through billing; providers speak HTTP, never to the web edge' },
+  { area: 'messaging', mayNotImport: /^(aaa|payments|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'messaging delivers what the domains queued and knows none of them but billing (read-only)' },
   { area: 'staff', mayNotImport: /^(aaa|billing|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'staff accounts stand alone' },
   { area: 'settings', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'settings are read by every domain and know none' },
   { area: 'jobs', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'the scheduler runs what main.ts hands it' },

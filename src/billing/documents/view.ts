@@ -64,6 +64,7 @@ function textLanguage(_language: DocumentLanguage): Language {
  */
 const formatLocales: Record<Language, { money: string; date: string }> = {
   en: { money: 'en', date: 'en-GB' },
+  ar: { money: 'ar', date: 'ar' },
 };
 
 const kindKey: Record<DocumentKind, 'invoice' | 'creditNote' | 'receipt'> = {

@@ -6,3 +6,5 @@ export * from './ledger.js';
 export * from './operations.js';
 export * from './staff.js';
 export * from './change-counters.js';
+export * from './payments.js';
+export * from './messaging.js';

@@ -139,7 +139,8 @@ export const allocations = sqliteTable(
   (t) => [index('allocations_by_invoice').on(t.invoiceId)],
 );
 
-export type PaymentMethod = 'cash' | 'bank' | 'mpesa' | 'momo' | 'adjustment';
+/** cash and bank are entered by staff; any other value names the payment provider module (mpesa, momo…). */
+export type PaymentMethod = 'cash' | 'bank' | 'adjustment' | (string & {});
 
 /** Money received, each once (`reference` is the receipt, bank or provider code). */
 export const payments = sqliteTable(
