@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 // The one interface every SMS gateway driver implements (src/messaging/gateways/<name>.ts).
 // Drivers speak HTTP and translate; the outbox decides retries and states.
 
@@ -33,4 +35,12 @@ export interface SmsGateway {
   send(messages: readonly SmsRequest[], signal?: AbortSignal): Promise<SmsSendResult[]>;
   /** Parses a delivery report callback (form or JSON body); throws on a body it does not recognise. */
   parseDeliveryReport?(body: unknown): DeliveryReport;
+}
+
+/** A gateway driver's front, configured like payment providers (secret fields sealed). */
+export interface GatewayModule<C = any> {
+  readonly name: string;
+  readonly configSchema: z.ZodType<C>;
+  readonly secretFields: readonly string[];
+  create(config: C): SmsGateway;
 }

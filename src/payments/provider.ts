@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Currency } from '../db/schema/billing.js';
 
 // The one interface every payment provider module implements (src/payments/providers/<name>/).
@@ -78,3 +79,16 @@ export interface PaymentProvider {
 
 /** Thrown by a provider when its configuration cannot work (missing secret, bad URL). */
 export class ProviderConfigError extends Error {}
+
+/**
+ * A provider module's front: how it is configured and built. Settings are one JSON object per
+ * provider; the fields named in `secretFields` are kept sealed in the secrets table and merged
+ * in before `configSchema` parses the whole.
+ */
+export interface ProviderModule<C = any> {
+  readonly name: string;
+  readonly configSchema: z.ZodType<C>;
+  readonly secretFields: readonly string[];
+  /** `now` is injectable for tests (token expiry, timestamps). */
+  create(config: C, options?: { now?: () => number }): PaymentProvider;
+}
