@@ -92,7 +92,9 @@ export const enforcementActions = sqliteTable(
 export type NotificationKind =
   | 'data_80' | 'data_100' | 'time_100' | 'expiry_24h'
   | 'invoice_issued' | 'due_soon' | 'due_today' | 'overdue' | 'suspended' | 'reactivated'
-  | 'renewed' | 'renewal_failed' | 'payment_received';
+  | 'renewed' | 'renewal_failed' | 'payment_received'
+  /** A mobile-money request the customer cancelled, or that failed or expired: they are told why and how to retry. */
+  | 'payment_failed';
 
 /**
  * Events AAA and billing raise for the messaging issue to deliver (SMS); stored once per
