@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       LANGO_INTERIM_INTERVAL: 300,
       LANGO_TIMEZONE: 'Africa/Nairobi',
       LANGO_STALE_GRACE: 120,
+      LANGO_PAYMENT_CHECK_INTERVAL: 10,
+      LANGO_TRUST_PROXY: false,
     });
   });
 

@@ -77,6 +77,14 @@ export const configSchema = z.object({
     )
     .default(300)
     .describe('Acct-Interim-Interval sent in Access-Accept when the plan sets none (seconds).'),
+  LANGO_PAYMENT_CHECK_INTERVAL: z
+    .preprocess(numeric, z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').max(3600, 'must be at most 3600 seconds'))
+    .default(10)
+    .describe('Seconds between passes of the payment reconciler, which asks providers about payments whose callback has not come (each attempt is asked with its own back-off).'),
+  LANGO_TRUST_PROXY: z
+    .preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.trim().toLowerCase()) : v), z.boolean())
+    .default(false)
+    .describe('Set to true when Lango sits behind a reverse proxy (nginx, Caddy) that terminates HTTPS: client addresses are then read from X-Forwarded-For.'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema> & { LANGO_KEY_FILE: string }>;

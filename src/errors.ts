@@ -58,6 +58,22 @@ export const errorCatalogue = {
   INPUT_SAME_PLAN: { status: 409, message: 'billing.samePlan' },
   INPUT_WALLET_TOO_SMALL: { status: 409, message: 'billing.walletTooSmall' },
   INPUT_BAD_DISCOUNT: { status: 400, message: 'billing.badDiscount' },
+  INPUT_UNKNOWN_TEMPLATE: { status: 404, message: 'sms.errors.unknownTemplate' },
+  INPUT_BAD_PLACEHOLDER: { status: 400, message: 'sms.errors.unknownPlaceholder' },
+  INPUT_BAD_MESSAGE: { status: 400, message: 'sms.errors.badBody' },
+  INPUT_UNKNOWN_MESSAGE: { status: 404, message: 'sms.errors.unknownMessage' },
+  INPUT_MESSAGE_NOT_QUEUED: { status: 409, message: 'sms.errors.notQueued' },
+  INPUT_NO_RECIPIENTS: { status: 409, message: 'sms.errors.noRecipients' },
+  PAY_UNKNOWN_PROVIDER: { status: 404, message: 'payments.unknownProvider' },
+  PAY_NOT_CONFIGURED: { status: 409, message: 'payments.notConfigured' },
+  PAY_BAD_CONFIG: { status: 400, message: 'payments.badConfig' },
+  PAY_NO_PUBLIC_URL: { status: 409, message: 'payments.noPublicUrl' },
+  PAY_CURRENCY_NOT_TAKEN: { status: 400, message: 'payments.currencyNotTaken' },
+  PAY_AMOUNT_STEP: { status: 400, message: 'payments.amountStep' },
+  PAY_NO_PHONE: { status: 400, message: 'payments.noPhone' },
+  PAY_NOTHING_DUE: { status: 409, message: 'payments.nothingDue' },
+  PAY_UNKNOWN_ATTEMPT: { status: 404, message: 'payments.unknownAttempt' },
+  PAY_NOT_FOR_REVIEW: { status: 409, message: 'payments.notForReview' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -19,6 +19,9 @@ import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
 import { CoaClient } from './radius/coa-client.js';
 import { RadiusServer } from './radius/server.js';
 import { ensureFirstAdmin } from './staff/index.js';
+import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
+import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
+import { currentGateway } from './messaging/gateway-config.js';
 import { buildHttpServer } from './web/server.js';
 
 // Wiring only: config → key → database → domains → sockets and HTTP; drain on SIGTERM.
@@ -106,12 +109,56 @@ async function main(): Promise<void> {
   });
   const { authPort, acctPort } = await radius.start();
 
+  // Payments: provider HTTP calls run in the reconciler, never on the RADIUS path.
+  const paymentsLogger = logger.child({ subsystem: 'payments' });
+  const providers = new ProviderRegistry(connection.db, box);
+  const reconciler = new ReconcileWorker({ db: connection.db, box, providers, zone: config.LANGO_TIMEZONE, logger: paymentsLogger,
+    intervalMs: config.LANGO_PAYMENT_CHECK_INTERVAL * 1000,
+    onResult: (result) => {
+      if (result.settled + result.expired + result.reprocessed > 0) setImmediate(dispatch);
+    },
+  });
+
+  // Messaging: notification events billing, AAA and payments wrote become SMS in the outbox;
+  // the sender delivers them after commit, with retries.
+  const messagingLogger = logger.child({ subsystem: 'messaging' });
+  const gateway = currentGateway(connection.db, box, messagingLogger);
+  const sms = createSmsSender({ db: connection.db, gateway, logger: messagingLogger });
+  const dispatch = () => {
+    try {
+      const result = dispatchNotifications(connection.db, { now: Date.now(), zone: config.LANGO_TIMEZONE });
+      if (result.queued > 0) sms.kick();
+    } catch (err) {
+      messagingLogger.error({ err }, 'turning notifications into messages failed; will retry');
+    }
+  };
+  const dispatcher = setInterval(dispatch, 2_000);
+  dispatcher.unref();
+
   const http = buildHttpServer({
     logger: logger.child({ subsystem: 'http' }),
+    trustProxy: config.LANGO_TRUST_PROXY,
     health: {
       databaseReachable: () => isDatabaseReachable(connection.sqlite),
       socketsListening: () => radius.listening,
       metrics: metrics.registry,
+    },
+    callbacks: {
+      db: connection.db,
+      box,
+      providers,
+      zone: config.LANGO_TIMEZONE,
+      onCallback: (provider, answer) => {
+        if (answer.confirm) reconciler.kick();
+        if (answer.settlement) {
+          paymentsLogger.info({ provider, settlement: answer.settlement.kind, attempt: answer.settlement.attempt.id }, 'payment callback');
+          setImmediate(dispatch);
+        }
+      },
+      extra: {
+        // SMS delivery reports share the token-guarded callback path.
+        sms: (body) => applyDeliveryReport(connection.db, gateway.currentName(), gateway.parseDeliveryReport!(body), Date.now()),
+      },
     },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
@@ -178,6 +225,9 @@ async function main(): Promise<void> {
     },
   });
   scheduler.start();
+  // Also settles, at start, callbacks a crash left stored but not acted on.
+  reconciler.start();
+  sms.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -191,6 +241,9 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(housekeeping);
     await scheduler.stop();
+    await reconciler.stop();
+    clearInterval(dispatcher);
+    await sms.stop();
     enforcement.stop();
     await http.close();
     await radius.close();

@@ -9,6 +9,7 @@ import { normaliseMac } from './mac.js';
 import { normalisePhone } from './phone.js';
 import { openCustomerAccounts } from './ledger.js';
 import { subscribe } from './subscriptions.js';
+import { getSetting } from '../settings/index.js';
 import { periodEnd } from './plan-period.js';
 import { findPlanByName, type Plan } from './plans.js';
 
@@ -74,7 +75,7 @@ export function addCustomer(db: Db, box: SecretBox, input: CustomerInput, zone =
   if (mac === undefined) throw new LangoError('INPUT_BAD_MAC', { value: input.mac! });
   if (input.macBinding && mac === null) throw new LangoError('INPUT_BAD_MAC', { value: '' });
   if (input.staticIp !== undefined && !isIPv4(input.staticIp)) throw new LangoError('INPUT_BAD_IP', { value: input.staticIp });
-  const phone = input.phone === undefined ? null : normalisePhone(input.phone);
+  const phone = input.phone === undefined ? null : normalisePhone(input.phone, getSetting(db, 'operator.country'));
   if (phone === undefined) throw new LangoError('INPUT_BAD_PHONE', { value: input.phone! });
   if (input.email !== undefined && !EMAIL.test(input.email)) throw new LangoError('INPUT_BAD_EMAIL', { value: input.email });
   const passwordSealed = box.seal(input.password);
@@ -375,4 +376,21 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     byMac: (mac) => cached(`m:${mac}`, byMac, mac),
     seenChangesUpTo: () => seen,
   };
+}
+
+/**
+ * The customer a payer meant by what they typed as "account number" on a paybill (M-Pesa
+ * BillRefNumber): their username in any case and spacing, or their phone number in any local
+ * form when exactly one customer has it. Ambiguity is no match: money then waits in suspense
+ * for staff rather than landing on the wrong account.
+ */
+export function findCustomerByAccountReference(db: Db, reference: string, country: 'KE' | 'SS' | 'UG' = 'KE'): CustomerSummary | undefined {
+  const cleaned = reference.replace(/\s+/g, '');
+  if (cleaned === '') return undefined;
+  const byName = summaries(db).where(sql`lower(${customers.username}) = lower(${cleaned})`).all();
+  if (byName.length === 1) return summarise(byName[0]!);
+  const phone = normalisePhone(cleaned, country);
+  if (!phone) return undefined;
+  const byPhone = summaries(db).where(eq(customers.phone, phone)).limit(2).all();
+  return byPhone.length === 1 ? summarise(byPhone[0]!) : undefined;
 }

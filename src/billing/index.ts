@@ -33,3 +33,8 @@ export { renderInvoiceDocument } from './documents/load.js';
 export { arrangeInstalments } from './instalments.js';
 export { type Instalment } from './instalment-schedule.js';
 export { addPromotion, listPromotions, type PromotionRow } from './promotions.js';
+export { findCustomerById, findCustomerByAccountReference } from './customers.js';
+export { recordSuspense, findPaymentByReference } from './payments.js';
+export { renewOnPayment, type RenewOnPaymentResult } from './renew-on-payment.js';
+export { notify } from './invoices.js';
+export { factsOfCustomer, factsOfInvoice, factsOfReceipt, listRecipients, mainCurrency, type CustomerFacts, type InvoiceFacts, type ReceiptFacts, type Recipient, type RecipientFilter } from './notification-facts.js';

@@ -8,6 +8,7 @@ import { SERIES, nextNumber, notify, settle } from './invoices.js';
 import { accounts, customerBalance, post } from './ledger.js';
 import { formatMoney } from './money.js';
 import { recordEvent } from './timeline.js';
+import { renewOnPayment, type RenewOnPaymentResult } from './renew-on-payment.js';
 
 export type Payment = typeof payments.$inferSelect;
 
@@ -21,22 +22,29 @@ export interface PaymentInput {
   receivedAt: number;
   actor: string;
   zone: string;
+  /**
+   * 'suspense' when the money arrived earlier for no known account (a C2B payment with a
+   * mistyped account number) and staff now assign it: it moves out of suspense instead of
+   * arriving again.
+   */
+  from?: 'received' | 'suspense';
 }
 
 /**
  * Money received: a numbered receipt, the ledger posting (money in, customer's wallet up), then
- * the wallet pays open invoices oldest first and an overdue suspension lifts when nothing
- * overdue is left, all in one transaction. The same method and reference a second time changes
+ * the wallet pays open invoices oldest first, an overdue suspension lifts when nothing overdue
+ * is left, and an expired prepaid package restarts if the wallet covers it, all in one
+ * transaction. The same method and reference a second time changes
  * nothing and returns the first payment (`created: false`), so a repeated provider callback or
  * a double-clicked form cannot credit twice.
  */
-export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; created: boolean; allocatedMinor: number } {
+export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; created: boolean; allocatedMinor: number; renewal: RenewOnPaymentResult } {
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LangoError('INPUT_BAD_MONEY', { value: String(input.amountMinor), currency: input.currency });
   const reference = input.reference.trim();
   return db.transaction((tx) => {
     const d = tx as Db;
     const existing = d.select().from(payments).where(and(eq(payments.method, input.method), eq(payments.reference, reference))).get();
-    if (existing) return { payment: existing, created: false, allocatedMinor: 0 };
+    if (existing) return { payment: existing, created: false, allocatedMinor: 0, renewal: { kind: 'none' } as RenewOnPaymentResult };
     const customer = d.select({ currency: customers.currency }).from(customers).where(eq(customers.id, input.customerId)).get();
     if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: String(input.customerId) });
     if (customer.currency !== input.currency) throw new LangoError('INPUT_CURRENCY_MISMATCH', { expected: customer.currency, given: input.currency });
@@ -50,7 +58,7 @@ export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; 
       description: `Receipt ${receiptNumber} (${input.method} ${reference})`,
       actor: input.actor,
       entries: [
-        { account: accounts.money(input.method), amountMinor: input.amountMinor },
+        { account: input.from === 'suspense' ? accounts.suspense() : accounts.money(input.method), amountMinor: input.amountMinor },
         { account: accounts.wallet(input.customerId), amountMinor: -input.amountMinor },
       ],
     });
@@ -63,7 +71,9 @@ export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; 
     notify(d, input.customerId, 'payment_received', input.receivedAt, `receipt:${receiptNumber}`);
     if (input.actor !== 'system') recordAudit(d, input.actor, 'payment.record', `customer:${input.customerId}`, { receipt: receiptNumber, method: input.method, reference, amountMinor: input.amountMinor, currency: input.currency }, input.receivedAt);
     const allocatedMinor = settle(d, input.customerId, input.currency, `payment:${input.method}:${reference}`, input.receivedAt, input.actor);
-    return { payment, created: true, allocatedMinor };
+    // A prepaid package that ran out (or whose renewal waits for tonight's run) starts again now.
+    const renewal = renewOnPayment(d, input.customerId, Math.max(input.receivedAt, Date.now()), input.zone, input.actor);
+    return { payment, created: true, allocatedMinor, renewal };
   }, { behavior: 'immediate' });
 }
 
@@ -107,4 +117,30 @@ export function adjustWallet(db: Db, input: { customerId: number; amountMinor: n
     if (input.amountMinor > 0) settle(d, input.customerId, input.currency, `adjustment:${transactionId}`, input.at, input.actor);
     return { transactionId };
   }, { behavior: 'immediate' });
+}
+
+/**
+ * Provider money that arrived for no account Lango knows (M-Pesa C2B with a mistyped account
+ * number): the money has moved, so it is booked, into suspense, until staff assign it to a
+ * customer (recordPayment with `from: 'suspense'`). Once per method and reference.
+ */
+export function recordSuspense(db: Db, input: { method: string; reference: string; amountMinor: number; currency: Currency; receivedAt: number; description: string }): { transactionId: number } {
+  if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) throw new LangoError('INPUT_BAD_MONEY', { value: String(input.amountMinor), currency: input.currency });
+  return post(db, {
+    key: `suspense:${input.method}:${input.reference}`,
+    kind: 'payment',
+    customerId: null,
+    currency: input.currency,
+    occurredAt: input.receivedAt,
+    description: input.description,
+    actor: 'system',
+    entries: [
+      { account: accounts.money(input.method), amountMinor: input.amountMinor },
+      { account: accounts.suspense(), amountMinor: -input.amountMinor },
+    ],
+  });
+}
+
+export function findPaymentByReference(db: Db, method: string, reference: string): Payment | undefined {
+  return db.select().from(payments).where(and(eq(payments.method, method), eq(payments.reference, reference))).get();
 }

@@ -223,7 +223,7 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
   return result;
 }
 
-function emptyResult(): BillingRunResult {
+export function emptyResult(): BillingRunResult {
   return { renewed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
 }
 
@@ -237,7 +237,7 @@ function merge(into: BillingRunResult, chunk: BillingRunResult): void {
   into.speedChanges.push(...chunk.speedChanges);
 }
 
-interface RenewalContext {
+export interface RenewalContext {
   now: number;
   zone: string;
   actor: string;
@@ -248,7 +248,7 @@ interface RenewalContext {
   customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean; status: typeof customers.$inferSelect.status };
 }
 
-function renewalContext(db: Db, now: number, zone: string, actor: string): RenewalContext {
+export function renewalContext(db: Db, now: number, zone: string, actor: string): RenewalContext {
   const planById = new Map(db.select().from(plans).all().map((p) => [p.id, p]));
   const defaultTaxClass = getSetting(db, 'billing.defaultTaxClass');
   const taxClasses = new Map<string, TaxClass | null>();
@@ -307,7 +307,7 @@ function formatDay(at: number, zone: string): string {
  * wallet) or invoiced (postpaid, in arrears), until the current period is in the future or the
  * subscription stops.
  */
-function renewSubscription(db: Db, start: Subscription, c: RenewalContext, result: BillingRunResult): void {
+export function renewSubscription(db: Db, start: Subscription, c: RenewalContext, result: BillingRunResult): void {
   let sub = start;
   const customer = c.customer(sub.customerId);
   let speedChanged = false;
@@ -399,7 +399,7 @@ function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: 
 }
 
 const descriptions = new Map<string, string>();
-function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, priceMinor = plan.priceMinor): ChargeLine {
+export function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, priceMinor = plan.priceMinor): ChargeLine {
   const key = `${plan.name}|${from}|${to}|${c.zone}`;
   let description = descriptions.get(key);
   if (description === undefined) {

@@ -1,6 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { DateTime } from 'luxon';
 import { enqueueExpired, enqueueForCustomer } from '../aaa/enforcement.js';
 import {
   addPromotion,
@@ -38,33 +36,11 @@ import { ensureJob, listJobs, type Job } from '../jobs/index.js';
 import { allSettings, setSetting } from '../settings/index.js';
 import { auditTrail, recordAudit, type AuditEntry } from '../staff/index.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
+import { actor, amount, customerOf, moment } from './inputs.js';
 
 // The money side of `lango`: payments at the counter, invoices, credit notes, adjustments,
 // taxes, settings and the billing run. Every change is made as `cli:<os user>`, which the
 // audit log and the customer's timeline record.
-
-const actor = () => `cli:${os.userInfo().username}`;
-
-function customerOf(db: Db, username: string): CustomerSummary {
-  const customer = findCustomer(db, username);
-  if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
-  return customer;
-}
-
-/** Amounts as typed by a cashier, in the customer's currency; a leading '-' for debits where allowed. */
-function amount(text: string, currency: CustomerSummary['currency'], allowNegative = false): number {
-  const negative = allowNegative && text.trim().startsWith('-');
-  const minor = parseMoney(negative ? text.trim().slice(1) : text, currency);
-  return negative ? -minor : minor;
-}
-
-/** A date or date-time typed in the operator's zone, e.g. 2026-03-01 or 2026-03-01T14:30. */
-function moment(text: string | undefined, zone: string, option: string): number {
-  if (text === undefined) return Date.now();
-  const parsed = DateTime.fromISO(text, { zone });
-  if (!parsed.isValid) throw new LangoError('INPUT_BAD_CHOICE', { value: text, option, allowed: 'a date like 2026-03-01 or 2026-03-01T14:30' });
-  return parsed.toMillis();
-}
 
 /** "VAT:VAT 16%:16[:compound]" */
 function parseTax(text: string): { code: string; name: string; rateBasisPoints: number; compound: boolean } {

@@ -32,6 +32,9 @@ import type { Currency } from '../db/schema/billing.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import { billingCommands } from './billing-commands.js';
+import { paymentCommands } from './payment-commands.js';
+import { messagingCommands } from './messaging-commands.js';
+import { operatorCommands } from './operator-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -373,6 +376,9 @@ export const commands: Command[] = [
       ),
   },
   ...billingCommands,
+  ...paymentCommands,
+  ...messagingCommands,
+  ...operatorCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

@@ -74,6 +74,13 @@ export interface PaymentProvider {
   initiate(request: InitiateRequest, signal?: AbortSignal): Promise<InitiateResult>;
   /** Ask where an attempt stands; `key` is the attempt's idempotency key (for providers where it is the id). */
   query(providerRef: string, key: string, signal?: AbortSignal): Promise<ProviderOutcome>;
+  /**
+   * Whether a callback from this address may be acted on: 'ok'; 'unlisted' (not on the
+   * provider's published list, logged but accepted: lists are incomplete); 'refuse'. Absent =
+   * the path token alone guards the callbacks.
+   */
+  checkSource?(ip: string): 'ok' | 'unlisted' | 'refuse';
+  /** The first route is where callbacks about attempts Lango started go (its URL is sent with initiate). */
   readonly callbacks: readonly CallbackRoute[];
 }
 

@@ -66,6 +66,11 @@ export function setSetting(db: Db, key: string, value: unknown, actor: string, n
   if (!isSettingKey(key)) throw new LangoError('INPUT_BAD_SETTING', { key, value: String(value), reason: `unknown setting; known: ${Object.keys(settingSchemas).join(', ')}` });
   const parsed = settingSchemas[key].safeParse(value);
   if (!parsed.success) throw new LangoError('INPUT_BAD_SETTING', { key, value: JSON.stringify(value), reason: parsed.error.issues[0]?.message ?? 'invalid' });
+  // Null is every nullable setting's default: storing it is removing the row.
+  if (parsed.data === null) {
+    db.delete(settingsTable).where(eq(settingsTable.key, key)).run();
+    return;
+  }
   db.insert(settingsTable)
     .values({ key, value: parsed.data, updatedAt: now, actor })
     .onConflictDoUpdate({ target: settingsTable.key, set: { value: parsed.data, updatedAt: now, actor } })
@@ -74,4 +79,27 @@ export function setSetting(db: Db, key: string, value: unknown, actor: string, n
 
 export function allSettings(db: Db): Array<{ key: SettingKey; value: unknown }> {
   return (Object.keys(settingSchemas) as SettingKey[]).map((key) => ({ key, value: getSetting(db, key) }));
+}
+
+/**
+ * Settings a pluggable module owns (a payment provider's or SMS gateway's configuration), stored
+ * under its own key and validated by the module's own schema, so adding a provider needs no
+ * edit here. Returns undefined when nothing is stored; throws LangoError when the stored value
+ * no longer validates (a provider must not run on half a configuration).
+ */
+export function getModuleSetting(db: Db, key: string): unknown {
+  return db.select({ value: settingsTable.value }).from(settingsTable).where(eq(settingsTable.key, key)).get()?.value;
+}
+
+export function setModuleSetting(db: Db, key: string, value: unknown, actor: string, now = Date.now()): void {
+  if (isSettingKey(key)) throw new LangoError('INPUT_BAD_SETTING', { key, value: String(value), reason: 'this is an operator setting; use settings set' });
+  db.insert(settingsTable)
+    .values({ key, value, updatedAt: now, actor })
+    .onConflictDoUpdate({ target: settingsTable.key, set: { value, updatedAt: now, actor } })
+    .run();
+}
+
+/** When a module's setting last changed (0 = never): lets long-lived clients notice a new configuration. */
+export function settingChangedAt(db: Db, key: string): number {
+  return db.select({ updatedAt: settingsTable.updatedAt }).from(settingsTable).where(eq(settingsTable.key, key)).get()?.updatedAt ?? 0;
 }

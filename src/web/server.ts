@@ -1,11 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { callbackRoutes, type CallbackOptions } from './callbacks.js';
 import { healthRoutes, type HealthSources } from './health.js';
 
-/** The HTTP edge. Each area is its own encapsulated plugin; issue 7 adds admin/, portal/ and callbacks/. */
-export function buildHttpServer(options: { logger: Logger; health: HealthSources }): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+/** The HTTP edge. Each area is its own encapsulated plugin; issue 7 adds admin/ and portal/. */
+export function buildHttpServer(options: { logger: Logger; health: HealthSources; callbacks?: CallbackOptions; trustProxy?: boolean }): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    // Behind nginx/Caddy terminating HTTPS, the client address is in X-Forwarded-For.
+    trustProxy: options.trustProxy ?? false,
+  });
   // Probes and Prometheus scrapes arrive every few seconds; logging each would drown the log.
   app.register(healthRoutes, { ...options.health, logLevel: 'warn' });
+  if (options.callbacks) app.register(callbackRoutes, options.callbacks);
   return app;
 }

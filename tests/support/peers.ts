@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { repoRoot, type Daemon } from '../../scripts/daemon-process.js';
@@ -22,6 +22,22 @@ export function lango(daemon: Pick<Daemon, 'env'> | { env: Record<string, string
     encoding: 'utf8',
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * The CLI without blocking this process: needed when the command talks to an emulator running
+ * in the test process (spawnSync would stop it from answering).
+ */
+export function langoAsync(daemon: { env: Record<string, string> }, ...args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), ...args], { env: daemon.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 export function langoJson<T>(daemon: { env: Record<string, string> }, ...args: string[]): T {

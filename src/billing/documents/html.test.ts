@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { t } from '../../i18n/index.js';
 import { renderHtml } from './html.js';
-import { sampleCreditNote, sampleInvoice, sampleReceipt, tinyPng } from './samples.js';
+import { sampleCreditNote, sampleInvoice, sampleReceipt, tinyJpeg, tinyPng } from './samples.js';
 
-/** Intl puts a no-break space between code and amount; compare the text a person reads. */
+/**
+ * Intl puts a no-break space between code and amount, and in Arabic a right-to-left mark
+ * before it; compare the text a person reads.
+ */
 function readable(html: string): string {
-  return html.replaceAll('\u00a0', ' ');
+  return html.replaceAll('\u00a0', ' ').replaceAll('\u200f', '');
 }
 
 describe('HTML documents', () => {
@@ -66,7 +69,7 @@ describe('HTML documents', () => {
   it('escapes names and text typed by staff, so a customer called <script> cannot run code', () => {
     const html = renderHtml(
       sampleInvoice({
-        operator: { ...sampleInvoice().operator, name: 'Mama "Wi-Fi" & Sons', logoPng: tinyPng },
+        operator: { ...sampleInvoice().operator, name: 'Mama "Wi-Fi" & Sons', logo: tinyPng },
         customer: { ...sampleInvoice().customer, name: '<script>alert(1)</script>' },
         notes: '<img src=x onerror=alert(1)>',
       }),
@@ -109,12 +112,44 @@ describe('HTML documents', () => {
     expect(renderHtml(sampleInvoice())).toContain('<html lang="en" dir="ltr">');
   });
 
-  it('embeds the logo as a data URI and leaves out a logo that is not a PNG', () => {
-    expect(renderHtml(sampleInvoice({ operator: { ...sampleInvoice().operator, logoPng: tinyPng } }))).toContain(
-      `src="data:image/png;base64,${tinyPng.toString('base64')}"`,
-    );
-    const notPng = renderHtml(sampleInvoice({ operator: { ...sampleInvoice().operator, logoPng: Buffer.from('GIF89a not a png') } }));
-    expect(notPng).not.toContain('<img');
+  it('words an Arabic invoice in Arabic, with Arabic month names and Latin digits in amounts and dates', () => {
+    const html = readable(renderHtml(sampleInvoice({ language: 'ar' })));
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain('<title>فاتورة INV-2026-000123</title>');
+    expect(html).toContain('<h1>فاتورة</h1>');
+    expect(html).toContain('<dt>تاريخ الإصدار</dt><dd>17 مارس 2026</dd>');
+    expect(html).toContain('<dt>تاريخ الاستحقاق</dt><dd>1 أبريل 2026</dd>');
+    expect(html).toContain('<dt>الحالة</dt><dd>تم الإصدار</dd>');
+    expect(html).toContain('<h2>فاتورة إلى</h2>');
+    expect(html).toContain('>البيان</th>');
+    expect(html).toContain('<tr class="em"><th scope="row">المبلغ الإجمالي</th><td class="num">1,334.00 KES</td></tr>');
+    expect(html).toContain('<th scope="row">الرصيد المستحق</th>');
+    expect(html).not.toMatch(/[\u0660-\u0669]/);
+    // Staff-typed text stays as typed, in the direction of its first letter.
+    expect(html).toContain('><bdi>Home Fibre 10 Mbps, March 2026</bdi></td>');
+  });
+
+  it('keeps phone numbers and codes left to right inside an Arabic page, without invisible characters to copy', () => {
+    const ar = renderHtml(sampleInvoice({ language: 'ar' }));
+    expect(ar).toContain('<dt>الرقم</dt><dd><bdi dir="ltr">INV-2026-000123</bdi></dd>');
+    expect(ar).toContain('<p class="pre"><bdi dir="ltr">+254 712 345 678</bdi></p>');
+    expect(ar).toContain('<dt>رقم الحساب</dt><dd><bdi dir="ltr">wanjiku</bdi></dd>');
+    expect(ar).not.toMatch(/[\u2066-\u2069]/);
+    expect(renderHtml(sampleInvoice())).not.toContain('<bdi');
+  });
+
+  it('lets an English note in an Arabic page read left to right, with its full stop at its end', () => {
+    const html = renderHtml(sampleInvoice({ language: 'ar', notes: 'Static IP was not assigned in March.' }));
+    expect(html).toContain('<p class="pre"><bdi>Static IP was not assigned in March.</bdi></p>');
+  });
+
+  it('shows the logo above the operator name as a PNG or JPEG data URL, and leaves out anything else', () => {
+    const png = renderHtml(sampleInvoice({ operator: { ...sampleInvoice().operator, logo: tinyPng } }));
+    expect(png).toContain(`<div class="from"><img class="logo" alt="Kilimani Net Ltd" src="data:image/png;base64,${tinyPng.toString('base64')}">\n<p class="name">Kilimani Net Ltd</p>`);
+    const jpeg = renderHtml(sampleInvoice({ language: 'ar', operator: { ...sampleInvoice().operator, logo: tinyJpeg } }));
+    expect(jpeg).toContain(`src="data:image/jpeg;base64,${tinyJpeg.toString('base64')}"`);
+    const gif = renderHtml(sampleInvoice({ operator: { ...sampleInvoice().operator, logo: Buffer.from('GIF89a not a png') } }));
+    expect(gif).not.toContain('<img');
   });
 
   it('is one small standalone page without scripts or anything fetched from elsewhere', () => {

@@ -1,7 +1,7 @@
 // A standalone page a cashier can print on A4, email, or open on a customer's phone: inline
 // CSS, no scripts, no external assets, so it renders the same offline and from an attachment.
 import type { BillingDocument } from './model.js';
-import { buildView, type Field } from './view.js';
+import { buildView, type Field, type Isolation, type TextLine } from './view.js';
 
 /** Text that is already markup: built by the `html` tag below, or this module's own constants. */
 class Markup {
@@ -42,7 +42,7 @@ body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto San
 main{max-width:820px;margin:0 auto;padding:24px 16px}
 p,h1,h2,dl,dd{margin:0}
 header{display:flex;flex-wrap:wrap;justify-content:space-between;gap:16px;padding-block-end:16px;border-block-end:2px solid #1a1a1a}
-.logo{display:block;max-width:160px;max-height:64px;margin-block-end:8px}
+.logo{display:block;width:auto;height:auto;max-width:160px;max-height:64px;margin-block-end:8px}
 .name{font-weight:600;font-size:1.05em}
 .meta{margin-inline-start:auto;min-width:240px}
 h1{font-size:1.6em;text-align:end;margin-block-end:6px}
@@ -79,22 +79,33 @@ h1{text-align:start}
 }
 @media print{body{font-size:10.5pt}main{max-width:none;padding:0}}`;
 
+/**
+ * <bdi> rather than the isolate characters U+2066-U+2069 in the text: a customer who copies an
+ * account or phone number into M-Pesa gets no invisible characters with it.
+ */
+function isolated(text: string, isolate: Isolation | undefined): Markup {
+  if (isolate === 'ltr') return html`<bdi dir="ltr">${text}</bdi>`;
+  return isolate === 'auto' ? html`<bdi>${text}</bdi>` : html`${text}`;
+}
+
 function fields(list: Field[]): Markup {
   if (list.length === 0) return html``;
-  return html`<dl>${list.map((f) => html`<div><dt>${f.label}</dt><dd${f.alert ? html` class="alert"` : null}>${f.value}</dd></div>`)}</dl>`;
+  return html`<dl>${list.map((f) => html`<div><dt>${f.label}</dt><dd${f.alert ? html` class="alert"` : null}>${isolated(f.value, f.isolate)}</dd></div>`)}</dl>`;
+}
+
+function lines(list: TextLine[]): Markup {
+  return html`${list.map((line) => html`<p class="pre">${isolated(line.text, line.isolate)}</p>\n`)}`;
 }
 
 export function renderHtml(doc: BillingDocument): string {
   const view = buildView(doc);
-  const logo = view.operator.logoPng
-    ? html`<img class="logo" alt="${view.operator.name}" src="data:image/png;base64,${view.operator.logoPng.toString('base64')}">`
-    : null;
+  const logo = view.operator.logo ? html`<img class="logo" alt="${view.operator.name}" src="${view.operator.logo.dataUrl}">` : null;
   const head = view.columns.map((c) => html`<th scope="col"${c.numeric ? html` class="num"` : null}>${c.label}</th>`);
   const rows = view.rows.map(
     (cells) =>
       html`<tr>${cells.map((cell, i) => {
         const column = view.columns[i];
-        return html`<td data-label="${column?.label ?? ''}"${column?.numeric ? html` class="num"` : null}>${cell}</td>`;
+        return html`<td data-label="${column?.label ?? ''}"${column?.numeric ? html` class="num"` : null}>${column?.numeric ? cell : isolated(cell, view.typed)}</td>`;
       })}</tr>`,
   );
   const totals = view.totals.map((row) => html`<tr${row.emphasis ? html` class="em"` : null}><th scope="row">${row.label}</th><td class="num">${row.value}</td></tr>`);
@@ -111,9 +122,8 @@ export function renderHtml(doc: BillingDocument): string {
 <main>
 <header>
 <div class="from">${logo}
-<p class="name">${view.operator.name}</p>
-${view.operator.lines.map((line) => html`<p class="pre">${line}</p>`)}
-${fields(view.operator.fields)}
+<p class="name">${isolated(view.operator.name, view.typed)}</p>
+${lines(view.operator.lines)}${fields(view.operator.fields)}
 </div>
 <div class="meta">
 <h1>${view.title}</h1>
@@ -122,9 +132,8 @@ ${fields(view.facts)}
 </header>
 <section class="party">
 <h2>${view.party.heading}</h2>
-<p class="name">${view.party.name}</p>
-${view.party.lines.map((line) => html`<p class="pre">${line}</p>`)}
-${fields(view.party.fields)}
+<p class="name">${isolated(view.party.name, view.typed)}</p>
+${lines(view.party.lines)}${fields(view.party.fields)}
 </section>
 <table class="lines">
 <thead><tr>${head}</tr></thead>
@@ -133,7 +142,7 @@ ${rows.map((row) => html`${row}\n`)}</tbody>
 </table>
 <table class="totals"><tbody>
 ${totals.map((row) => html`${row}\n`)}</tbody></table>
-${view.notes ? html`<section class="notes"><h2>${view.notes.label}</h2><p class="pre">${view.notes.value}</p></section>` : null}
+${view.notes ? html`<section class="notes"><h2>${view.notes.label}</h2><p class="pre">${isolated(view.notes.value, view.notes.isolate)}</p></section>` : null}
 ${view.closing ? html`<p class="closing">${view.closing}</p>` : null}
 </main>
 </body>

@@ -6,14 +6,22 @@ import { LangoError } from '../../errors.js';
 import { getSetting } from '../../settings/index.js';
 import { findInvoice } from '../invoices.js';
 import { renderHtml } from './html.js';
+import { logoFromDataUrl } from './logo.js';
 import type { BillingDocument, DocumentOperator, DocumentParty } from './model.js';
 import { renderPdf } from './pdf.js';
 
 // Builds the printable view of a stored document from the database: the numbers are the
 // ledger's, never recomputed here.
 
-function operator(db: Db): DocumentOperator {
-  return { name: getSetting(db, 'operator.name'), taxNumber: getSetting(db, 'operator.taxNumber'), address: getSetting(db, 'operator.address'), phone: getSetting(db, 'operator.phone'), logoPng: null };
+/** The operator as every document shows it, from the settings. */
+export function documentOperator(db: Db): DocumentOperator {
+  return {
+    name: getSetting(db, 'operator.name'),
+    taxNumber: getSetting(db, 'operator.taxNumber'),
+    address: getSetting(db, 'operator.address'),
+    phone: getSetting(db, 'operator.phone'),
+    logo: logoFromDataUrl(getSetting(db, 'operator.logo')),
+  };
 }
 
 function party(db: Db, customerId: number): { party: DocumentParty; language: 'en' | 'ar' } {
@@ -44,7 +52,7 @@ export function invoiceDocument(db: Db, number: string, zone: string): BillingDo
     zone,
     language,
     currency: invoice.currency,
-    operator: operator(db),
+    operator: documentOperator(db),
     customer,
     lines: lines.map((l) => ({ description: l.description, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, discountMinor: l.discountMinor, netMinor: l.netMinor, taxMinor: l.taxMinor, grossMinor: l.grossMinor })),
     taxes: [...taxes.values()],
@@ -70,7 +78,7 @@ export function receiptDocument(db: Db, receiptNumber: string, zone: string): Bi
     zone,
     language,
     currency: payment.currency,
-    operator: operator(db),
+    operator: documentOperator(db),
     customer,
     lines: [{ description: `${METHOD_NAMES[payment.method] ?? payment.method} ${payment.reference}`, quantity: 1, unitPriceMinor: payment.amountMinor, discountMinor: 0, netMinor: payment.amountMinor, taxMinor: 0, grossMinor: payment.amountMinor }],
     taxes: [],

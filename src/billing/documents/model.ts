@@ -11,7 +11,8 @@ export interface DocumentOperator {
   taxNumber: string | null;
   address: string | null;
   phone: string | null;
-  logoPng: Buffer | null;
+  /** The image bytes of the logo, PNG or JPEG (setting operator.logo). */
+  logo: Buffer | null;
 }
 
 export interface DocumentParty {

@@ -1,7 +1,10 @@
 // The same document as html.ts, on A4 through pdfkit, for email attachments and tax records.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { BillingDocument } from './model.js';
-import { buildView, type Field } from './view.js';
+import { isolateLtr, TextSetter, type Line } from './pdf-text.js';
+import { buildView, type Field, type Isolation } from './view.js';
 
 const margin = 48;
 const pageWidth = 595.28;
@@ -18,52 +21,20 @@ const rule = '#dddddd';
 const alert = '#b00020';
 
 /*
- * Helvetica is one of the PDF standard fonts: nothing to embed, small files, but it only has
- * the WinAnsi characters, and pdfkit writes any other character as a malformed hex code that
- * garbles the rest of the line. Until a Unicode font is embedded (Arabic, issue 8), text is
- * folded to WinAnsi first: accents that WinAnsi lacks are dropped, the Dinka and Nuer letters
- * common in South Sudanese names get their usual Latin spelling, anything else becomes '?'.
+ * DejaVu Sans, embedded (pdfkit keeps only the glyphs a document uses, ~20 KB a face): one
+ * face with Arabic and its joining forms and every Latin letter of East African names (the
+ * Dinka and Nuer ŋ ɛ ɔ ɣ of South Sudan), which the standard PDF fonts such as Helvetica do
+ * not have. Free licence (Bitstream Vera, public domain changes); it comes from npm, so a fresh
+ * install needs no system fonts.
  */
-const winAnsiBeyondLatin1 = new Set([
-  0x152, 0x153, 0x160, 0x161, 0x178, 0x17d, 0x17e, 0x192, 0x2c6, 0x2dc, 0x2013, 0x2014, 0x2018, 0x2019, 0x201a, 0x201c, 0x201d,
-  0x201e, 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a, 0x20ac, 0x2122,
-]);
-const lookalikes = new Map([
-  ['ŋ', 'ng'],
-  ['Ŋ', 'Ng'],
-  ['ɛ', 'e'],
-  ['Ɛ', 'E'],
-  ['ɔ', 'o'],
-  ['Ɔ', 'O'],
-  ['ɣ', 'g'],
-  ['Ɣ', 'G'],
-  ['ł', 'l'],
-  ['Ł', 'L'],
-  ['đ', 'd'],
-  ['Đ', 'D'],
-  ['ı', 'i'],
-]);
+const requireFile = createRequire(import.meta.url);
+const fontFiles = { regular: 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf', bold: 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf' } as const;
+let fontBytes: Record<keyof typeof fontFiles, Buffer> | undefined;
 
-function inWinAnsi(char: string): boolean {
-  const code = char.codePointAt(0) ?? 0;
-  return char === '\n' || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || winAnsiBeyondLatin1.has(code);
-}
-
-function foldChar(char: string): string {
-  // Other spaces (thin, narrow no-break, which ICU puts in some formats) keep their no-break
-  // nature; control characters such as tabs are just gaps.
-  if (/\p{Zs}/u.test(char)) return '\u00a0';
-  if (/\p{Cc}/u.test(char)) return ' ';
-  if (/\p{M}/u.test(char)) return '';
-  const spelled = lookalikes.get(char) ?? char.normalize('NFKD').replace(/\p{M}/gu, '');
-  return spelled !== '' && [...spelled].every(inWinAnsi) ? spelled : '?';
-}
-
-function toWinAnsi(text: string): string {
-  let out = '';
-  // NFC first, so a typed e + combining accent becomes the é WinAnsi has.
-  for (const char of text.normalize('NFC').replace(/\r\n?/g, '\n')) out += inWinAnsi(char) ? char : foldChar(char);
-  return out;
+/** Read once per process: ~1.4 MB that every document would otherwise read again. */
+function fonts(): Record<keyof typeof fontFiles, Buffer> {
+  fontBytes ??= { regular: readFileSync(requireFile.resolve(fontFiles.regular)), bold: readFileSync(requireFile.resolve(fontFiles.bold)) };
+  return fontBytes;
 }
 
 type LogicalAlign = 'start' | 'end' | 'center';
@@ -72,6 +43,7 @@ interface Style {
   bold?: boolean;
   color?: string;
   align?: LogicalAlign;
+  isolate?: Isolation;
 }
 
 export function renderPdf(doc: BillingDocument): Promise<Buffer> {
@@ -92,6 +64,8 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
     pdf.on('end', () => resolve(Buffer.concat(chunks)));
     pdf.on('error', reject);
+    pdf.registerFont('regular', fonts().regular);
+    pdf.registerFont('bold', fonts().bold);
 
     // Layout is written in logical coordinates (offset from the reading start); these two turn
     // it into page coordinates, which is all it takes to mirror the page for Arabic.
@@ -100,22 +74,34 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     const physical = (align: LogicalAlign = 'start'): 'left' | 'right' | 'center' =>
       align === 'center' ? 'center' : (align === 'start') !== rtl ? 'left' : 'right';
 
+    const setter = new TextSetter(pdf, view.dir);
     const style = (s: Style): void => {
-      pdf.font(s.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(s.size).fillColor(s.color ?? ink);
+      pdf.font(s.bold ? 'bold' : 'regular').fontSize(s.size).fillColor(s.color ?? ink);
     };
-    const measure = (value: string, width: number, s: Style): number => {
+    // Table cells are laid out once to measure their row and once to draw it; shaping is the
+    // slow part of a long invoice, so the second time comes from here.
+    const laidOut = new Map<string, Line[]>();
+    const layout = (value: string, width: number, s: Style): Line[] => {
       style(s);
-      return pdf.heightOfString(toWinAnsi(value), { width, lineGap });
+      const key = `${s.bold ? 'b' : 'r'}${s.size}|${s.isolate ?? ''}|${width}|${value}`;
+      let lines = laidOut.get(key);
+      if (!lines) laidOut.set(key, (lines = setter.layout(value, width, s.isolate)));
+      return lines;
     };
+    const measure = (value: string, width: number, s: Style): number => layout(value, width, s).length * setter.lineHeight(lineGap);
     const widthOf = (value: string, s: Style): number => {
       style(s);
-      return pdf.widthOfString(toWinAnsi(value));
+      return setter.naturalWidth(value, s.isolate);
+    };
+    const drawLine = (line: Line, offset: number, y: number, width: number, s: Style): void => {
+      style(s);
+      setter.drawLine(line, place(offset, width), y, width, physical(s.align));
     };
     /** Writes at a logical position and returns the height used. */
     const write = (value: string, offset: number, y: number, width: number, s: Style): number => {
-      style(s);
-      pdf.text(toWinAnsi(value), place(offset, width), y, { width, align: physical(s.align), lineGap });
-      return pdf.y - y;
+      const lines = layout(value, width, s);
+      lines.forEach((line, i) => drawLine(line, offset, y + i * setter.lineHeight(lineGap), width, s));
+      return lines.length * setter.lineHeight(lineGap);
     };
     const hline = (offset: number, width: number, y: number, color: string, thickness: number): void => {
       const x = place(offset, width);
@@ -128,7 +114,7 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     const pair = (field: Field, offset: number, y: number, width: number, size: number, labelWidth: number, valueAlign: LogicalAlign): number => {
       const valueWidth = width - labelWidth - 8;
       const labelHeight = write(field.label, offset, y, labelWidth, { size, color: muted });
-      const valueStyle: Style = { size, bold: true, color: field.alert ? alert : ink, align: valueAlign };
+      const valueStyle: Style = { size, bold: true, color: field.alert ? alert : ink, align: valueAlign, isolate: field.isolate };
       const valueHeight = write(field.value, offset + labelWidth + 8, y, valueWidth, valueStyle);
       return Math.max(labelHeight, valueHeight) + 2;
     };
@@ -140,13 +126,15 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     const metaWidth = contentWidth * 0.42;
     const metaOffset = contentWidth - metaWidth;
     let fromY = y;
-    if (view.operator.logoPng) {
+    if (view.operator.logo) {
+      // Fitted into the box and pushed to its start side, so a wide or a square logo both sit
+      // flush with the operator name under it.
       const logoBox: [number, number] = [150, 56];
-      pdf.image(view.operator.logoPng, place(0, logoBox[0]), fromY, { fit: logoBox, align: rtl ? 'right' : undefined });
+      pdf.image(view.operator.logo.bytes, place(0, logoBox[0]), fromY, { fit: logoBox, align: rtl ? 'right' : undefined });
       fromY += logoBox[1] + 8;
     }
-    fromY += write(view.operator.name, 0, fromY, fromWidth, { size: 13, bold: true });
-    for (const line of view.operator.lines) fromY += write(line, 0, fromY, fromWidth, { size: 9, color: muted });
+    fromY += write(view.operator.name, 0, fromY, fromWidth, { size: 13, bold: true, isolate: view.typed });
+    for (const line of view.operator.lines) fromY += write(line.text, 0, fromY, fromWidth, { size: 9, color: muted, isolate: line.isolate });
     for (const field of view.operator.fields) fromY += pair(field, 0, fromY, fromWidth, 9, 70, 'start');
 
     let metaY = y;
@@ -160,8 +148,8 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     // Customer.
     const partyWidth = contentWidth * 0.6;
     y += write(view.party.heading.toLocaleUpperCase(view.lang), 0, y, partyWidth, { size: 8, bold: true, color: muted }) + 2;
-    y += write(view.party.name, 0, y, partyWidth, { size: 11, bold: true });
-    for (const line of view.party.lines) y += write(line, 0, y, partyWidth, { size: 9 });
+    y += write(view.party.name, 0, y, partyWidth, { size: 11, bold: true, isolate: view.typed });
+    for (const line of view.party.lines) y += write(line.text, 0, y, partyWidth, { size: 9, isolate: line.isolate });
     for (const field of view.party.fields) y += pair(field, 0, y, partyWidth, 9, 70, 'start');
     y += 16;
 
@@ -183,7 +171,8 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
     const descriptionIndex = view.columns.findIndex((column) => !column.numeric);
     widths[descriptionIndex] = contentWidth - needed * squeeze;
     const offsets = widths.map((_, i) => widths.slice(0, i).reduce((sum, w) => sum + w, 0));
-    const cellStyle = (base: Style, i: number): Style => ({ ...base, align: view.columns[i]?.numeric ? 'end' : 'start' });
+    const cellStyle = (base: Style, i: number): Style =>
+      view.columns[i]?.numeric ? { ...base, align: 'end' } : { ...base, align: 'start', isolate: view.typed };
     const cellWidth = (i: number): number => (widths[i] ?? 0) - 2 * cellPadding;
 
     const rowHeight = (cells: string[], base: Style): number =>
@@ -234,12 +223,17 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
 
     if (view.notes) {
       y += 14;
-      const notesHeight = measure(view.notes.value, contentWidth, { size: 9 }) + 14;
-      if (y + Math.min(notesHeight, 60) > contentBottom) newPage();
+      const noteStyle: Style = { size: 9, isolate: view.notes.isolate };
+      const noteLines = layout(view.notes.value, contentWidth, noteStyle);
+      const noteLineHeight = setter.lineHeight(lineGap);
+      // The heading goes with at least the start of the notes; long notes go on over the page.
+      if (y + 14 + Math.min(noteLines.length, 4) * noteLineHeight > contentBottom) newPage();
       y += write(view.notes.label.toLocaleUpperCase(view.lang), 0, y, contentWidth, { size: 8, bold: true, color: muted }) + 2;
-      write(view.notes.value, 0, y, contentWidth, { size: 9 });
-      // Long notes may have flowed onto a new page on their own; pdfkit knows where they ended.
-      y = pdf.y;
+      for (const line of noteLines) {
+        if (y + noteLineHeight > contentBottom) newPage();
+        drawLine(line, 0, y, contentWidth, noteStyle);
+        y += noteLineHeight;
+      }
     }
 
     if (view.closing) {
@@ -253,7 +247,7 @@ export function renderPdf(doc: BillingDocument): Promise<Buffer> {
       pdf.switchToPage(page);
       // The footer sits inside the bottom margin; without this pdfkit would start a new page.
       pdf.page.margins.bottom = 0;
-      const footer = `${view.number} · ${view.pageLabel(page - start + 1, count)}`;
+      const footer = `${isolateLtr(view.number)} · ${view.pageLabel(page - start + 1, count)}`;
       write(footer, 0, pageHeight - margin + 6, contentWidth, { size: 8, color: muted, align: 'center' });
     }
     pdf.end();

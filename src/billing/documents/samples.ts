@@ -8,6 +8,12 @@ export const tinyPng = Buffer.from(
   'base64',
 );
 
+/** A 2x2 green baseline JPEG (as a browser canvas writes it, colour profile left out). */
+export const tinyJpeg = Buffer.from(
+  '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAX/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAAAwf/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCQAFJX/9k=',
+  'base64',
+);
+
 /** 17 Mar 2026 10:00 in Nairobi. */
 const issuedAt = Date.UTC(2026, 2, 17, 7, 0);
 /** 1 Apr 2026 01:30 in Nairobi, still 31 Mar in UTC: shows whether dates follow the zone. */
@@ -47,7 +53,7 @@ export function sampleInvoice(overrides: Partial<BillingDocument> = {}): Billing
       taxNumber: 'P051234567X',
       address: 'Argwings Kodhek Rd\nNairobi',
       phone: '+254 700 000 111',
-      logoPng: null,
+      logo: null,
     },
     customer: { name: 'Wanjiku Kamau', account: 'wanjiku', phone: '+254 712 345 678', address: 'Block C, Flat 4\nKilimani', taxNumber: null },
     lines: [fibre, staticIp],

@@ -3,6 +3,7 @@
 import { DateTime } from 'luxon';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { formatMoney } from '../money.js';
+import { drawableLogoType, logoDataUrl, type LogoType } from './logo.js';
 import type { BillingDocument, DocumentKind, DocumentLanguage } from './model.js';
 
 export type Direction = 'ltr' | 'rtl';
@@ -12,6 +13,28 @@ export interface Field {
   value: string;
   /** Void or overdue: the one fact a reader must not miss. */
   alert?: boolean;
+  isolate?: Isolation;
+}
+
+/**
+ * How a piece of text sits in a right-to-left page; null on English documents, where nothing
+ * needs it. 'ltr' keeps a phone number or code in its own order: left to the bidi algorithm,
+ * +254 712 345 678 inside Arabic shows as 678 345 712 254+. 'auto' lets text staff typed
+ * (names, addresses, line descriptions, notes) take the direction of its first letter, so an
+ * English note in an Arabic document keeps its full stop at its end.
+ */
+export type Isolation = 'ltr' | 'auto' | null;
+
+/** A line under a name: an address line or a phone number. */
+export interface TextLine {
+  text: string;
+  isolate: Isolation;
+}
+
+export interface Logo {
+  type: LogoType;
+  bytes: Buffer;
+  dataUrl: string;
 }
 
 export type ColumnId = 'description' | 'quantity' | 'unitPrice' | 'discount' | 'tax' | 'amount';
@@ -34,10 +57,12 @@ export interface DocumentView {
   /** 'Invoice', 'Credit note', 'Receipt' */
   title: string;
   number: string;
-  operator: { name: string; lines: string[]; fields: Field[]; logoPng: Buffer | null };
+  operator: { name: string; lines: TextLine[]; fields: Field[]; logo: Logo | null };
+  /** For the names, line descriptions and notes staff typed. */
+  typed: Isolation;
   /** Number, dates, status, reference, payment method: the facts beside the title. */
   facts: Field[];
-  party: { heading: string; name: string; lines: string[]; fields: Field[] };
+  party: { heading: string; name: string; lines: TextLine[]; fields: Field[] };
   columns: Column[];
   /** One cell per column, in column order. */
   rows: string[][];
@@ -48,23 +73,22 @@ export interface DocumentView {
 }
 
 /**
- * The catalogue only has English until Arabic arrives with issue 8; an Arabic document is laid
- * out right to left already but worded in English. When 'ar' joins Language this becomes the
- * identity, and `formatLocales` below stops compiling until it gains an 'ar' entry.
- */
-function textLanguage(_language: DocumentLanguage): Language {
-  return 'en';
-}
-
-/**
  * Numbers and dates follow the words: English text with Arabic dates would read as a mistake.
  * Money stays on plain 'en' because that prints the ISO code ('KES 1,334.00') that M-Pesa
  * statements and KRA/URA documents use, where 'en-KE' would print 'Ksh'. Dates use 'en-GB' for
  * day-month-year, the order East Africa reads, instead of the US month-first default.
+ *
+ * Arabic documents have Arabic month names ('17 مارس 2026') but Latin digits, in dates as in
+ * money ('1,334.00 KES'): the amount on an invoice must match, digit for digit, the M-Pesa or
+ * MoMo confirmation, the bank slip and the KRA/URA e-invoice the customer also holds, all of
+ * which use Latin digits, as do the phone keypads amounts are typed on. CLDR's plain 'ar' prints
+ * Latin digits now, but 'ar-SS' and 'ar-SD', the locales of South Sudan and Sudan, still default
+ * to Arabic-Indic ones ('١٬٣٣٤٫٠٠'), so the numbering system is pinned with -u-nu-latn rather
+ * than left to a locale or ICU version.
  */
 const formatLocales: Record<Language, { money: string; date: string }> = {
   en: { money: 'en', date: 'en-GB' },
-  ar: { money: 'ar', date: 'ar' },
+  ar: { money: 'ar-u-nu-latn', date: 'ar-u-nu-latn' },
 };
 
 const kindKey: Record<DocumentKind, 'invoice' | 'creditNote' | 'receipt'> = {
@@ -85,11 +109,10 @@ const statusKeys = new Map<string, MessageKey>([
 ]);
 const alertStatuses = new Set(['void', 'overdue']);
 
-const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A logo that is not a PNG is left out rather than failing the document a customer is waiting for. */
-function usableLogo(logo: Buffer | null): Buffer | null {
-  return logo !== null && logo.length > pngSignature.length && logo.subarray(0, pngSignature.length).equals(pngSignature) ? logo : null;
+/** A logo that is not a sound PNG or JPEG is left out rather than failing the document a customer is waiting for. */
+function usableLogo(bytes: Buffer | null): Logo | null {
+  const type = bytes === null ? null : drawableLogoType(bytes);
+  return bytes === null || type === null ? null : { type, bytes, dataUrl: logoDataUrl(bytes, type) };
 }
 
 function present(value: string | null | undefined): value is string {
@@ -97,8 +120,11 @@ function present(value: string | null | undefined): value is string {
 }
 
 export function buildView(doc: BillingDocument): DocumentView {
-  const language = textLanguage(doc.language);
+  const language: Language = doc.language;
   const locales = formatLocales[language];
+  const rtl = doc.language === 'ar';
+  const code: Isolation = rtl ? 'ltr' : null;
+  const typed: Isolation = rtl ? 'auto' : null;
   const say = (key: MessageKey, values?: Record<string, unknown>): string => t(key, values, language);
   const money = (minor: number): string => formatMoney(minor, doc.currency, locales.money);
   const quantity = new Intl.NumberFormat(locales.money, { maximumFractionDigits: 3 });
@@ -107,14 +133,16 @@ export function buildView(doc: BillingDocument): DocumentView {
     const at = DateTime.fromMillis(ms, { zone: doc.zone }).setLocale(locales.date);
     // A tax document saying 'Invalid DateTime' is worse than no document; the zone comes from config.
     if (!at.isValid) throw new Error(`cannot show ${doc.number} dates in time zone '${doc.zone}': ${at.invalidExplanation ?? 'invalid'}`);
-    return at.toLocaleString(withTime ? DateTime.DATETIME_MED : DateTime.DATE_MED);
+    // A 24-hour clock in both languages: Arabic's default 12-hour one adds ص/م, which pushes a
+    // receipt's time onto a second line, and en-GB is on 24 hours already.
+    return at.toLocaleString(withTime ? { ...DateTime.DATETIME_MED, hourCycle: 'h23' } : DateTime.DATE_MED);
   };
 
   const kind = kindKey[doc.kind];
   const title = say(`documents.kind.${kind}`);
 
   const facts: Field[] = [
-    { label: say('documents.field.number'), value: doc.number },
+    { label: say('documents.field.number'), value: doc.number, isolate: code },
     // A receipt answers "when did I pay", which is often the same day as other payments.
     { label: say('documents.field.issuedAt'), value: date(doc.issuedAt, doc.kind === 'receipt') },
   ];
@@ -126,21 +154,23 @@ export function buildView(doc: BillingDocument): DocumentView {
     value: statusKey ? say(statusKey) : doc.status.replaceAll('_', ' '),
     alert: alertStatuses.has(doc.status),
   });
-  if (present(doc.paymentMethod)) facts.push({ label: say('documents.field.paymentMethod'), value: doc.paymentMethod });
-  if (present(doc.reference)) facts.push({ label: say(`documents.reference.${kind}`), value: doc.reference });
+  if (present(doc.paymentMethod)) facts.push({ label: say('documents.field.paymentMethod'), value: doc.paymentMethod, isolate: typed });
+  if (present(doc.reference)) facts.push({ label: say(`documents.reference.${kind}`), value: doc.reference, isolate: code });
 
-  const taxNumber = (value: string | null | undefined): Field[] => (present(value) ? [{ label: say('documents.field.taxNumber'), value }] : []);
+  const taxNumber = (value: string | null | undefined): Field[] => (present(value) ? [{ label: say('documents.field.taxNumber'), value, isolate: code }] : []);
+  const address = (value: string | null): TextLine[] => (present(value) ? [{ text: value, isolate: typed }] : []);
+  const phone = (value: string | null): TextLine[] => (present(value) ? [{ text: value, isolate: code }] : []);
   const operator = {
     name: doc.operator.name,
-    lines: [doc.operator.address, doc.operator.phone].filter(present),
+    lines: [...address(doc.operator.address), ...phone(doc.operator.phone)],
     fields: taxNumber(doc.operator.taxNumber),
-    logoPng: usableLogo(doc.operator.logoPng),
+    logo: usableLogo(doc.operator.logo),
   };
   const party = {
     heading: say(`documents.party.${kind}`),
     name: doc.customer.name,
-    lines: [doc.customer.phone, doc.customer.address].filter(present),
-    fields: [{ label: say('documents.field.account'), value: doc.customer.account }, ...taxNumber(doc.customer.taxNumber)],
+    lines: [...phone(doc.customer.phone), ...address(doc.customer.address)],
+    fields: [{ label: say('documents.field.account'), value: doc.customer.account, isolate: code }, ...taxNumber(doc.customer.taxNumber)],
   };
 
   // Empty columns only cost width, which a phone screen does not have.
@@ -191,16 +221,17 @@ export function buildView(doc: BillingDocument): DocumentView {
 
   return {
     lang: doc.language,
-    dir: doc.language === 'ar' ? 'rtl' : 'ltr',
+    dir: rtl ? 'rtl' : 'ltr',
     title,
     number: doc.number,
     operator,
+    typed,
     facts,
     party,
     columns,
     rows,
     totals,
-    notes: present(doc.notes) ? { label: say('documents.notes'), value: doc.notes } : null,
+    notes: present(doc.notes) ? { label: say('documents.notes'), value: doc.notes, isolate: typed } : null,
     closing: doc.kind === 'receipt' ? say('documents.thanksForPayment') : null,
     pageLabel: (page, pages) => say('documents.page', { page, pages }),
   };

@@ -1,0 +1,72 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { subscriptions } from '../db/schema/billing.js';
+import { getSetting } from '../settings/index.js';
+import type { Anchor } from './calendar.js';
+import { issueInvoice, notify, priceCharges } from './invoices.js';
+import { walletBalance } from './ledger.js';
+import { currentRateLimit } from './plans.js';
+import { emptyResult, renewalContext, renewSubscription, serviceLine } from './run.js';
+import { firstPeriod, subscriptionOf } from './subscriptions.js';
+import { recordEvent } from './timeline.js';
+
+export type RenewOnPaymentResult =
+  | { kind: 'none' }
+  /** A renewal that was due (the daily run had not reached it) went through from the wallet. */
+  | { kind: 'renewed'; rateLimit: string | null }
+  /** An expired prepaid package started again from now, paid from the wallet. */
+  | { kind: 'restarted'; invoiceNumber: string; rateLimit: string | null };
+
+/**
+ * Money just arrived: a prepaid customer whose package ran out, or whose renewal is due and
+ * waiting for the daily run, gets it now if the wallet covers it, instead of waiting until
+ * tomorrow. A restarted package runs from the moment of payment (the customer was offline
+ * in between), invoiced and paid from the wallet like a renewal. Runs in the caller's
+ * transaction, after the payment is posted.
+ */
+export function renewOnPayment(db: Db, customerId: number, now: number, zone: string, actor: string): RenewOnPaymentResult {
+  const sub = subscriptionOf(db, customerId);
+  if (!sub || sub.billingKind !== 'prepaid') return { kind: 'none' };
+  const c = renewalContext(db, now, zone, actor);
+  if (sub.status === 'active') {
+    if (sub.periodEnd === null || sub.periodEnd > now) return { kind: 'none' };
+    const result = emptyResult();
+    renewSubscription(db, sub, c, result);
+    const renewed = result.renewed > 0 || result.movedToGracePlan > 0;
+    return renewed ? { kind: 'renewed', rateLimit: result.speedChanges[0]?.rateLimit ?? null } : { kind: 'none' };
+  }
+  if (sub.status !== 'expired') return { kind: 'none' };
+  const plan = c.plan(sub.planId);
+  const customer = c.customer(customerId);
+  if (customer.status !== 'active') return { kind: 'none' };
+  const billingDay = getSetting(db, 'billing.anchor');
+  const anchor: Anchor = billingDay === 'anniversary' ? { kind: 'anniversary' } : { kind: 'fixed_day', day: billingDay };
+  const period = firstPeriod(plan, now, zone, anchor);
+  const lines = [serviceLine(plan, now, period.periodEnd ?? now, c)];
+  const { totals } = priceCharges(lines, customer.taxExempt);
+  const wallet = walletBalance(db, customerId, customer.currency);
+  if (wallet < totals.grossMinor) return { kind: 'none' };
+  const { invoice } = issueInvoice(db, {
+    key: `restart:${sub.id}:${now}`,
+    customerId,
+    subscriptionId: sub.id,
+    currency: customer.currency,
+    taxExempt: customer.taxExempt,
+    issuedAt: now,
+    dueAt: now,
+    periodStart: period.periodStart,
+    periodEnd: period.periodEnd,
+    lines,
+    actor,
+    zone,
+    walletMinor: wallet,
+    quiet: true,
+  });
+  db.update(subscriptions)
+    .set({ status: 'active', ...period, startedAt: now, updatedAt: now })
+    .where(eq(subscriptions.id, sub.id))
+    .run();
+  recordEvent(db, customerId, 'renewed', actor, { plan: plan.name, periodStart: period.periodStart, periodEnd: period.periodEnd, invoice: invoice.number, grossMinor: invoice.grossMinor }, now);
+  notify(db, customerId, 'renewed', now, `subscription:${sub.id}:${now}`);
+  return { kind: 'restarted', invoiceNumber: invoice.number, rateLimit: currentRateLimit(plan, 0) };
+}

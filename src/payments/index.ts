@@ -1,0 +1,13 @@
+// The payments domain's front door: attempts and their settlement, provider callbacks, the
+// reconciliation job, the review queue. Providers live in providers/<name>/ behind provider.ts.
+export { type Attempt, findAttempt, listAttempts, type AttemptFilter } from './attempts.js';
+export { flaggedCallbacks, findCallback, markCallbackReviewed, type InboxRow } from './inbox.js';
+export { receiveCallback, CallbackBodyError, type CallbackAnswer } from './callbacks.js';
+export { reconcilePayments, type ReconcileResult } from './reconcile.js';
+export { requestPayment, type PaymentRequestInput, type PaymentRequestResult } from './request.js';
+export { settleAttempt, approveFlagged, dismissFlagged, type Settlement } from './settle.js';
+export { ProviderRegistry, configureProvider, describeProvider, providerModule } from './registry.js';
+export { callbackToken, callbackUrl, rotateCallbackToken, validTokens, tokenMatches } from './tokens.js';
+export { ReconcileWorker } from './worker.js';
+export { providerModules } from './providers/index.js';
+export type { PaymentProvider, CallbackRoute, ProviderOutcome } from './provider.js';

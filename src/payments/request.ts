@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { customerBalance, findCustomerById, findInvoice, normalisePhone } from '../billing/index.js';
+import type { Db } from '../db/connection.js';
+import { LangoError } from '../errors.js';
+import { getSetting } from '../settings/index.js';
+import { createAttempt, findAttempt, findOpenTwin, markUnknown, recordProviderRef, closeAttempt, type Attempt } from './attempts.js';
+import type { PaymentProvider } from './provider.js';
+
+export interface PaymentRequestInput {
+  customerId: number;
+  /** Omitted: the invoice's balance, or what the customer owes overall. */
+  amountMinor?: number;
+  /** Handset to prompt; the customer's phone when omitted. Any local or international form. */
+  phone?: string;
+  invoiceNumber?: string;
+  actor: string;
+  now: number;
+}
+
+/** Where the customer is sent; also what the caller shows ("enter your PIN"). */
+export interface PaymentRequestResult {
+  attempt: Attempt;
+  /** true when an identical request from a moment ago was still open and is returned instead. */
+  reused: boolean;
+}
+
+const TWIN_WINDOW_MS = 120_000;
+
+/**
+ * Asks a customer's phone for money (M-Pesa STK push, MoMo request-to-pay). The attempt row is
+ * committed before the provider is called, so whatever happens to the HTTP call — timeout,
+ * crash, a callback arriving before the answer — the attempt is there to be settled. A second
+ * tap within two minutes returns the open attempt instead of a second prompt.
+ */
+export async function requestPayment(db: Db, provider: PaymentProvider, callbackUrl: (provider: string) => string, input: PaymentRequestInput): Promise<PaymentRequestResult> {
+  const customer = findCustomerById(db, input.customerId);
+  if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: String(input.customerId) });
+  if (!provider.currencies.includes(customer.currency)) {
+    throw new LangoError('PAY_CURRENCY_NOT_TAKEN', { name: provider.name, allowed: provider.currencies.join(', '), currency: customer.currency });
+  }
+  const phoneText = input.phone ?? customer.phone;
+  const phone = phoneText ? normalisePhone(phoneText, getSetting(db, 'operator.country')) : undefined;
+  if (phoneText && !phone) throw new LangoError('INPUT_BAD_PHONE', { value: phoneText });
+  if (!phone) throw new LangoError('PAY_NO_PHONE');
+
+  let amountMinor = input.amountMinor;
+  let invoiceNumber: string | null = null;
+  if (input.invoiceNumber !== undefined) {
+    const found = findInvoice(db, input.invoiceNumber.trim());
+    if (!found || found.invoice.customerId !== customer.id) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number: input.invoiceNumber });
+    invoiceNumber = found.invoice.number;
+    amountMinor ??= found.invoice.grossMinor - found.invoice.paidMinor;
+  }
+  if (amountMinor === undefined) {
+    const balance = customerBalance(db, customer.id, customer.currency);
+    amountMinor = balance.dueMinor - balance.walletMinor;
+  }
+  if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new LangoError('PAY_NOTHING_DUE');
+  if (amountMinor % provider.amountStepMinor !== 0) {
+    throw new LangoError('PAY_AMOUNT_STEP', { name: provider.name, step: provider.amountStepMinor, amount: amountMinor });
+  }
+
+  const purpose = invoiceNumber !== null ? 'invoice' : 'wallet';
+  const twin = findOpenTwin(db, { provider: provider.name, customerId: customer.id, amountMinor, purpose, invoiceNumber }, input.now - TWIN_WINDOW_MS);
+  if (twin) return { attempt: twin, reused: true };
+
+  const attempt = createAttempt(db, {
+    key: randomUUID(),
+    provider: provider.name,
+    purpose,
+    customerId: customer.id,
+    invoiceNumber,
+    amountMinor,
+    currency: customer.currency,
+    phone,
+    accountReference: customer.username,
+    actor: input.actor,
+    now: input.now,
+  });
+
+  const answer = await provider.initiate({
+    key: attempt.key,
+    amountMinor,
+    currency: customer.currency,
+    phone,
+    accountReference: customer.username,
+    description: invoiceNumber ?? 'Internet',
+    callbackUrl: callbackUrl(provider.name),
+  });
+  const now = Date.now();
+  if (answer.kind === 'accepted') {
+    recordProviderRef(db, attempt.id, answer.providerRef, attempt.createdAt + provider.queryAfterMs, now);
+  } else if (answer.kind === 'rejected') {
+    closeAttempt(db, attempt.id, { status: 'failed', settledVia: 'query', code: answer.code, description: answer.description, now });
+  } else {
+    // Without a reference nobody can ask about it: a callback may still come and is matched
+    // by phone and amount; otherwise it expires, flagged, after the provider's limit.
+    markUnknown(db, attempt.id, answer.description, answer.providerRef ?? null, answer.providerRef ? now + provider.queryAfterMs : null, now);
+  }
+  return { attempt: findAttempt(db, attempt.id)!, reused: false };
+}
