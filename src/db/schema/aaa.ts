@@ -114,6 +114,10 @@ export const notificationEvents = sqliteTable(
     /** What the event is about beyond the period, e.g. 'invoice:INV-2026-000123'. */
     ref: text('ref').notNull().default(''),
   },
-  (t) => [uniqueIndex('notification_once').on(t.customerId, t.kind, t.periodStart, t.ref)],
+  (t) => [
+    uniqueIndex('notification_once').on(t.customerId, t.kind, t.periodStart, t.ref),
+    // The dispatcher reads only events not yet handed over: a small index however long the history.
+    index('notification_undelivered').on(t.id).where(sql`${t.deliveredAt} IS NULL`),
+  ],
 );
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers, type Language } from './billing.js';
 
@@ -45,7 +46,11 @@ export const messages = sqliteTable(
     sentAt: integer('sent_at'),
     finishedAt: integer('finished_at'),
   },
-  (t) => [index('messages_due').on(t.status, t.nextAttemptAt), index('messages_gateway_id').on(t.gateway, t.gatewayMessageId), index('messages_customer').on(t.customerId, t.createdAt)],
+  (t) => [
+    // The sender's claim: queued only, critical first, oldest due first — read in index order, no sort.
+    index('messages_queued').on(sql`${t.critical} DESC`, t.nextAttemptAt, t.id).where(sql`${t.status} = 'queued'`),
+    index('messages_gateway_id').on(t.gateway, t.gatewayMessageId), index('messages_customer').on(t.customerId, t.createdAt),
+  ],
 );
 
 /** Operator's wording of a message per event and language; absent = the catalogue's default. */
