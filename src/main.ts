@@ -12,6 +12,7 @@ import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting } from './settings/index.js';
 import { createGroupCommit } from './db/group-commit.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE), { rememberOpened: 200_000 });
   const connection = openDatabase(config.LANGO_DB);
   logger.info({ db: config.LANGO_DB }, 'database ready (migrations applied)');
+  const checkpointer = startCheckpointer(connection.sqlite, config.LANGO_DB, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed; will retry') });
 
   const adminPassword = await ensureFirstAdmin(connection.db);
   if (adminPassword) logger.warn(t('staff.firstAdminCreated', { password: adminPassword }));
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
     await radius.close();
     await coa.close();
     nasDirectory.stopRefreshing();
+    await checkpointer.stop();
     connection.close();
     logger.info('stopped');
     process.exit(0);

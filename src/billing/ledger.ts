@@ -74,6 +74,17 @@ function prepare(db: Db, sqlite: Sqlite) {
       db.select({ id: ledgerAccounts.id }).from(ledgerAccounts).where(and(eq(ledgerAccounts.code, p('code')), eq(ledgerAccounts.currency, p('currency')))),
     ),
     insertEntry: compileStatement<Record<string, unknown>>(sqlite, db.insert(ledgerEntries).values({ transactionId: p('transactionId'), accountId: p('accountId'), amountMinor: p('amountMinor') } as never)),
+    // The account found and the entry written in one statement: a posting's usual case, since
+    // accounts outlive their first use. No row written = no such account yet.
+    insertEntryByCode: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db.insert(ledgerEntries).select(
+        db
+          .select({ id: sql`NULL`.as('id'), transactionId: sql`${p('transactionId')}`.as('transaction_id'), accountId: ledgerAccounts.id, amountMinor: sql`${p('amountMinor')}`.as('amount_minor') })
+          .from(ledgerAccounts)
+          .where(and(eq(ledgerAccounts.code, p('code')), eq(ledgerAccounts.currency, p('currency')))),
+      ),
+    ),
     balance: compileStatement<{ code: string; currency: string }>(
       sqlite,
       db
@@ -113,6 +124,7 @@ export function post(db: Db, input: PostingInput): { transactionId: number; crea
   const id = inserted.id;
   for (const e of input.entries) {
     if (e.amountMinor === 0) continue;
+    if (s.insertEntryByCode.run({ transactionId: id, amountMinor: e.amountMinor, code: e.account.code, currency: input.currency }).changes === 1) continue;
     s.insertEntry.run({ transactionId: id, accountId: accountId(s, e.account, input.currency), amountMinor: e.amountMinor });
   }
   return { transactionId: id, created: true };
