@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       access: createAccessHandler({
         subscribers,
         usage: (customerId, periodStart, staleBefore) => sessionWriter.usageNow(customerId, periodStart, staleBefore),
-        activate: (customerId, activatedAt, expiresAt) => activateCustomer(connection.db, customerId, activatedAt, expiresAt),
+        activate: (customerId, activatedAt, expiresAt, lockMac) => activateCustomer(connection.db, customerId, activatedAt, expiresAt, lockMac),
         commit,
         box,
         attributes,

@@ -10,14 +10,15 @@ import { authenticate, detectMethod, failure, type AuthOutcome } from './authent
 import type { PolicyContext } from './policy/context.js';
 import { policies } from './policy/rules.js';
 import { buildAcceptAttributes } from './reply.js';
+import { GuessLimiter } from './guess-limiter.js';
 import type { UsageReader } from './usage.js';
 import type { TraceStep } from './verdict.js';
 
 export interface AccessDependencies {
   subscribers: SubscriberLookup;
   usage: UsageReader;
-  /** Starts a first-login plan's period; runs inside the group commit. */
-  activate: (customerId: number, activatedAt: number, expiresAt: number | null) => void;
+  /** Starts a first-login plan's period (and locks a voucher to `lockMac`); runs inside the group commit. */
+  activate: (customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string) => void;
   commit: GroupCommit;
   box: SecretBox;
   attributes: AaaAttributes;
@@ -27,6 +28,7 @@ export interface AccessDependencies {
   logger: Logger;
   /** The router address list overdue customers are let in on, or null to refuse them (billing.overdueAction). */
   overdueAddressList?: () => string | null;
+  guessLimiter?: GuessLimiter;
 }
 
 /**
@@ -38,6 +40,7 @@ export interface AccessDependencies {
  */
 export function createAccessHandler(deps: AccessDependencies): Handler {
   const a = deps.attributes;
+  const guesses = deps.guessLimiter ?? new GuessLimiter();
   /**
    * An overdue customer let in only to pay: on the operator's address list (which the router
    * firewalls to the payment page), told why, and sent to log in again within five minutes so
@@ -82,6 +85,10 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
 
     // Stage 4, authorize. FreeRADIUS's filter_username habit: clean the name before any lookup.
     const userName = (readText(packet, a.userName) ?? '').trim();
+    // A device that keeps guessing codes is refused before any lookup (only read while some device has failed).
+    const caller = guesses.size > 0 ? (readText(packet, a.callingStationId) ?? '') : '';
+    if (caller && guesses.blocked(caller, now)) return refuse('AAA_TOO_MANY_ATTEMPTS', undefined, userName);
+    const wrong = () => guesses.failed(readText(packet, a.callingStationId) ?? '', now);
     // Only MAC login and MAC binding look at the device, so most requests skip the parsing.
     let deviceMac: string | undefined;
     const device = () => (deviceMac ??= normaliseMac(readText(packet, a.callingStationId) ?? ''));
@@ -94,7 +101,10 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     trace?.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
     if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName);
     // An unknown user is refused exactly like a wrong password, so usernames cannot be probed.
-    if (!subscriber) return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
+    if (!subscriber) {
+      wrong();
+      return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
+    }
 
     // Stage 5, authenticate. A MAC login carries the router's mac-auth password, not the
     // customer's; the registered device is the credential. Passwords are checked before any
@@ -103,7 +113,10 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       ? { ok: true, method, attributes: [] }
       : authenticate(method, packet, a, { userName, password: deps.box.open(subscriber.passwordSealed), secret: client.secret });
     trace?.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: macLogin ? 'registered MAC' : method });
-    if (!auth.ok) return refuse('AAA_BAD_CREDENTIALS', auth, userName);
+    if (!auth.ok) {
+      wrong();
+      return refuse('AAA_BAD_CREDENTIALS', auth, userName);
+    }
 
     // Stage 6, policy, on the period as it is or as this login would start it.
     const activation = firstLoginActivation(subscriber, now, deps.zone);
@@ -115,7 +128,8 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       now,
       zone: deps.zone,
       expiresAt,
-      deviceMac: subscriber.macBinding ? device() : undefined,
+      deviceMac: subscriber.macBinding || subscriber.macLock ? device() : undefined,
+      nasId: client.id,
       usage: deps.usage(subscriber.id, usagePeriodStart(activatedAt, subscriber, now, deps.zone), now - (3 * interim + deps.staleGraceSeconds) * 1000),
     };
     for (const [stage, check] of policies) {
@@ -133,15 +147,16 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     const accept: HandlerResult = { kind: 'reply', code: Code.AccessAccept, attributes, result: 'accept' };
     if (!activation) return finish(accept, userName);
     const customerId = subscriber.id;
+    const lockMac = subscriber.macLock && subscriber.lockedMac === null ? context.deviceMac : undefined;
     deps.commit.submit(
-      () => deps.activate(customerId, activation.activatedAt, activation.expiresAt),
+      () => deps.activate(customerId, activation.activatedAt, activation.expiresAt, lockMac),
       (err) => (err ? respond(err) : finish(accept, userName)),
     );
   };
 }
 
-/** A first-login plan that has not started yet starts now. */
+/** A first-login plan that has not started yet starts now; a voucher always starts at its first login. */
 function firstLoginActivation(s: Subscriber, now: number, zone: string): { activatedAt: number; expiresAt: number | null } | null {
-  if (s.planId === null || s.validityStarts !== 'first_login' || s.activatedAt !== null) return null;
+  if (s.planId === null || (s.validityStarts !== 'first_login' && s.kind !== 'voucher') || s.activatedAt !== null) return null;
   return { activatedAt: now, expiresAt: periodEnd(now, s, zone) };
 }

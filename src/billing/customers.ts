@@ -1,7 +1,8 @@
 import { isIPv4 } from 'node:net';
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { customers, plans, subscriptions, type BillingCycle, type BillingKind, type CustomerStatus, type Currency, type DataCounts, type FupTier, type Language, type SubscriptionStatus, type ValidityStarts } from '../db/schema/billing.js';
+import { voucherBatches, vouchers } from '../db/schema/hotspot.js';
+import { customers, plans, subscriptions, type CustomerKind, type BillingCycle, type BillingKind, type CustomerStatus, type Currency, type DataCounts, type FupTier, type Language, type SubscriptionStatus, type ValidityStarts } from '../db/schema/billing.js';
 import { subscriberChanges } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
@@ -172,16 +173,21 @@ export function setCustomerStatus(db: Db, username: string, status: CustomerStat
   return findCustomer(db, username)!;
 }
 
-/** A first-login plan's clock starts now. Called by AAA on the first accepted login. */
-export function activateCustomer(db: Db, customerId: number, activatedAt: number, expiresAt: number | null): void {
+/**
+ * A first-login plan's clock starts now. Called by AAA on the first accepted login; for a
+ * voucher that locks to a device, `lockMac` is the device that keeps it.
+ */
+export function activateCustomer(db: Db, customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string): void {
   db.update(subscriptions)
     .set({ periodStart: activatedAt, periodEnd: expiresAt, updatedAt: activatedAt })
     .where(and(eq(subscriptions.customerId, customerId), sql`${subscriptions.periodStart} IS NULL`))
     .run();
+  if (lockMac) db.update(vouchers).set({ lockedMac: lockMac }).where(and(eq(vouchers.customerId, customerId), sql`${vouchers.lockedMac} IS NULL`)).run();
 }
 
 export function listCustomers(db: Db): CustomerSummary[] {
   return summaries(db)
+    .where(eq(customers.kind, 'customer'))
     .orderBy(asc(customers.username))
     .all()
     .map((row) => summarise(row));
@@ -247,6 +253,15 @@ export interface Subscriber {
   windowEndMinute: number | null;
   addressList: string | null;
   ipPool: string | null;
+  kind: CustomerKind;
+  /** Vouchers only: when an unused code stops working (null = never). */
+  useBefore: number | null;
+  /** Vouchers only: the first device keeps the code. */
+  macLock: boolean;
+  lockedMac: string | null;
+  /** Vouchers only: router ids the code works at (null = all). */
+  allowedNas: number[] | null;
+  revoked: boolean;
 }
 
 export interface SubscriberLookup {
@@ -303,13 +318,21 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     windowEndMinute: plans.windowEndMinute,
     addressList: plans.addressList,
     ipPool: plans.ipPool,
+    kind: customers.kind,
+    useBefore: voucherBatches.useBefore,
+    macLock: sql<boolean>`coalesce(${voucherBatches.macLock}, 0) = 1`,
+    lockedMac: vouchers.lockedMac,
+    allowedNas: voucherBatches.nasIds,
+    revoked: sql<boolean>`${vouchers.revokedAt} IS NOT NULL`,
   };
   const base = () =>
     db
       .select(columns)
       .from(customers)
       .leftJoin(subscriptions, eq(subscriptions.customerId, customers.id))
-      .leftJoin(plans, eq(subscriptions.planId, plans.id));
+      .leftJoin(plans, eq(subscriptions.planId, plans.id))
+      .leftJoin(vouchers, eq(vouchers.customerId, customers.id))
+      .leftJoin(voucherBatches, eq(voucherBatches.id, vouchers.batchId));
   const byUsername = base().where(eq(customers.username, sql.placeholder('key'))).prepare();
   const byMac = base().where(eq(customers.mac, sql.placeholder('key'))).prepare();
   const changesAfter = db
@@ -393,4 +416,32 @@ export function findCustomerByAccountReference(db: Db, reference: string, countr
   if (!phone) return undefined;
   const byPhone = summaries(db).where(eq(customers.phone, phone)).limit(2).all();
   return byPhone.length === 1 ? summarise(byPhone[0]!) : undefined;
+}
+
+/**
+ * A voucher's account: a customer row of kind 'voucher' (its code is the username) on the
+ * batch's plan, whose period waits for the first login whatever the plan says — a printed code
+ * must not age on the shelf. Returns false, writing nothing, when the name is taken (the
+ * caller draws another code). Runs inside the caller's transaction.
+ */
+export function addVoucherAccount(db: Db, input: { username: string; passwordSealed: string; plan: Plan; now: number }): number | null {
+  const row = db
+    .insert(customers)
+    .values({ username: input.username, passwordSealed: input.passwordSealed, status: 'active', createdAt: input.now, updatedAt: input.now, currency: input.plan.currency, kind: 'voucher' })
+    .onConflictDoNothing()
+    .returning({ id: customers.id })
+    .get();
+  if (!row) return null;
+  db.insert(subscriptions)
+    .values({ customerId: row.id, planId: input.plan.id, status: 'active', billingKind: 'prepaid', periodStart: null, periodEnd: null, cycle: null, anchorDay: null, startedAt: input.now, createdAt: input.now, updatedAt: input.now })
+    .run();
+  return row.id;
+}
+
+/**
+ * A voucher's account closed for good (revoked by staff): refused at the next login. Returns
+ * false when it was not active.
+ */
+export function closeVoucherAccount(db: Db, customerId: number, now: number): boolean {
+  return db.update(customers).set({ status: 'terminated', updatedAt: now }).where(and(eq(customers.id, customerId), eq(customers.kind, 'voucher'), eq(customers.status, 'active'))).run().changes === 1;
 }

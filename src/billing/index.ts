@@ -38,3 +38,5 @@ export { recordSuspense, findPaymentByReference } from './payments.js';
 export { renewOnPayment, type RenewOnPaymentResult } from './renew-on-payment.js';
 export { notify } from './invoices.js';
 export { factsOfCustomer, factsOfInvoice, factsOfReceipt, listRecipients, mainCurrency, type CustomerFacts, type InvoiceFacts, type ReceiptFacts, type Recipient, type RecipientFilter } from './notification-facts.js';
+export { TextSetter, isolateLtr, type Line as LaidOutLine } from './documents/pdf-text.js';
+export { addVoucherAccount, closeVoucherAccount } from './customers.js';

@@ -35,6 +35,7 @@ import { billingCommands } from './billing-commands.js';
 import { paymentCommands } from './payment-commands.js';
 import { messagingCommands } from './messaging-commands.js';
 import { operatorCommands } from './operator-commands.js';
+import { voucherCommands } from './voucher-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -379,6 +380,7 @@ export const commands: Command[] = [
   ...paymentCommands,
   ...messagingCommands,
   ...operatorCommands,
+  ...voucherCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

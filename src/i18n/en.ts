@@ -55,6 +55,10 @@ export const en = {
     outsideWindow: 'This package works only between {{from}} and {{to}}.',
     planPaused: 'Your package is paused. Contact support to resume it.',
     overdue: 'Your account is suspended because a bill is overdue. Pay it to reconnect at once.',
+    voucherRevoked: 'This voucher has been cancelled. Ask the seller for a new one.',
+    voucherUnusedExpired: 'This voucher expired before it was used. Ask the seller for a new one.',
+    voucherWrongPlace: 'This voucher does not work at this hotspot.',
+    tooManyAttempts: 'Too many wrong codes from this device. Wait a few minutes and try again.',
   },
   cli: {
     unknownPlan: 'There is no plan called "{{name}}". See the list with: lango plan list',
@@ -105,6 +109,13 @@ export const en = {
     lineOverage: 'Data beyond the allowance: {{gb}} GB',
     lineChangeCredit: 'Unused part of {{plan}} (credit)',
     lineChangeCharge: '{{plan}} for the rest of the period',
+  },
+  hotspot: {
+    badPrefix: '"{{value}}" is not a code prefix: use up to 6 capital letters or digits, e.g. --prefix HS',
+    codesTooShort: 'Codes of {{length}} characters are too easy to guess for {{count}} vouchers. Use --length 8 or more.',
+    postpaidPlan: 'Plan "{{name}}" is postpaid; vouchers need a prepaid plan.',
+    unknownVoucher: 'There is no voucher {{code}} (or it is already cancelled). See: lango voucher list',
+    unknownBatch: 'There is no voucher batch {{batch}}. See: lango voucher batches',
   },
   payments: {
     unknownProvider: 'There is no payment provider "{{name}}". Known: {{known}}',
@@ -159,5 +170,61 @@ export const en = {
     logoUnreadable: 'the file cannot be read ({{reason}}). Check the path, e.g. --file /home/admin/logo.png',
     logoNotImage: 'it is not a PNG or JPEG image, or the image is damaged. Save the logo again as .png or .jpg and try again.',
     logoTooLarge: 'it is {{size}} KB; a logo may be at most {{max}} KB. Make it smaller (about 600×200 pixels is plenty).',
+  },
+  // Printed voucher cards (src/hotspot/cards). Labels stand alone: the layout puts each value
+  // beside its label, isolated, so a code or SSID keeps its own order in an Arabic card.
+  cards: {
+    title: 'Internet vouchers',
+    batch: 'Voucher batch',
+    page: 'Page {{page}} of {{pages}}',
+    code: 'Voucher code',
+    password: 'Password',
+    validFor: 'Valid for',
+    useBefore: 'Use before',
+    scanToLogIn: 'Scan to log in',
+    connectTo: 'Connect to',
+    helpLine: 'Help line',
+    serial: 'Serial',
+  },
+  // The captive portal at /hotspot (src/web/captive/): read on cheap phones, often over a slow
+  // link, so short and plain. Router errors are translated into errors.* where they are known.
+  portal: {
+    title: '{{operator}} Wi-Fi',
+    welcome: 'Welcome! Log in to get online.',
+    voucher: {
+      heading: 'I have a voucher',
+      label: 'Voucher code',
+      submit: 'Connect',
+    },
+    account: {
+      heading: 'I have an account',
+      username: 'Username',
+      password: 'Password',
+      submit: 'Log in',
+    },
+    buy: {
+      heading: 'Buy a package',
+      soon: 'Paying by mobile money on this page is coming soon.',
+    },
+    connecting: 'Connecting, please wait…',
+    otherLanguage: 'العربية',
+    noScript: 'Turn on JavaScript in your browser to log in.',
+    notFromRouter: 'Connect to the Wi-Fi first, then open any web page: you will come back here ready to log in.',
+    unknownRouter: 'This login link did not come from a hotspot we know. Connect to the Wi-Fi and open any web page to get a fresh one.',
+    unsafeLogin: 'This hotspot would send your password unprotected, so this page will not send it. Ask the staff to turn on HTTP-CHAP or HTTPS login.',
+    unavailable: 'The login page is not available right now. Please try again in a minute.',
+    errors: {
+      heading: 'You are not logged in yet',
+      badCredentials: 'The code, username or password is wrong. Check it and try again.',
+      noResponse: 'The login server did not answer. Wait a minute and try again.',
+      sessionLimit: 'This account is already online on another device. Log out there first.',
+      expiredPage: 'The login page was open too long. Please try again.',
+      hotspotFull: 'The hotspot is full right now. Try again in a few minutes.',
+      busy: 'Your login is still being checked. Wait a few seconds, then try again.',
+      wrongDevice: 'This account cannot be used from this device.',
+      limitReached: 'This account has used all its time or data. Buy a new package.',
+      restarting: 'The hotspot is restarting. Try again in a minute.',
+      other: 'The hotspot said: "{{message}}"',
+    },
   },
 } as const;

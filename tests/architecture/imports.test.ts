@@ -29,6 +29,7 @@ const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
   { area: 'aaa', mayNotImport: /^(web|cli)\/|^main|^fastify|^node:dgram/, why: 'policy is reached from the edges, never reaches them' },
   { area: 'billing', mayNotImport: /^(aaa|payments|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'billing imports neither aaa, payments, messaging nor the protocol; it reaches them through outbox rows' },
   { area: 'payments', mayNotImport: /^(aaa|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'payments settle through billing; providers speak HTTP, never to the web edge' },
+  { area: 'hotspot', mayNotImport: /^(aaa|payments|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'vouchers are accounts in billing; payments and the portal call hotspot, never the reverse' },
   { area: 'messaging', mayNotImport: /^(aaa|payments|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'messaging delivers what the domains queued and knows none of them but billing (read-only)' },
   { area: 'staff', mayNotImport: /^(aaa|billing|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'staff accounts stand alone' },
   { area: 'settings', mayNotImport: /^(aaa|billing|staff|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'settings are read by every domain and know none' },

@@ -11,4 +11,6 @@ export interface PolicyContext {
   usage: UsageNow;
   /** Calling-Station-Id as a normalised MAC, when the NAS sent one and the customer is bound to a device. */
   deviceMac: string | undefined;
+  /** The router asking. */
+  nasId: number;
 }

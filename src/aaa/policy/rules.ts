@@ -13,6 +13,19 @@ export function checkAccountStatus({ subscriber }: PolicyContext): Verdict {
   return CONTINUE;
 }
 
+/**
+ * Vouchers: a cancelled code, an unused code past its use-before date, a code sold for other
+ * hotspots, or a code locked to the device that used it first.
+ */
+export function checkVoucher({ subscriber: s, now, nasId, deviceMac }: PolicyContext): Verdict {
+  if (s.kind !== 'voucher') return CONTINUE;
+  if (s.revoked) return reject('AAA_VOUCHER_REVOKED');
+  if (s.activatedAt === null && s.useBefore !== null && now >= s.useBefore) return reject('AAA_VOUCHER_UNUSED_EXPIRED');
+  if (s.allowedNas !== null && !s.allowedNas.includes(nasId)) return reject('AAA_VOUCHER_WRONG_PLACE');
+  if (s.macLock && s.lockedMac !== null && s.lockedMac !== deviceMac) return reject('AAA_WRONG_DEVICE');
+  return CONTINUE;
+}
+
 /** A customer without a package gets no service: an ISP never gives away unmetered access by omission. */
 export function checkHasPlan({ subscriber }: PolicyContext): Verdict {
   return subscriber.planId === null ? reject('AAA_NO_PLAN') : CONTINUE;
@@ -52,6 +65,7 @@ export function checkMacBinding({ subscriber: s, deviceMac }: PolicyContext): Ve
 }
 
 export const policies: ReadonlyArray<[string, (context: PolicyContext) => Verdict]> = [
+  ['voucher', checkVoucher],
   ['account-status', checkAccountStatus],
   ['has-plan', checkHasPlan],
   ['mac-binding', checkMacBinding],

@@ -9,6 +9,8 @@ export type BillingCycle = 'daily' | 'weekly' | 'monthly' | 'quarterly';
 export type SubscriptionStatus = 'active' | 'paused' | 'cancelled' | 'expired';
 export type SuspensionReason = 'overdue' | 'staff';
 export type Language = 'en' | 'ar';
+/** A person with an account, or a hotspot voucher (its code is the username). */
+export type CustomerKind = 'customer' | 'voucher';
 /** After `afterBytes` of counted data in the period, the speed drops to `rateLimit`. */
 export interface FupTier {
   afterBytes: number;
@@ -85,6 +87,11 @@ export const customers = sqliteTable('customers', {
   /** The account's currency: invoices, wallet and payments are in it. */
   currency: text('currency').$type<Currency>().notNull().default('KES'),
   taxExempt: integer('tax_exempt', { mode: 'boolean' }).notNull().default(false),
+  /**
+   * Vouchers are accounts too, so RADIUS, plans, usage, sessions and CoA treat them exactly as
+   * customers; the kind keeps them out of customer lists and reports.
+   */
+  kind: text('kind').$type<CustomerKind>().notNull().default('customer'),
 });
 
 /**

@@ -8,3 +8,4 @@ export * from './staff.js';
 export * from './change-counters.js';
 export * from './payments.js';
 export * from './messaging.js';
+export * from './hotspot.js';

@@ -1,0 +1,4 @@
+// The hotspot domain's front door: voucher batches and codes (their accounts live in billing,
+// kind 'voucher', so RADIUS treats them like customers), and printing them.
+export { CODE_ALPHABET, generateCode, codeSpace } from './codes.js';
+export { createBatch, issueCodes, findBatch, listVouchers, revokeVouchers, batchReports, batchCustomerIds, MAX_BATCH, type BatchInput, type VoucherBatch, type VoucherView, type VoucherState, type BatchReport } from './vouchers.js';

@@ -1,0 +1,210 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { addVoucherAccount, closeVoucherAccount, findPlanByName, formatMoney, type Plan } from '../billing/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Db } from '../db/connection.js';
+import { customers, plans, subscriptions, usage, type Currency } from '../db/schema/billing.js';
+import { voucherBatches, vouchers, type VoucherPasswordMode } from '../db/schema/hotspot.js';
+import { LangoError } from '../errors.js';
+import { recordAudit } from '../staff/index.js';
+import { CODE_ALPHABET, codeSpace, generateCode } from './codes.js';
+
+export type VoucherBatch = typeof voucherBatches.$inferSelect;
+export type VoucherState = 'unused' | 'active' | 'exhausted' | 'expired' | 'revoked';
+
+export interface BatchInput {
+  planName: string;
+  count: number;
+  codeLength?: number;
+  prefix?: string;
+  passwordMode?: VoucherPasswordMode;
+  /** Defaults to the plan's price. */
+  priceMinor?: number;
+  useBefore?: number | null;
+  macLock?: boolean;
+  /** Router ids; null or empty = every router. */
+  nasIds?: number[] | null;
+  seller?: string | null;
+  actor: string;
+  now: number;
+}
+
+export const MAX_BATCH = 10_000;
+const PREFIX = /^[A-Z0-9]{0,6}$/;
+
+/**
+ * Prints a batch: `count` unguessable codes (OS CSPRNG, the unambiguous alphabet), each with
+ * its account on the batch's plan, in one transaction — a batch exists whole or not at all.
+ * A code that collides with any existing username is drawn again. The code space must be at
+ * least a million times the batch, so guessing stays hopeless with the login rate limit.
+ */
+export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch: VoucherBatch; codes: Array<{ code: string; password: string }> } {
+  const length = input.codeLength ?? 8;
+  const prefix = (input.prefix ?? '').toUpperCase();
+  if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_BATCH) throw new LangoError('INPUT_BAD_COUNT', { value: String(input.count), option: 'count', min: 1, max: MAX_BATCH });
+  if (!Number.isInteger(length) || length < 6 || length > 16) throw new LangoError('INPUT_BAD_COUNT', { value: String(length), option: 'length', min: 6, max: 16 });
+  if (!PREFIX.test(prefix)) throw new LangoError('HOTSPOT_BAD_PREFIX', { value: input.prefix ?? '' });
+  if (codeSpace(length) < input.count * 1_000_000) throw new LangoError('HOTSPOT_CODES_TOO_SHORT', { length, count: input.count });
+  const mode = input.passwordMode ?? 'code';
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const plan = findPlanByName(d, input.planName);
+    if (!plan) throw new LangoError('INPUT_UNKNOWN_PLAN', { name: input.planName });
+    if (plan.billingKind !== 'prepaid') throw new LangoError('HOTSPOT_POSTPAID_PLAN', { name: plan.name });
+    const sequence = (d.select({ n: sql<number>`count(*)` }).from(voucherBatches).get()?.n ?? 0) + 1;
+    const batch = d
+      .insert(voucherBatches)
+      .values({
+        name: `B-${String(sequence).padStart(4, '0')}`,
+        planId: plan.id,
+        count: input.count,
+        codeLength: length,
+        prefix,
+        passwordMode: mode,
+        priceMinor: input.priceMinor ?? plan.priceMinor,
+        currency: plan.currency,
+        useBefore: input.useBefore ?? null,
+        macLock: input.macLock ?? false,
+        nasIds: input.nasIds && input.nasIds.length > 0 ? input.nasIds : null,
+        seller: input.seller ?? null,
+        createdAt: input.now,
+        actor: input.actor,
+      })
+      .returning()
+      .get();
+    const codes = issueCodes(d, box, { batch, plan, count: input.count, now: input.now });
+    recordAudit(d, input.actor, 'voucher.batch.create', `batch:${batch.id}`, { name: batch.name, plan: plan.name, count: input.count, priceMinor: batch.priceMinor, currency: batch.currency }, input.now);
+    return { batch, codes };
+  }, { behavior: 'immediate' });
+}
+
+/** Adds `count` codes to a batch inside the caller's transaction (a batch print, a purchase). */
+export function issueCodes(db: Db, box: SecretBox, input: { batch: VoucherBatch; plan: Plan; count: number; now: number }): Array<{ code: string; password: string }> {
+  const issued: Array<{ code: string; password: string }> = [];
+  const first = (db.select({ n: sql<number>`coalesce(max(${vouchers.serial}), 0)` }).from(vouchers).where(eq(vouchers.batchId, input.batch.id)).get()?.n ?? 0) + 1;
+  for (let serial = first; serial < first + input.count; ) {
+    const code = generateCode(input.batch.codeLength, input.batch.prefix);
+    const password = input.batch.passwordMode === 'code' ? code : input.batch.passwordMode === 'blank' ? '' : generateCode(6, '', CODE_ALPHABET);
+    const customerId = addVoucherAccount(db, { username: code, passwordSealed: box.seal(password), plan: input.plan, now: input.now });
+    // Taken (an existing username or code): draw again. With ≥ 10^6 codes per voucher this is rare.
+    if (customerId === null) continue;
+    db.insert(vouchers).values({ batchId: input.batch.id, customerId, code, serial }).run();
+    issued.push({ code, password });
+    serial++;
+  }
+  return issued;
+}
+
+export function findBatch(db: Db, idOrName: string | number): VoucherBatch | undefined {
+  const where = typeof idOrName === 'number' || /^\d+$/.test(idOrName) ? eq(voucherBatches.id, Number(idOrName)) : eq(voucherBatches.name, idOrName.toUpperCase());
+  return db.select().from(voucherBatches).where(where).get();
+}
+
+export interface VoucherView {
+  code: string;
+  serial: number;
+  batch: string;
+  plan: string;
+  state: VoucherState;
+  firstUsedAt: number | null;
+  endsAt: number | null;
+  lockedMac: string | null;
+  bytesUsed: number;
+  secondsUsed: number;
+  revokeReason: string | null;
+  customerId: number;
+}
+
+/**
+ * Codes with their state, derived from the account: unused (never logged in; expired once the
+ * use-before date passes), active, exhausted (data or time used up), expired, revoked.
+ */
+export function listVouchers(db: Db, filter: { batchId?: number; code?: string; state?: VoucherState } = {}, now = Date.now(), limit = 10_000): VoucherView[] {
+  const rows = db
+    .select({
+      code: vouchers.code,
+      serial: vouchers.serial,
+      batch: voucherBatches.name,
+      useBefore: voucherBatches.useBefore,
+      plan: plans.name,
+      dataBytes: plans.dataBytes,
+      dataCounts: plans.dataCounts,
+      timeAllowanceSeconds: plans.timeAllowanceSeconds,
+      periodStart: subscriptions.periodStart,
+      periodEnd: subscriptions.periodEnd,
+      lockedMac: vouchers.lockedMac,
+      revokedAt: vouchers.revokedAt,
+      revokeReason: vouchers.revokeReason,
+      customerId: vouchers.customerId,
+      input: sql<number>`coalesce(${usage.inputOctets}, 0)`,
+      output: sql<number>`coalesce(${usage.outputOctets}, 0)`,
+      seconds: sql<number>`coalesce(${usage.onlineSeconds}, 0)`,
+    })
+    .from(vouchers)
+    .innerJoin(voucherBatches, eq(voucherBatches.id, vouchers.batchId))
+    .innerJoin(subscriptions, eq(subscriptions.customerId, vouchers.customerId))
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .leftJoin(usage, and(eq(usage.customerId, vouchers.customerId), eq(usage.periodStart, subscriptions.periodStart)))
+    .where(and(filter.batchId !== undefined ? eq(vouchers.batchId, filter.batchId) : undefined, filter.code !== undefined ? eq(vouchers.code, filter.code.trim().toUpperCase()) : undefined))
+    .orderBy(asc(vouchers.batchId), asc(vouchers.serial))
+    .limit(limit)
+    .all();
+  const views = rows.map((r): VoucherView => {
+    const bytes = r.dataCounts === 'download' ? r.output : r.input + r.output;
+    const state: VoucherState =
+      r.revokedAt !== null ? 'revoked'
+      : r.periodStart === null ? (r.useBefore !== null && now >= r.useBefore ? 'expired' : 'unused')
+      : r.periodEnd !== null && now >= r.periodEnd ? 'expired'
+      : (r.dataBytes !== null && bytes >= r.dataBytes) || (r.timeAllowanceSeconds !== null && r.seconds >= r.timeAllowanceSeconds) ? 'exhausted'
+      : 'active';
+    return { code: r.code, serial: r.serial, batch: r.batch, plan: r.plan, state, firstUsedAt: r.periodStart, endsAt: r.periodEnd, lockedMac: r.lockedMac, bytesUsed: bytes, secondsUsed: r.seconds, revokeReason: r.revokeReason, customerId: r.customerId };
+  });
+  return filter.state ? views.filter((v) => v.state === filter.state) : views;
+}
+
+/** Cancels codes (one, or every unused one of a batch), with a reason, audit-logged; live sessions are the caller's to end. */
+export function revokeVouchers(db: Db, input: { codes?: string[]; batchId?: number; reason: string; actor: string; now: number }): { revoked: number; customerIds: number[] } {
+  if (input.reason.trim().length < 3) throw new LangoError('INPUT_REASON_REQUIRED');
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const targets = d
+      .select({ id: vouchers.id, customerId: vouchers.customerId, code: vouchers.code })
+      .from(vouchers)
+      .where(and(sql`${vouchers.revokedAt} IS NULL`, input.codes ? inArray(vouchers.code, input.codes.map((c) => c.trim().toUpperCase())) : undefined, input.batchId !== undefined ? eq(vouchers.batchId, input.batchId) : undefined))
+      .all();
+    if (input.codes && targets.length === 0) throw new LangoError('HOTSPOT_UNKNOWN_VOUCHER', { code: input.codes.join(', ') });
+    for (const t of targets) {
+      d.update(vouchers).set({ revokedAt: input.now, revokedBy: input.actor, revokeReason: input.reason }).where(eq(vouchers.id, t.id)).run();
+      closeVoucherAccount(d, t.customerId, input.now);
+    }
+    recordAudit(d, input.actor, 'voucher.revoke', input.batchId !== undefined ? `batch:${input.batchId}` : `voucher:${targets.map((t) => t.code).join(',')}`, { count: targets.length, reason: input.reason }, input.now);
+    return { revoked: targets.length, customerIds: targets.map((t) => t.customerId) };
+  }, { behavior: 'immediate' });
+}
+
+export interface BatchReport {
+  batch: VoucherBatch;
+  plan: string;
+  counts: Record<VoucherState, number>;
+  /** Codes used at least once, at the batch price: what the batch has earned if every used card was sold. */
+  soldMinor: number;
+  price: string;
+}
+
+/** Sales per batch (and so per seller): how many codes are unused, active, used up, expired or revoked. */
+export function batchReports(db: Db, now = Date.now()): BatchReport[] {
+  const batches = db.select({ batch: voucherBatches, plan: plans.name }).from(voucherBatches).innerJoin(plans, eq(plans.id, voucherBatches.planId)).orderBy(asc(voucherBatches.id)).all();
+  return batches.map(({ batch, plan }) => {
+    const counts: Record<VoucherState, number> = { unused: 0, active: 0, exhausted: 0, expired: 0, revoked: 0 };
+    let used = 0;
+    for (const v of listVouchers(db, { batchId: batch.id }, now, MAX_BATCH)) {
+      counts[v.state]++;
+      if (v.firstUsedAt !== null) used++;
+    }
+    return { batch, plan, counts, soldMinor: used * batch.priceMinor, price: formatMoney(batch.priceMinor, batch.currency as Currency) };
+  });
+}
+
+/** Customer ids of a batch's accounts (for closing live sessions after a revoke). */
+export function batchCustomerIds(db: Db, batchId: number): number[] {
+  return db.select({ id: customers.id }).from(customers).innerJoin(vouchers, eq(vouchers.customerId, customers.id)).where(eq(vouchers.batchId, batchId)).all().map((r) => r.id);
+}
