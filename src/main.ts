@@ -162,6 +162,12 @@ async function main(): Promise<void> {
         sms: (body) => applyDeliveryReport(connection.db, gateway.currentName(), gateway.parseDeliveryReport!(body), Date.now()),
       },
     },
+    // The captive portal at /hotspot: the page the router's login.html sends customers to.
+    captive: {
+      operator: () => ({ name: getSetting(connection.db, 'operator.name'), logo: getSetting(connection.db, 'operator.logo'), colour: null }),
+      // Vouchers log in with the code as both username and password (issue 6; the voucher flow may change this).
+      voucherPassword: 'code',
+    },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
   const httpAddress = http.server.address();

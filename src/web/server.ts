@@ -1,10 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { callbackRoutes, type CallbackOptions } from './callbacks.js';
+import { captivePortal, type CaptiveOptions } from './captive/index.js';
 import { healthRoutes, type HealthSources } from './health.js';
 
 /** The HTTP edge. Each area is its own encapsulated plugin; issue 7 adds admin/ and portal/. */
-export function buildHttpServer(options: { logger: Logger; health: HealthSources; callbacks?: CallbackOptions; trustProxy?: boolean }): FastifyInstance {
+export function buildHttpServer(options: { logger: Logger; health: HealthSources; callbacks?: CallbackOptions; captive?: CaptiveOptions; trustProxy?: boolean }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
@@ -14,5 +15,6 @@ export function buildHttpServer(options: { logger: Logger; health: HealthSources
   // Probes and Prometheus scrapes arrive every few seconds; logging each would drown the log.
   app.register(healthRoutes, { ...options.health, logLevel: 'warn' });
   if (options.callbacks) app.register(callbackRoutes, options.callbacks);
+  if (options.captive) app.register(captivePortal, { ...options.captive, prefix: '/hotspot' });
   return app;
 }

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { t, type Language } from '../../i18n/index.js';
+import { explainRouterError } from './router-error.js';
+import type { RouterVisit } from './router-visit.js';
+
+// The portal page: one server-rendered document with its CSS inline and one cached script,
+// sized for a cheap phone on a slow link (web/hotspot/README.md gives the byte budget).
+
+/** A package the "buy a package" section lists; paying for it is added with the mobile-money flow. */
+export interface CaptivePackage {
+  id: string;
+  name: string;
+  /** Ready to show, e.g. "KES 20". */
+  price: string;
+  description?: string;
+}
+
+export interface PortalPageInput {
+  language: Language;
+  operatorName: string;
+  /** '#rrggbb' (anything else falls back to Lango green). */
+  colour: string | null;
+  logoUrl: string | null;
+  scriptUrl: string;
+  /** The same page in the other language. */
+  otherLanguageUrl: string;
+  visit: RouterVisit;
+  voucherPassword: 'code' | 'blank';
+  /** Present when the packages hook is wired: renders the "buy a package" section. */
+  packages?: readonly CaptivePackage[];
+}
+
+export interface PortalPage {
+  html: string;
+  /** CSP source for the inline style element ('sha256-…'). */
+  styleSource: string;
+}
+
+export const DEFAULT_COLOUR = '#0b6e4f';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function normaliseColour(colour: string | null): string {
+  return colour && /^#[0-9a-f]{6}$/i.test(colour) ? colour.toLowerCase() : DEFAULT_COLOUR;
+}
+
+/** White or near-black, whichever reads better on `hex` (WCAG relative luminance). */
+function textOn(hex: string): string {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return luminance > 0.4 ? '#1b1b1b' : '#ffffff';
+}
+
+function css(colour: string): string {
+  const text = textOn(colour);
+  // Links in the operator's colour only when it is dark enough to read on white.
+  const link = text === '#ffffff' ? colour : '#1b1b1b';
+  return [
+    '*{box-sizing:border-box}',
+    'body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic",Tahoma,sans-serif;color:#1b1b1b;background:#f3f4f3}',
+    'main{max-width:26rem;margin:0 auto;padding:1rem}',
+    'header{display:flex;align-items:center;flex-wrap:wrap}',
+    'header img{max-height:3rem;max-width:9rem;margin-inline-end:.75rem}',
+    'h1{font-size:1.3rem;margin:0;flex:1}',
+    'h2{font-size:1.05rem;margin:0 0 .4rem}',
+    `a{color:${link}}`,
+    'section{background:#fff;border-radius:.5rem;padding:1rem;margin:1rem 0;box-shadow:0 1px 2px rgba(0,0,0,.15)}',
+    'label{display:block;margin:.5rem 0 .2rem}',
+    'input{width:100%;font:inherit;padding:.6rem;border:1px solid #8a8a8a;border-radius:.35rem}',
+    `button{width:100%;margin-top:.8rem;font:inherit;font-weight:600;padding:.7rem;border:0;border-radius:.35rem;background:${colour};color:${text}}`,
+    'button:disabled{opacity:.6}',
+    '.note{margin:1rem 0;padding:.75rem;border-radius:.35rem;background:#fff6e6;border:1px solid #d9a440}',
+    '.error{background:#fdeceb;border-color:#d24b45}',
+    'ul{padding:0;list-style:none}li{display:flex;justify-content:space-between;padding:.3rem 0;border-bottom:1px solid #eee}',
+  ].join('');
+}
+
+export function renderPortalPage(input: PortalPageInput): PortalPage {
+  const { language: lang, visit } = input;
+  const say = (key: Parameters<typeof t>[0], values?: Record<string, unknown>) => escapeHtml(t(key, values, lang));
+  const colour = normaliseColour(input.colour);
+  const style = css(colour);
+  const styleSource = `'sha256-${createHash('sha256').update(style).digest('base64')}'`;
+  const target = visit.target;
+  const other = lang === 'ar' ? 'en' : 'ar';
+
+  const parts: string[] = [];
+  parts.push(
+    `<!doctype html><html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8">`,
+    '<meta name="viewport" content="width=device-width,initial-scale=1">',
+    `<title>${say('portal.title', { operator: input.operatorName })}</title>`,
+    `<style>${style}</style>`,
+    target.kind === 'none' ? '' : `<script src="${escapeHtml(input.scriptUrl)}" defer></script>`,
+    '</head><body>',
+  );
+
+  const data: Array<[string, string]> = [];
+  if (target.kind !== 'none') {
+    data.push(['login', target.url], ['dst', visit.dst], ['voucher-password', input.voucherPassword], ['connecting', t('portal.connecting', {}, lang)]);
+    if (target.kind === 'chap') data.push(['chap-id', target.id.toString('hex')], ['chap-challenge', target.challenge.toString('hex')]);
+  }
+  parts.push(`<main id="portal"${data.map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')}>`);
+
+  parts.push(
+    '<header>',
+    input.logoUrl ? `<img src="${escapeHtml(input.logoUrl)}" alt="">` : '',
+    `<h1>${escapeHtml(input.operatorName)}</h1>`,
+    `<a href="${escapeHtml(input.otherLanguageUrl)}" lang="${other}" hreflang="${other}">${say('portal.otherLanguage')}</a>`,
+    '</header>',
+    `<p>${say('portal.welcome')}</p>`,
+  );
+
+  if (visit.error) {
+    parts.push(`<p class="note error" role="alert"><strong>${say('portal.errors.heading')}</strong><br>${escapeHtml(explainRouterError(visit.error, lang))}</p>`);
+  }
+
+  if (target.kind === 'none') {
+    parts.push(`<p class="note">${say(`portal.${target.reason}`)}</p>`);
+  } else {
+    parts.push(`<noscript><p class="note">${say('portal.noScript')}</p></noscript>`);
+    // With HTTP-CHAP only the script may send the form: the inputs carry no names, so a
+    // browser without JavaScript submits nothing. For PAP over HTTPS the forms also work
+    // without it, posting straight to the router.
+    const pap = target.kind === 'pap';
+    const form = (id: string) => (pap ? `<form id="${id}" method="post" action="${escapeHtml(target.url)}">` : `<form id="${id}">`);
+    const name = (value: string) => (pap ? ` name="${value}"` : '');
+    const dst = pap ? `<input type="hidden" name="dst" value="${escapeHtml(visit.dst)}">` : '';
+    parts.push(
+      '<section>',
+      `<h2>${say('portal.voucher.heading')}</h2>`,
+      form('voucher'),
+      `<label for="code">${say('portal.voucher.label')}</label>`,
+      `<input id="code"${name('username')} required autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false">`,
+      pap && input.voucherPassword === 'blank' ? '<input type="hidden" name="password" value="">' : '',
+      dst,
+      `<button>${say('portal.voucher.submit')}</button></form></section>`,
+      '<section>',
+      `<h2>${say('portal.account.heading')}</h2>`,
+      form('account'),
+      `<label for="username">${say('portal.account.username')}</label>`,
+      `<input id="username"${name('username')} required autocomplete="username" autocapitalize="off" autocorrect="off" spellcheck="false" value="${escapeHtml(visit.username)}">`,
+      `<label for="password">${say('portal.account.password')}</label>`,
+      `<input id="password"${name('password')} type="password" required autocomplete="current-password">`,
+      dst,
+      `<button>${say('portal.account.submit')}</button></form></section>`,
+    );
+  }
+
+  if (input.packages) {
+    // The mobile-money purchase flow completes this section.
+    parts.push('<section id="buy">', `<h2>${say('portal.buy.heading')}</h2>`, '<ul>');
+    for (const item of input.packages) {
+      parts.push(
+        // <bdi>: a name like "1 Day" keeps its own direction on the Arabic page.
+        `<li data-package="${escapeHtml(item.id)}"><span><bdi>${escapeHtml(item.name)}</bdi>${item.description ? `<br><small><bdi>${escapeHtml(item.description)}</bdi></small>` : ''}</span><b><bdi>${escapeHtml(item.price)}</bdi></b></li>`,
+      );
+    }
+    parts.push('</ul>', `<p>${say('portal.buy.soon')}</p>`, '</section>');
+  }
+
+  parts.push('</main></body></html>');
+  return { html: parts.join(''), styleSource };
+}

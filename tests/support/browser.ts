@@ -1,0 +1,51 @@
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+
+// Headless Chromium, the browser a customer's phone runs, driven by playwright-core. Debian's
+// /usr/bin/chromium (CI installs the `chromium` package); playwright never downloads a browser.
+
+export const CHROMIUM = process.env.LANGO_CHROMIUM ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A fresh profile (no cache, no cookies), as a phone's captive-portal window gets. */
+export async function newPhone(browser: Browser, options: { locale?: string; ignoreHTTPSErrors?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    locale: options.locale ?? 'en-GB',
+    viewport: { width: 360, height: 640 },
+    ...(options.ignoreHTTPSErrors && { ignoreHTTPSErrors: true }),
+  });
+  // Fail well inside vitest's 30 s test timeout, with playwright's message naming what was awaited.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export interface Transfer {
+  url: string;
+  status: number;
+  /** Decoded body bytes (what the page weighs once unpacked). */
+  bodyBytes: number;
+  /** Bytes on the wire for the body (gzip when the server compressed it). */
+  wireBytes: number;
+}
+
+/** Records every response the page receives from URLs starting with `prefix`, with its weight. */
+export function recordTransfers(page: Page, prefix: string): { done(): Promise<Transfer[]> } {
+  const pending: Array<Promise<Transfer>> = [];
+  page.on('response', (response: Response) => {
+    if (!response.url().startsWith(prefix)) return;
+    pending.push(
+      (async () => {
+        const body = response.status() >= 300 && response.status() < 400 ? Buffer.alloc(0) : await response.body();
+        const sizes = await response.request().sizes();
+        return { url: response.url(), status: response.status(), bodyBytes: body.length, wireBytes: sizes.responseBodySize };
+      })(),
+    );
+  });
+  return { done: () => Promise.all(pending) };
+}
