@@ -424,10 +424,10 @@ export function findCustomerByAccountReference(db: Db, reference: string, countr
  * must not age on the shelf. Returns false, writing nothing, when the name is taken (the
  * caller draws another code). Runs inside the caller's transaction.
  */
-export function addVoucherAccount(db: Db, input: { username: string; passwordSealed: string; plan: Plan; now: number }): number | null {
+export function addVoucherAccount(db: Db, input: { username: string; passwordSealed: string; plan: Plan; now: number; phone?: string | null }): number | null {
   const row = db
     .insert(customers)
-    .values({ username: input.username, passwordSealed: input.passwordSealed, status: 'active', createdAt: input.now, updatedAt: input.now, currency: input.plan.currency, kind: 'voucher' })
+    .values({ username: input.username, passwordSealed: input.passwordSealed, status: 'active', createdAt: input.now, updatedAt: input.now, currency: input.plan.currency, kind: 'voucher', phone: input.phone ?? null })
     .onConflictDoNothing()
     .returning({ id: customers.id })
     .get();

@@ -145,3 +145,7 @@ export function currentRateLimit(plan: Pick<Plan, 'rateLimit' | 'fupTiers'>, use
   for (const tier of plan.fupTiers) if (usedBytes >= tier.afterBytes) rate = tier.rateLimit;
   return rate;
 }
+
+export function findPlanById(db: Db, id: number): Plan | undefined {
+  return db.select().from(plans).where(eq(plans.id, id)).get();
+}

@@ -9,6 +9,7 @@ import { currentRateLimit } from './plans.js';
 import { emptyResult, renewalContext, renewSubscription, serviceLine } from './run.js';
 import { firstPeriod, subscriptionOf } from './subscriptions.js';
 import { recordEvent } from './timeline.js';
+import { periodEnd } from './plan-period.js';
 
 export type RenewOnPaymentResult =
   | { kind: 'none' }
@@ -69,4 +70,33 @@ export function renewOnPayment(db: Db, customerId: number, now: number, zone: st
   recordEvent(db, customerId, 'renewed', actor, { plan: plan.name, periodStart: period.periodStart, periodEnd: period.periodEnd, invoice: invoice.number, grossMinor: invoice.grossMinor }, now);
   notify(db, customerId, 'renewed', now, `subscription:${sub.id}:${now}`);
   return { kind: 'restarted', invoiceNumber: invoice.number, rateLimit: currentRateLimit(plan, 0) };
+}
+
+/**
+ * A plan bought outright (a voucher sold on the captive portal): invoiced and paid from the
+ * wallet the payment just filled, in the caller's transaction, so the sale has its invoice,
+ * revenue and tax like any renewal. The period itself starts at the first login.
+ */
+export function chargePlanFromWallet(db: Db, customerId: number, planId: number, now: number, zone: string, actor: string, key: string): { invoiceNumber: string } {
+  const c = renewalContext(db, now, zone, actor);
+  const plan = c.plan(planId);
+  const customer = c.customer(customerId);
+  const lines = [serviceLine(plan, now, periodEnd(now, plan, zone) ?? now, c)];
+  const { invoice } = issueInvoice(db, {
+    key,
+    customerId,
+    subscriptionId: subscriptionOf(db, customerId)?.id ?? null,
+    currency: customer.currency,
+    taxExempt: customer.taxExempt,
+    issuedAt: now,
+    dueAt: now,
+    periodStart: null,
+    periodEnd: null,
+    lines,
+    actor,
+    zone,
+    walletMinor: walletBalance(db, customerId, customer.currency),
+    quiet: true,
+  });
+  return { invoiceNumber: invoice.number };
 }

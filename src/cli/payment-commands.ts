@@ -208,7 +208,7 @@ export const paymentCommands: Command[] = [
       if (attempt.providerRef === null || (attempt.status !== 'pending' && attempt.status !== 'unknown')) return { settlement: 'nothing to ask', view: attemptView(ctx, attempt) };
       const provider = new ProviderRegistry(ctx.db, ctx.box).require(attempt.provider);
       const outcome = await provider.query(attempt.providerRef, attempt.key);
-      const settlement = settleAttempt(ctx.db, attempt.id, outcome, 'query', Date.now(), ctx.config.LANGO_TIMEZONE);
+      const settlement = settleAttempt(ctx.db, attempt.id, outcome, 'query', Date.now(), ctx.config.LANGO_TIMEZONE, ctx.box);
       return { settlement: settlement.kind, view: attemptView(ctx, findAttempt(ctx.db, attempt.id)!) };
     },
     print: (r) => {

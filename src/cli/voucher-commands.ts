@@ -4,7 +4,9 @@ import { findPlanByName, formatMoney } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import type { VoucherPasswordMode } from '../db/schema/hotspot.js';
 import { LangoError } from '../errors.js';
-import { batchReports, createBatch, findBatch, listVouchers, revokeVouchers, type VoucherState } from '../hotspot/index.js';
+import { batchReports, batchSheet, cardsCsv, createBatch, findBatch, listVouchers, renderCardsHtml, renderCardsPdf, revokeVouchers, type VoucherState } from '../hotspot/index.js';
+import { languages } from '../i18n/index.js';
+import { writeFileSync } from 'node:fs';
 import { choice, formatTime, json, str, table, type Command } from './command.js';
 import { actor, amount, moment } from './inputs.js';
 
@@ -98,6 +100,35 @@ export const voucherCommands: Command[] = [
         (rows as ReturnType<typeof listVouchers>).map((r) => ({ ...r, firstUsedAt: formatTime(r.firstUsedAt), endsAt: formatTime(r.endsAt), mb: (r.bytesUsed / 1e6).toFixed(1) })),
         [['serial', '#'], ['code', 'CODE'], ['batch', 'BATCH'], ['plan', 'PLAN'], ['state', 'STATE'], ['firstUsedAt', 'FIRST USE (UTC)'], ['endsAt', 'ENDS (UTC)'], ['mb', 'MB'], ['lockedMac', 'DEVICE']],
       ),
+  },
+  {
+    words: ['voucher', 'print'],
+    summary: 'A batch as print-ready A4 cards (24 a page, cut lines, QR code to the login page) in HTML or PDF, and as CSV.',
+    usage: 'lango voucher print --batch B-0001 [--pdf cards.pdf] [--html cards.html] [--csv cards.csv] [--language en|ar] [--ssid "Lango WiFi"] [--login-url "http://hotspot.lan/login?username={code}"] [--json]',
+    options: { batch: { type: 'string' }, pdf: { type: 'string' }, html: { type: 'string' }, csv: { type: 'string' }, language: { type: 'string' }, ssid: { type: 'string' }, 'login-url': { type: 'string' }, ...json },
+    required: ['batch'],
+    run: async ({ db, box, config }, v) => {
+      const batch = batchOf(db, str(v, 'batch')!);
+      const sheet = batchSheet(db, box, batch.id, { language: choice(str(v, 'language'), languages, 'language') ?? 'en', zone: config.LANGO_TIMEZONE, ssid: str(v, 'ssid') ?? null, loginUrl: str(v, 'login-url') ?? null });
+      const outputs: Array<[string | undefined, () => Promise<string | Buffer> | string]> = [
+        [str(v, 'html'), () => renderCardsHtml(sheet)],
+        [str(v, 'pdf'), () => renderCardsPdf(sheet)],
+        // A byte-order mark so spreadsheet programs read Arabic plan names as UTF-8.
+        [str(v, 'csv'), () => `\uFEFF${cardsCsv(sheet.cards)}`],
+      ];
+      const written: string[] = [];
+      for (const [file, render] of outputs) {
+        if (file === undefined) continue;
+        writeFileSync(file, await render());
+        written.push(file);
+      }
+      if (written.length === 0) throw new LangoError('INPUT_BAD_CHOICE', { value: '', option: 'pdf, --html or --csv', allowed: 'at least one file to write' });
+      return { batch: batch.name, cards: sheet.cards.length, written };
+    },
+    print: (r) => {
+      const { batch, cards, written } = r as { batch: string; cards: number; written: string[] };
+      return `Batch ${batch}: ${cards} card(s) written to ${written.join(', ')}.`;
+    },
   },
   {
     words: ['voucher', 'revoke'],

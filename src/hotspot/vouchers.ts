@@ -37,7 +37,7 @@ const PREFIX = /^[A-Z0-9]{0,6}$/;
  * A code that collides with any existing username is drawn again. The code space must be at
  * least a million times the batch, so guessing stays hopeless with the login rate limit.
  */
-export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch: VoucherBatch; codes: Array<{ code: string; password: string }> } {
+export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch: VoucherBatch; codes: Array<{ code: string; password: string; customerId: number }> } {
   const length = input.codeLength ?? 8;
   const prefix = (input.prefix ?? '').toUpperCase();
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_BATCH) throw new LangoError('INPUT_BAD_COUNT', { value: String(input.count), option: 'count', min: 1, max: MAX_BATCH });
@@ -78,17 +78,17 @@ export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch:
 }
 
 /** Adds `count` codes to a batch inside the caller's transaction (a batch print, a purchase). */
-export function issueCodes(db: Db, box: SecretBox, input: { batch: VoucherBatch; plan: Plan; count: number; now: number }): Array<{ code: string; password: string }> {
-  const issued: Array<{ code: string; password: string }> = [];
+export function issueCodes(db: Db, box: SecretBox, input: { batch: VoucherBatch; plan: Plan; count: number; now: number; phone?: string | null }): Array<{ code: string; password: string; customerId: number }> {
+  const issued: Array<{ code: string; password: string; customerId: number }> = [];
   const first = (db.select({ n: sql<number>`coalesce(max(${vouchers.serial}), 0)` }).from(vouchers).where(eq(vouchers.batchId, input.batch.id)).get()?.n ?? 0) + 1;
   for (let serial = first; serial < first + input.count; ) {
     const code = generateCode(input.batch.codeLength, input.batch.prefix);
     const password = input.batch.passwordMode === 'code' ? code : input.batch.passwordMode === 'blank' ? '' : generateCode(6, '', CODE_ALPHABET);
-    const customerId = addVoucherAccount(db, { username: code, passwordSealed: box.seal(password), plan: input.plan, now: input.now });
+    const customerId = addVoucherAccount(db, { username: code, passwordSealed: box.seal(password), plan: input.plan, now: input.now, phone: input.phone ?? null });
     // Taken (an existing username or code): draw again. With ≥ 10^6 codes per voucher this is rare.
     if (customerId === null) continue;
     db.insert(vouchers).values({ batchId: input.batch.id, customerId, code, serial }).run();
-    issued.push({ code, password });
+    issued.push({ code, password, customerId });
     serial++;
   }
   return issued;
@@ -207,4 +207,23 @@ export function batchReports(db: Db, now = Date.now()): BatchReport[] {
 /** Customer ids of a batch's accounts (for closing live sessions after a revoke). */
 export function batchCustomerIds(db: Db, batchId: number): number[] {
   return db.select({ id: customers.id }).from(customers).innerJoin(vouchers, eq(vouchers.customerId, customers.id)).where(eq(vouchers.batchId, batchId)).all().map((r) => r.id);
+}
+
+/**
+ * One voucher sold on the spot (the captive portal's "buy", an agent's token): drawn from the
+ * seller's running batch for the plan (made on first sale), with the buyer's phone on its
+ * account so the credentials SMS reaches them. The password is the code, so the SMS can carry
+ * it without the key file. Runs in the caller's transaction.
+ */
+export function sellVoucher(db: Db, box: SecretBox, input: { plan: Plan; phone: string | null; seller: string; now: number; actor: string }): { code: string; password: string; customerId: number; batch: VoucherBatch } {
+  const name = `${input.seller.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12) || 'SALES'}-${input.plan.id}`;
+  let batch = db.select().from(voucherBatches).where(eq(voucherBatches.name, name)).get();
+  batch ??= db
+    .insert(voucherBatches)
+    .values({ name, planId: input.plan.id, count: 0, codeLength: 8, prefix: '', passwordMode: 'code', priceMinor: input.plan.priceMinor, currency: input.plan.currency, seller: input.seller, createdAt: input.now, actor: input.actor })
+    .returning()
+    .get();
+  const [sold] = issueCodes(db, box, { batch, plan: input.plan, count: 1, now: input.now, phone: input.phone });
+  db.update(voucherBatches).set({ count: sql`${voucherBatches.count} + 1` }).where(eq(voucherBatches.id, batch.id)).run();
+  return { ...sold!, batch };
 }

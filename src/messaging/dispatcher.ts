@@ -130,6 +130,13 @@ function valuesFor(db: Db, event: NotificationEvent, customer: CustomerFacts, no
         due: formatDay(invoice.dueAt, zone, lang),
       };
     }
+    case 'credentials': {
+      // Only codes whose password is the code itself or blank are sent: a separate password is
+      // sealed, and this module does not hold the key.
+      const [, code, mode] = event.ref.split(':');
+      if (refKind !== 'voucher' || !code || (mode !== 'code' && mode !== 'blank')) return undefined;
+      return { ...plan, username: code, password: mode === 'code' ? code : '' };
+    }
     case 'payment_received': {
       const receipt = refKind === 'receipt' && refId ? factsOfReceipt(db, refId) : undefined;
       if (!receipt) return undefined;

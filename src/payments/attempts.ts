@@ -10,11 +10,11 @@ export const OPEN: AttemptStatus[] = ['pending', 'unknown'];
 
 export function createAttempt(
   db: Db,
-  input: { key: string; provider: string; purpose: AttemptPurpose; customerId: number | null; invoiceNumber?: string | null; amountMinor: number; currency: Currency; phone: string | null; accountReference?: string | null; actor: string; now: number },
+  input: { key: string; provider: string; purpose: AttemptPurpose; customerId: number | null; invoiceNumber?: string | null; planId?: number | null; amountMinor: number; currency: Currency; phone: string | null; accountReference?: string | null; actor: string; now: number },
 ): Attempt {
   return db
     .insert(paymentAttempts)
-    .values({ ...input, invoiceNumber: input.invoiceNumber ?? null, accountReference: input.accountReference ?? null, status: 'pending', createdAt: input.now, updatedAt: input.now })
+    .values({ ...input, invoiceNumber: input.invoiceNumber ?? null, planId: input.planId ?? null, accountReference: input.accountReference ?? null, status: 'pending', createdAt: input.now, updatedAt: input.now })
     .returning()
     .get();
 }
@@ -54,6 +54,16 @@ export function findOpenTwin(db: Db, input: { provider: string; customerId: numb
         gte(paymentAttempts.createdAt, since),
       ),
     )
+    .orderBy(desc(paymentAttempts.id))
+    .get();
+}
+
+/** The same purchase (plan, phone) still open from a moment ago: a second tap returns it. */
+export function findOpenPurchase(db: Db, input: { provider: string; planId: number; phone: string }, since: number): Attempt | undefined {
+  return db
+    .select()
+    .from(paymentAttempts)
+    .where(and(eq(paymentAttempts.provider, input.provider), eq(paymentAttempts.purpose, 'hotspot'), eq(paymentAttempts.planId, input.planId), eq(paymentAttempts.phone, input.phone), inArray(paymentAttempts.status, OPEN), gte(paymentAttempts.createdAt, since)))
     .orderBy(desc(paymentAttempts.id))
     .get();
 }

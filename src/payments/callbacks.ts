@@ -1,3 +1,4 @@
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import { findAttemptByProviderRef, findUnacknowledged, recordProviderRef, scheduleQuery } from './attempts.js';
 import { markProcessed, storeCallback, type InboxRow } from './inbox.js';
@@ -19,7 +20,7 @@ export class CallbackBodyError extends Error {}
  * customer table. A callback that must be confirmed first (MoMo) schedules an immediate status
  * query; the caller kicks the reconciler.
  */
-export function receiveCallback(db: Db, provider: PaymentProvider, route: CallbackRoute, input: { body: unknown; rawBody: string; sourceIp: string; now: number; zone: string }): CallbackAnswer {
+export function receiveCallback(db: Db, provider: PaymentProvider, route: CallbackRoute, input: { body: unknown; rawBody: string; sourceIp: string; now: number; zone: string; box: SecretBox }): CallbackAnswer {
   let meaning: CallbackMeaning;
   try {
     meaning = route.parse(input.body);
@@ -33,12 +34,12 @@ export function receiveCallback(db: Db, provider: PaymentProvider, route: Callba
     return { ...route.reply({ accepted, reference: meaning.accountReference }), meaning };
   }
   if (stored.duplicate && stored.row.processedAt !== null) return { ...route.reply({ accepted: true }), meaning, duplicate: true };
-  const outcome = processCallback(db, provider, stored.row, meaning, input.now, input.zone);
+  const outcome = processCallback(db, provider, stored.row, meaning, input.now, input.zone, input.box);
   return { ...route.reply({ accepted: true }), meaning, ...outcome };
 }
 
 /** Acts on a stored callback; also what start-up and the reconciler run for rows a crash left unprocessed. */
-export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow, meaning: CallbackMeaning, now: number, zone: string): { settlement?: Settlement; confirm?: boolean } {
+export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow, meaning: CallbackMeaning, now: number, zone: string, box: SecretBox): { settlement?: Settlement; confirm?: boolean } {
   if (meaning.kind === 'validation') {
     markProcessed(db, row.id, 'answered', now);
     return {};
@@ -65,7 +66,7 @@ export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow
     markProcessed(db, row.id, 'to confirm by query', now, { attemptId: attempt.id });
     return { confirm: true };
   }
-  const settlement = settleAttempt(db, attempt.id, meaning.outcome, 'callback', now, zone);
+  const settlement = settleAttempt(db, attempt.id, meaning.outcome, 'callback', now, zone, box);
   markProcessed(db, row.id, describe(settlement), now, { attemptId: attempt.id });
   return { settlement };
 }

@@ -4,7 +4,7 @@ export { type Attempt, findAttempt, listAttempts, type AttemptFilter } from './a
 export { flaggedCallbacks, findCallback, markCallbackReviewed, type InboxRow } from './inbox.js';
 export { receiveCallback, CallbackBodyError, type CallbackAnswer } from './callbacks.js';
 export { reconcilePayments, type ReconcileResult } from './reconcile.js';
-export { requestPayment, type PaymentRequestInput, type PaymentRequestResult } from './request.js';
+export { requestPayment, requestPurchase, purchaseStatus, type PaymentRequestInput, type PaymentRequestResult, type PurchaseStatus } from './request.js';
 export { settleAttempt, approveFlagged, dismissFlagged, type Settlement } from './settle.js';
 export { ProviderRegistry, configureProvider, describeProvider, providerModule } from './registry.js';
 export { callbackToken, callbackUrl, rotateCallbackToken, validTokens, tokenMatches } from './tokens.js';

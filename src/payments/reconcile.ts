@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import { notify } from '../billing/index.js';
 import { attemptsDueForQuery, closeAttempt, countQuery, markAcknowledged, unaskableOpenAttempts, type Attempt } from './attempts.js';
@@ -28,7 +29,7 @@ const BATCH = 25;
 export async function reconcilePayments(
   db: Db,
   providers: ProviderRegistry,
-  options: { now: () => number; zone: string; logger: Logger; callbackUrl: (provider: string) => string; signal?: AbortSignal },
+  options: { now: () => number; zone: string; logger: Logger; callbackUrl: (provider: string) => string; box: SecretBox; signal?: AbortSignal },
 ): Promise<ReconcileResult> {
   const result: ReconcileResult = { asked: 0, settled: 0, expired: 0, reprocessed: 0 };
   for (const row of unprocessedCallbacks(db)) {
@@ -37,7 +38,7 @@ export async function reconcilePayments(
     if (!provider || !route) continue;
     try {
       const meaning = route.parse(JSON.parse(row.body));
-      processCallback(db, provider, row, meaning, options.now(), options.zone);
+      processCallback(db, provider, row, meaning, options.now(), options.zone, options.box);
       result.reprocessed++;
     } catch (err) {
       options.logger.error({ err, inbox: row.id }, 'a stored payment callback could not be processed; it stays for the next pass');
@@ -68,7 +69,7 @@ export async function reconcilePayments(
         continue;
       }
     }
-    const settlement = settleAttempt(db, attempt.id, outcome, 'query', now, options.zone);
+    const settlement = settleAttempt(db, attempt.id, outcome, 'query', now, options.zone, options.box);
     if (settlement.kind !== 'open' && settlement.kind !== 'duplicate') result.settled++;
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { customerBalance, findCustomerById, findInvoice, normalisePhone } from '../billing/index.js';
+import { customerBalance, findCustomerById, findInvoice, findPlanById, normalisePhone } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import { getSetting } from '../settings/index.js';
-import { createAttempt, findAttempt, findOpenTwin, markUnknown, recordProviderRef, closeAttempt, type Attempt } from './attempts.js';
-import type { PaymentProvider } from './provider.js';
+import { createAttempt, findAttempt, findAttemptByKey, findOpenPurchase, findOpenTwin, markUnknown, recordProviderRef, closeAttempt, type Attempt } from './attempts.js';
+import type { InitiateResult, PaymentProvider } from './provider.js';
 
 export interface PaymentRequestInput {
   customerId: number;
@@ -87,6 +87,11 @@ export async function requestPayment(db: Db, provider: PaymentProvider, callback
     description: invoiceNumber ?? 'Internet',
     callbackUrl: callbackUrl(provider.name),
   });
+  recordInitiation(db, attempt, provider, answer);
+  return { attempt: findAttempt(db, attempt.id)!, reused: false };
+}
+
+function recordInitiation(db: Db, attempt: Attempt, provider: PaymentProvider, answer: InitiateResult): void {
   const now = Date.now();
   if (answer.kind === 'accepted') {
     recordProviderRef(db, attempt.id, answer.providerRef, attempt.createdAt + provider.queryAfterMs, now);
@@ -97,5 +102,44 @@ export async function requestPayment(db: Db, provider: PaymentProvider, callback
     // by phone and amount; otherwise it expires, flagged, after the provider's limit.
     markUnknown(db, attempt.id, answer.description, answer.providerRef ?? null, answer.providerRef ? now + provider.queryAfterMs : null, now);
   }
+}
+
+/**
+ * A hotspot visitor buys a plan with their phone (the captive portal's "buy"): no account yet,
+ * so the attempt names the plan; on success the settlement sells a voucher to that phone.
+ */
+export async function requestPurchase(db: Db, provider: PaymentProvider, callbackUrl: (provider: string) => string, input: { planId: number; phone: string; actor: string; now: number }): Promise<PaymentRequestResult> {
+  const plan = findPlanById(db, input.planId);
+  if (!plan || plan.billingKind !== 'prepaid') throw new LangoError('INPUT_UNKNOWN_PLAN', { name: String(input.planId) });
+  if (!provider.currencies.includes(plan.currency)) throw new LangoError('PAY_CURRENCY_NOT_TAKEN', { name: provider.name, allowed: provider.currencies.join(', '), currency: plan.currency });
+  const phone = normalisePhone(input.phone, getSetting(db, 'operator.country'));
+  if (!phone) throw new LangoError('INPUT_BAD_PHONE', { value: input.phone });
+  if (plan.priceMinor <= 0 || plan.priceMinor % provider.amountStepMinor !== 0) throw new LangoError('PAY_AMOUNT_STEP', { name: provider.name, step: provider.amountStepMinor, amount: plan.priceMinor });
+  const twin = findOpenPurchase(db, { provider: provider.name, planId: plan.id, phone }, input.now - TWIN_WINDOW_MS);
+  if (twin) return { attempt: twin, reused: true };
+  const attempt = createAttempt(db, { key: randomUUID(), provider: provider.name, purpose: 'hotspot', customerId: null, planId: plan.id, amountMinor: plan.priceMinor, currency: plan.currency, phone, accountReference: 'WIFI', actor: input.actor, now: input.now });
+  const answer = await provider.initiate({ key: attempt.key, amountMinor: plan.priceMinor, currency: plan.currency, phone, accountReference: 'WIFI', description: plan.name.slice(0, 13), callbackUrl: callbackUrl(provider.name) });
+  recordInitiation(db, attempt, provider, answer);
   return { attempt: findAttempt(db, attempt.id)!, reused: false };
+}
+
+export type PurchaseStatus =
+  | { state: 'pending' }
+  | { state: 'paid'; code: string; password: string }
+  | { state: 'failed'; reason: 'cancelled' | 'expired' | 'failed'; code: string | null };
+
+/**
+ * Where a hotspot purchase stands, for the portal page polling it by the attempt's key (an
+ * unguessable UUID, so knowing it is the right to see the code it bought).
+ */
+export function purchaseStatus(db: Db, key: string): PurchaseStatus | undefined {
+  const attempt = findAttemptByKey(db, key);
+  if (!attempt || attempt.purpose !== 'hotspot') return undefined;
+  if (attempt.status === 'pending' || attempt.status === 'unknown') return { state: 'pending' };
+  if (attempt.status === 'succeeded') {
+    const voucher = attempt.customerId === null ? undefined : findCustomerById(db, attempt.customerId);
+    // Paid but held for review (an amount or phone that did not match): not sold yet.
+    return voucher ? { state: 'paid', code: voucher.username, password: voucher.username } : { state: 'pending' };
+  }
+  return { state: 'failed', reason: attempt.status === 'cancelled' ? 'cancelled' : attempt.status === 'expired' ? 'expired' : 'failed', code: attempt.resultCode };
 }

@@ -1,4 +1,6 @@
-import { findCustomerByAccountReference, findCustomerById, findPaymentByReference, notify, recordPayment, recordSuspense, type RenewOnPaymentResult } from '../billing/index.js';
+import { chargePlanFromWallet, findCustomerByAccountReference, findCustomerById, findPaymentByReference, findPlanById, notify, recordPayment, recordSuspense, type RenewOnPaymentResult } from '../billing/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { sellVoucher } from '../hotspot/index.js';
 import type { Db } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import type { SettledVia } from '../db/schema/payments.js';
@@ -27,7 +29,7 @@ export type Settlement =
  * subscription, and queue the receipt SMS. A crash before the commit leaves the attempt open
  * and the inbox row unprocessed, so the next start or reconciliation settles it once.
  */
-export function settleAttempt(db: Db, attemptId: number, outcome: ProviderOutcome, via: SettledVia, now: number, zone: string): Settlement {
+export function settleAttempt(db: Db, attemptId: number, outcome: ProviderOutcome, via: SettledVia, now: number, zone: string, box?: SecretBox): Settlement {
   return db.transaction((tx) => {
     const d = tx as Db;
     const attempt = findAttempt(d, attemptId);
@@ -50,7 +52,7 @@ export function settleAttempt(db: Db, attemptId: number, outcome: ProviderOutcom
     // A query-only success carries no receipt (Daraja's STK query): credited now under the
     // attempt's own key, flagged to be matched against a statement later.
     const reference = outcome.receipt ?? `attempt:${attempt.key}`;
-    const credited = credit(d, attempt, reference, now, zone);
+    const credited = attempt.purpose === 'hotspot' ? sell(d, attempt, reference, now, zone, box) : credit(d, attempt, reference, now, zone);
     closeAttempt(d, attempt.id, {
       status: 'succeeded',
       settledVia: via,
@@ -112,6 +114,23 @@ function credit(db: Db, attempt: Attempt, reference: string, now: number, zone: 
 }
 
 /**
+ * A hotspot purchase paid: a voucher sold to the paying phone, the money received on its
+ * account and the plan invoiced from it, and the credentials SMS queued — the attempt then
+ * names the voucher's account, which is how the portal finds the code to show.
+ */
+function sell(db: Db, attempt: Attempt, reference: string, now: number, zone: string, box: SecretBox | undefined): { paymentId: number; receiptNumber: string; renewal: RenewOnPaymentResult } {
+  if (!box) throw new Error('selling a voucher needs the key file (SecretBox) to seal its password');
+  const plan = findPlanById(db, attempt.planId!);
+  if (!plan) throw new Error(`attempt ${attempt.id}: plan ${attempt.planId} does not exist`);
+  const voucher = sellVoucher(db, box, { plan, phone: attempt.phone, seller: 'portal', now, actor: 'system' });
+  const { payment } = recordPayment(db, { customerId: voucher.customerId, method: attempt.provider, reference, amountMinor: attempt.amountMinor, currency: attempt.currency, receivedAt: now, actor: 'system', zone });
+  chargePlanFromWallet(db, voucher.customerId, plan.id, now, zone, 'system', `sale:${attempt.key}`);
+  notify(db, voucher.customerId, 'credentials', now, `voucher:${voucher.code}:code`);
+  annotateAttempt(db, attempt.id, { customerId: voucher.customerId }, now);
+  return { paymentId: payment.id, receiptNumber: payment.receiptNumber, renewal: { kind: 'none' } };
+}
+
+/**
  * Reported money that does not fit the request is never credited silently: a different
  * amount or currency, or (where the provider reports it) another phone.
  */
@@ -121,7 +140,7 @@ function mismatchOf(attempt: Attempt, outcome: Extract<ProviderOutcome, { status
   // An amount without a currency Lango keeps (MoMo reporting another currency) cannot be trusted to match.
   if (outcome.amountMinor !== undefined && outcome.currency === undefined) return `currency-unknown: ${outcome.description}`;
   if (outcome.phone && attempt.phone && outcome.phone !== attempt.phone) return `phone-mismatch: asked ${attempt.phone}, reported ${outcome.phone}`;
-  if (attempt.customerId === null) return 'no-customer';
+  if (attempt.customerId === null && attempt.purpose !== 'hotspot') return 'no-customer';
   return null;
 }
 

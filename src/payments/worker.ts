@@ -53,6 +53,7 @@ export class ReconcileWorker {
         now: Date.now,
         zone,
         logger,
+        box,
         signal: this.abort.signal,
         callbackUrl: (name) => callbackUrl(db, box, providers.require(name)),
       });

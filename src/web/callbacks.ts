@@ -81,7 +81,7 @@ export const callbackRoutes: FastifyPluginAsync<CallbackOptions> = async (app, o
     }
     if (source === 'unlisted') request.log.warn({ provider: owner, ip: request.ip }, 'payment callback from an address not on the provider list (accepted: allow-list in log mode)');
     try {
-      const answer = receiveCallback(options.db, provider, route, { body: body.parsed, rawBody: body.raw, sourceIp: request.ip, now: Date.now(), zone: options.zone });
+      const answer = receiveCallback(options.db, provider, route, { body: body.parsed, rawBody: body.raw, sourceIp: request.ip, now: Date.now(), zone: options.zone, box: options.box });
       options.onCallback(owner, answer);
       return reply.code(answer.status).send(answer.body);
     } catch (err) {

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Code } from '../../src/radius/packet.js';
 import { signedRequest } from '../support/packets.js';
 import { exchange, lango, langoJson, radclient } from '../support/peers.js';
@@ -102,6 +105,22 @@ describe('hotspot vouchers over RADIUS', () => {
     const blocked = reply(login(codes[0]!.code, codes[0]!.password, '02:CC:00:00:00:09'));
     expect(blocked).toContain('Too many wrong codes');
     expect(reply(login(codes[0]!.code, codes[0]!.password, '02:CC:00:00:00:10'))).toContain('Access-Accept');
+  });
+
+  it('print a batch as A4 cards (PDF, HTML) and CSV with every code on it', () => {
+    const { batch, codes } = create('--plan', '1 Hour', '--count', '30', '--password', 'random');
+    const pdf = path.join(daemon.dir, 'cards.pdf');
+    const csv = path.join(daemon.dir, 'cards.csv');
+    const html = path.join(daemon.dir, 'cards.html');
+    ok('voucher', 'print', '--batch', batch.name, '--pdf', pdf, '--csv', csv, '--html', html, '--ssid', 'Lango WiFi', '--login-url', 'http://hotspot.lan/login?username={code}');
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    for (const { code, password } of codes) {
+      expect(text).toContain(code);
+      expect(text).toContain(password);
+    }
+    expect(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' })).toMatch(/Pages:\s+2/);
+    expect(readFileSync(csv, 'utf8').split('\r\n').filter(Boolean)).toHaveLength(31);
+    expect(readFileSync(html, 'utf8')).toContain(codes[0]!.code);
   });
 
   it('report sales per batch with each state counted', () => {

@@ -94,7 +94,9 @@ export type NotificationKind =
   | 'invoice_issued' | 'due_soon' | 'due_today' | 'overdue' | 'suspended' | 'reactivated'
   | 'renewed' | 'renewal_failed' | 'payment_received'
   /** A mobile-money request the customer cancelled, or that failed or expired: they are told why and how to retry. */
-  | 'payment_failed';
+  | 'payment_failed'
+  /** Login details for a voucher bought on the captive portal or given by an agent; ref 'voucher:<code>:<password mode>'. */
+  | 'credentials';
 
 /**
  * Events AAA and billing raise for the messaging issue to deliver (SMS); stored once per

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { customers, type Currency } from './billing.js';
+import { customers, plans, type Currency } from './billing.js';
 import { payments } from './ledger.js';
 
 /**
@@ -8,7 +8,7 @@ import { payments } from './ledger.js';
  */
 export type AttemptStatus = 'pending' | 'unknown' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 /** What the money is for: the wallet (renews or reactivates as it covers), or one invoice. */
-export type AttemptPurpose = 'wallet' | 'invoice' | 'unsolicited';
+export type AttemptPurpose = 'wallet' | 'invoice' | 'unsolicited' | 'hotspot';
 /** How the outcome became known. */
 export type SettledVia = 'callback' | 'query' | 'c2b' | 'staff';
 
@@ -29,6 +29,8 @@ export const paymentAttempts = sqliteTable(
     purpose: text('purpose').$type<AttemptPurpose>().notNull(),
     customerId: integer('customer_id').references(() => customers.id),
     invoiceNumber: text('invoice_number'),
+    /** Hotspot purchases: the plan bought; the voucher sold becomes the attempt's customer on success. */
+    planId: integer('plan_id').references(() => plans.id),
     amountMinor: integer('amount_minor').notNull(),
     currency: text('currency').$type<Currency>().notNull(),
     /** E.164 of the paying handset; null for C2B, whose MSISDN arrives hashed or masked. */
