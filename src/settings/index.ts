@@ -17,6 +17,13 @@ export const settingSchemas = {
   'operator.phone': z.string().trim().max(30).nullable().default(null),
   /** Logo on invoices, receipts and voucher cards: a PNG or JPEG data URL (data:image/png;base64,…), at most ~200 KB. */
   'operator.logo': z.string().max(280_000).regex(/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+$/, 'must be a PNG or JPEG data URL').nullable().default(null),
+  /** Brand colour for the captive portal's buttons and links (#rrggbb); null = Lango green. */
+  'operator.colour': z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0a7d3b').nullable().default(null),
+  /**
+   * Hotspot login host names the captive portal may post logins to besides private addresses
+   * and LAN names: a router whose hotspot dns-name looks public (login.example.net).
+   */
+  'hotspot.routerHosts': z.array(z.string().regex(/^[A-Za-z0-9.-]{1,253}$/)).max(50).default([]),
   /** Country whose local number format (07…, 09…) is assumed when a phone number has no country code. */
   'operator.country': z.enum(['KE', 'SS', 'UG']).default('KE'),
   /** 'anniversary' bills each postpaid customer on the day they joined; a number bills everyone on that day of the month. */
