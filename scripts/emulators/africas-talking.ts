@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeServer, flatHeaders, json, listen, listenArgs, readBody, runIfMain, serveUntilSignalled, text } from './http-kit.js';
 
 // An Africa's Talking SMS emulator for tests and demos, speaking the wire contract of
 // payments.md §3.1–3.2: POST /version1/messaging (apiKey header, form fields, 201 with one
@@ -86,24 +85,6 @@ const STATUS_NAMES: Record<number, string> = {
   501: 'GatewayError',
   502: 'RejectedByGateway',
 };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-}
-
-function json(res: ServerResponse, status: number, body?: unknown): void {
-  if (body === undefined) res.writeHead(status).end();
-  else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
 
 export async function startAfricasTalking(options: AtEmulatorOptions = {}): Promise<AtEmulator> {
   const username = options.username ?? 'sandbox';
@@ -196,30 +177,20 @@ export async function startAfricasTalking(options: AtEmulatorOptions = {}): Prom
       const path = new URL(req.url ?? '/', 'http://emulator').pathname;
       const raw = await readBody(req);
       if (path.startsWith('/__emulator/')) return control(req.method ?? 'GET', path, raw, res);
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      requests.push({ path, headers, body: raw });
+      requests.push({ path, headers: flatHeaders(req), body: raw });
       if (req.method === 'POST' && path === '/version1/messaging') return messaging(req, res, raw);
       return text(res, 404, 'Not found');
     })().catch((err: unknown) => {
       if (!res.headersSent) text(res, 500, err instanceof Error ? err.message : 'emulator failure');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port, options.host);
 
   const emulator: AtEmulator = {
-    url: `http://${host}:${address.port}`,
+    url,
     username,
     apiKey,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
     script(number, script) {
       scripts.set(number, { ...script });
     },
@@ -244,25 +215,14 @@ export async function startAfricasTalking(options: AtEmulatorOptions = {}): Prom
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
+      ...listenArgs(),
       username: { type: 'string' },
       'api-key': { type: 'string' },
       'dlr-url': { type: 'string' },
     },
   });
   const emulator = await startAfricasTalking({ port: Number(values.port), host: values.host, username: values.username, apiKey: values['api-key'], dlrUrl: values['dlr-url'] });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, username: emulator.username, apiKey: emulator.apiKey })}\n`);
-  const stop = (): void => {
-    void emulator.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  serveUntilSignalled(emulator, { url: emulator.url, username: emulator.username, apiKey: emulator.apiKey });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -15,9 +15,8 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeServer, listen, listenArgs, readBody, runIfMain, serveUntilSignalled } from './http-kit.js';
 
 /** How the emulator plays out an STK push for one MSISDN (or by default). */
 export interface StkScript {
@@ -269,21 +268,11 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
 
   // ---- HTTP plumbing ------------------------------------------------------------------------
 
+  /** Daraja's own framing: always a JSON content-type and a Content-Length, even on an empty body. */
   function send(res: ServerResponse, status: number, body: unknown): void {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
-  }
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new HttpError(400, '400.002.02', 'Bad Request - Request body too large');
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   /**
@@ -728,7 +717,7 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     const url = new URL(req.url ?? '/', 'http://emulator');
     const handle = async (): Promise<void> => {
       // The whole body is read before any answer, so a refusal never races the client's upload.
-      const text = await readBody(req);
+      const text = await readBody(req, { bytes: MAX_BODY_BYTES, tooLarge: () => new HttpError(400, '400.002.02', 'Bad Request - Request body too large') });
       if (url.pathname === PATHS.token) return issueToken(req, res, url);
       if (url.pathname.startsWith('/__emulator/')) return control(req, res, url.pathname, text);
       const route = routes[url.pathname];
@@ -748,24 +737,15 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
       .finally(() => log(`${req.method ?? '?'} ${url.pathname} → ${res.statusCode}`));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const baseUrl = await listen(server, options.port, options.host);
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: baseUrl,
     async close() {
       closing.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
     script: setScript,
     setDefault(script) {
@@ -841,8 +821,7 @@ function serialiseCallback(body: Record<string, unknown>): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '9101' },
-      host: { type: 'string', default: '127.0.0.1' },
+      ...listenArgs('9101'),
       'consumer-key': { type: 'string' },
       'consumer-secret': { type: 'string' },
       shortcode: { type: 'string' },
@@ -863,20 +842,7 @@ async function main(): Promise<void> {
     productionRegistration: values['production-registration'],
     ...(values.verbose && { logger: (line: string) => process.stderr.write(`${line}\n`) }),
   });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url })}\n`);
-  const stop = () => {
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  serveUntilSignalled(emulator, { url: emulator.url });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

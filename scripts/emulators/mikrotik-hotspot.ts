@@ -22,9 +22,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hideUserPassword } from '../../src/radius/auth/pap.js';
 import { encodeRequest, verifyResponse } from '../../src/radius/authenticators.js';
@@ -34,6 +32,7 @@ import { hmacMd5 } from '../../src/radius/md5.js';
 import { Attr, Code, type Packet } from '../../src/radius/packet.js';
 import { PORTAL_PLACEHOLDER } from '../../src/web/captive/assets.js';
 import { repoRoot } from '../daemon-process.js';
+import { closeServer, json, listen, listenArgs, readBody, runIfMain, serveUntilSignalled, text } from './http-kit.js';
 
 export type LoginBy = 'http-chap' | 'http-pap' | 'https';
 
@@ -230,17 +229,6 @@ class RadiusPeer {
 
 // ---- the hotspot ---------------------------------------------------------------------------------
 
-async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 16 * 1024) break;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
 export async function startMikrotikHotspot(options: HotspotOptions): Promise<HotspotEmulator> {
   const loginBy = options.loginBy ?? 'http-chap';
   if (loginBy === 'https' && !options.tls) throw new Error("login-by 'https' needs tls: { key, cert }");
@@ -388,13 +376,9 @@ export async function startMikrotikHotspot(options: HotspotOptions): Promise<Hot
       response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       response.end(body);
     };
-    if (url.pathname === '/__emulator/state') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ logins, session }));
-      return;
-    }
+    if (url.pathname === '/__emulator/state') return json(response, 200, { logins, session });
     if (url.pathname === '/login') {
-      const params = request.method === 'POST' ? await readForm(request) : url.searchParams;
+      const params = request.method === 'POST' ? new URLSearchParams(await readBody(request, { bytes: 16 * 1024 })) : url.searchParams;
       if (params.has('username')) return html(200, await attempt(params));
       const orig = url.searchParams.get('dst') || options.defaultOrig || 'http://example.com/';
       if (session) return html(200, renderRouterTemplate(template('alogin.html'), { ...commonVars(orig), ...sessionVars(session) }));
@@ -416,18 +400,10 @@ export async function startMikrotikHotspot(options: HotspotOptions): Promise<Hot
   };
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    handle(request, response).catch((err: unknown) => {
-      response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end(String(err));
-    });
+    handle(request, response).catch((err: unknown) => text(response, 500, String(err)));
   };
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const address = server.address() as AddressInfo;
-  base = `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${address.port}`;
+  base = await listen(server, options.port, options.host);
 
   return {
     url: base,
@@ -436,8 +412,7 @@ export async function startMikrotikHotspot(options: HotspotOptions): Promise<Hot
     requests,
     async close() {
       peer.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }
@@ -452,8 +427,7 @@ function redirect(response: ServerResponse, location: string): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
+      ...listenArgs(),
       portal: { type: 'string' },
       'radius-host': { type: 'string', default: '127.0.0.1' },
       'radius-port': { type: 'string', default: '1812' },
@@ -475,17 +449,7 @@ async function main(): Promise<void> {
     ...(values.identity !== undefined && { identity: values.identity }),
     ...(values.mac !== undefined && { client: { mac: values.mac, ip: values['client-ip'] ?? '10.5.50.2' } }),
   });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, loginUrl: emulator.loginUrl })}\n`);
-  const stop = (): void => {
-    void emulator.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  serveUntilSignalled(emulator, { url: emulator.url, loginUrl: emulator.loginUrl });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

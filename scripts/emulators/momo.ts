@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeServer, flatHeaders, json, listen, listenArgs, readBody, runIfMain, serveUntilSignalled } from './http-kit.js';
 
 // An MTN MoMo Open API Collections emulator for tests and demos, speaking the wire contract of
 // docs payments.md §2.2–2.7: sandbox provisioning, the token, request to pay with MoMo's
@@ -161,30 +160,13 @@ interface User {
   apiKey: string | null;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function send(res: ServerResponse, status: number, body?: unknown): void {
-  if (body === undefined) {
-    res.writeHead(status).end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
 function error(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { code, message });
+  json(res, status, { code, message });
 }
 
 export async function startMomo(options: MomoEmulatorOptions = {}): Promise<MomoEmulator> {
@@ -350,7 +332,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
       }
     }
     if (fault && misbehave(res, fault)) return;
-    send(res, 202);
+    json(res, 202);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -360,9 +342,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
     const method = req.method ?? 'GET';
 
     if (path.startsWith('/__emulator/')) return control(method, path, raw, res);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    requests.push({ method, path, headers, body: raw, at: Date.now() });
+    requests.push({ method, path, headers: flatHeaders(req), body: raw, at: Date.now() });
 
     // Provisioning (§2.2).
     if (method === 'POST' && path === '/v1_0/apiuser') {
@@ -378,17 +358,17 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
       }
       if (typeof host !== 'string' || host === '') return error(res, 400, 'BAD_REQUEST', 'providerCallbackHost is required.');
       users.set(id, { providerCallbackHost: host, apiKey: null });
-      return send(res, 201);
+      return json(res, 201);
     }
     const userPath = /^\/v1_0\/apiuser\/([^/]+)(\/apikey)?$/.exec(path);
     if (userPath) {
       if (header(req, 'ocp-apim-subscription-key') !== subscriptionKey) return error(res, 401, 'INVALID_SUBSCRIPTION_KEY', 'Access denied due to invalid subscription key.');
       const user = users.get(userPath[1]!);
       if (!user) return error(res, 404, 'RESOURCE_NOT_FOUND', 'Requested resource was not found.');
-      if (method === 'GET' && !userPath[2]) return send(res, 200, { providerCallbackHost: user.providerCallbackHost, targetEnvironment });
+      if (method === 'GET' && !userPath[2]) return json(res, 200, { providerCallbackHost: user.providerCallbackHost, targetEnvironment });
       if (method === 'POST' && userPath[2]) {
         user.apiKey = randomBytes(16).toString('hex');
-        return send(res, 201, { apiKey: user.apiKey });
+        return json(res, 201, { apiKey: user.apiKey });
       }
       return error(res, 405, 'METHOD_NOT_ALLOWED', 'Method not allowed.');
     }
@@ -405,7 +385,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
       if (!known || known.apiKey === null || known.apiKey !== key) return error(res, 401, 'INVALID_CREDENTIALS', 'Invalid API user or API key.');
       const token = randomBytes(24).toString('base64url');
       tokens.set(token, { user: user!, expiresAt: Date.now() + tokenTtlSeconds * 1000 });
-      return send(res, 200, { access_token: token, token_type: 'access_token', expires_in: tokenTtlSeconds });
+      return json(res, 200, { access_token: token, token_type: 'access_token', expires_in: tokenTtlSeconds });
     }
 
     // Request to pay (§2.4) and status (§2.5).
@@ -416,7 +396,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
       if (misbehave(res, takeFault('status'))) return;
       const payment = payments.get(decodeURIComponent(statusPath[1]!));
       if (!payment) return error(res, 404, 'RESOURCE_NOT_FOUND', 'Requested resource was not found.');
-      return send(res, 200, payment.object);
+      return json(res, 200, payment.object);
     }
     return error(res, 404, 'RESOURCE_NOT_FOUND', 'No such operation.');
   }
@@ -436,24 +416,24 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
         return error(res, 400, 'BAD_REQUEST', 'Expected {msisdn, status: SUCCESSFUL|FAILED|PENDING, …}.');
       }
       emulator.script(msisdn, script);
-      return send(res, 204);
+      return json(res, 204);
     }
     if (method === 'POST' && path === '/__emulator/fault') {
       const fault = body as unknown as MomoFault;
       if (!['token', 'requesttopay', 'status'].includes(fault.route)) return error(res, 400, 'BAD_REQUEST', 'Expected {route: token|requesttopay|status, …}.');
       emulator.fault(fault);
-      return send(res, 204);
+      return json(res, 204);
     }
     if (method === 'POST' && path === '/__emulator/expire-tokens') {
       emulator.expireTokens();
-      return send(res, 204);
+      return json(res, 204);
     }
     if (method === 'POST' && path === '/__emulator/reset') {
       emulator.reset();
-      return send(res, 204);
+      return json(res, 204);
     }
     if (method === 'GET' && path === '/__emulator/state') {
-      return send(res, 200, {
+      return json(res, 200, {
         targetEnvironment,
         currency,
         payments: [...payments].map(([referenceId, p]) => ({ referenceId, callbackUrl: p.callbackUrl, ...p.object })),
@@ -470,15 +450,10 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
       if (!res.headersSent) error(res, 500, 'INTERNAL_PROCESSING_ERROR', err instanceof Error ? err.message : 'emulator failure');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port, options.host);
 
   const emulator: MomoEmulator = {
-    url: `http://${host}:${address.port}`,
+    url,
     apiUser,
     apiKey,
     subscriptionKey,
@@ -487,8 +462,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
     async close() {
       for (const payment of payments.values()) if (payment.timer) clearTimeout(payment.timer);
       await Promise.allSettled([...inFlightCallbacks]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
     script(msisdn, script) {
       scripts.set(msisdn.replace(/^\+/, ''), { ...script });
@@ -525,8 +499,7 @@ export async function startMomo(options: MomoEmulatorOptions = {}): Promise<Momo
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
+      ...listenArgs(),
       'subscription-key': { type: 'string' },
       'target-environment': { type: 'string' },
       currency: { type: 'string' },
@@ -550,17 +523,7 @@ async function main(): Promise<void> {
     slowSuccessMs: values['slow-success-ms'] === undefined ? undefined : Number(values['slow-success-ms']),
   });
   const { url, apiUser, apiKey, subscriptionKey, targetEnvironment, currency } = emulator;
-  process.stdout.write(`${JSON.stringify({ url, apiUser, apiKey, subscriptionKey, targetEnvironment, currency })}\n`);
-  const stop = (): void => {
-    void emulator.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  serveUntilSignalled(emulator, { url, apiUser, apiKey, subscriptionKey, targetEnvironment, currency });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -5,12 +5,11 @@ import { createSecretBox } from '../crypto/secret-box.js';
 import type { Connection } from '../db/connection.js';
 import { invoices } from '../db/schema/ledger.js';
 import { campaigns } from '../db/schema/messaging.js';
-import { LangoError } from '../errors.js';
 import { setSetting } from '../settings/index.js';
 import { auditTrail } from '../staff/index.js';
 import { DOUBLE_SUBMIT_WINDOW_MS, listCampaigns, previewCampaign, sendCampaign } from './campaigns.js';
 import { listMessages } from './outbox.js';
-import { addTestCustomer, openTestDatabase, zone } from './test-fixtures.js';
+import { addTestCustomer, openTestDatabase, zone, refusal } from './test-fixtures.js';
 
 let conn: Connection;
 let wanjiru: CustomerSummary;
@@ -30,15 +29,6 @@ beforeEach(() => {
 });
 afterEach(() => conn.close());
 
-function refusal(fn: () => unknown): LangoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LangoError) return err;
-    throw err;
-  }
-  throw new Error('expected a LangoError');
-}
 
 describe('bulk SMS campaigns', () => {
   it('previews recipients with a phone, the longest rendering in parts, the total parts and their cost', () => {

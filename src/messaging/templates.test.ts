@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../db/connection.js';
-import { LangoError } from '../errors.js';
 import { auditTrail } from '../staff/index.js';
 import { countSmsParts } from './segments.js';
 import { checkTemplateBody, listTemplates, renderTemplate, resetTemplate, setTemplate, templateKeys, templatePlaceholders } from './templates.js';
-import { openTestDatabase } from './test-fixtures.js';
+import { openTestDatabase, refusal } from './test-fixtures.js';
 
 let conn: Connection;
 beforeEach(() => {
@@ -20,15 +19,6 @@ const sample = {
   method: 'M-Pesa', reference: 'SGH7KQ2L9X', password: 'k7#Pq2',
 };
 
-function refusal(fn: () => unknown): LangoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LangoError) return err;
-    throw err;
-  }
-  throw new Error('expected a LangoError');
-}
 
 describe('message templates', () => {
   it('has an English and an Arabic default for every template, using only its own placeholders', () => {

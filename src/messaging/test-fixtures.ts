@@ -1,3 +1,4 @@
+import { LangoError } from '../errors.js';
 import { addCustomer, addPlan, type CustomerInput, type CustomerSummary } from '../billing/index.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
@@ -18,4 +19,15 @@ export function openTestDatabase(): Connection {
 
 export function addTestCustomer(conn: Connection, input: Partial<CustomerInput> & { username: string }): CustomerSummary {
   return addCustomer(conn.db, box, { password: 'pw', planName: 'Home 5M', ...input }, zone);
+}
+
+/** The LangoError `fn` throws (any other error, or none, fails the test). */
+export function refusal(fn: () => unknown): LangoError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LangoError) return err;
+    throw err;
+  }
+  throw new Error('expected a LangoError');
 }

@@ -10,7 +10,7 @@ import { encodeReply, verifyRequestAuthenticator } from '../../src/radius/authen
 import { decodePacket, describeAttribute } from '../../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
-import { lango, langoJson, radclient } from '../support/peers.js';
+import { lango, langoJson, langoOk, radclient, until } from '../support/peers.js';
 
 // Issue 4 end to end: a postpaid customer's bill goes overdue, the billing run suspends the
 // account, the router (radclient) is refused with a message that says why and the live
@@ -26,11 +26,7 @@ const disconnects: Array<Record<string, unknown>> = [];
 const auth = (user: string, password: string) =>
   radclient(`User-Name = "${user}"\nUser-Password = "${password}"\nMessage-Authenticator = 0x00\n`, `127.0.0.1:${daemon.authPort}`, 'auth', SECRET);
 const acct = (lines: string[]) => radclient(`${lines.join('\n')}\n`, `127.0.0.1:${daemon.acctPort}`, 'acct', SECRET);
-const ok = (...args: string[]) => {
-  const run = lango(daemon, ...args);
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-};
+const ok = (...args: string[]) => langoOk(daemon, ...args);
 
 beforeAll(async () => {
   listener = dgram.createSocket('udp4');
@@ -73,9 +69,7 @@ describe('an overdue bill, suspension and reactivation', () => {
     const refused = auth('dan', 'pw-dan');
     expect(refused.stdout).toContain('Access-Reject');
     expect(refused.stdout).toContain('bill is overdue');
-    const until = Date.now() + 8000;
-    while (disconnects.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(disconnects[0]).toMatchObject({ 'User-Name': 'dan', 'Acct-Session-Id': 'dan-1' });
+    expect(await until('the Disconnect-Request', () => disconnects[0], 8000, 50)).toMatchObject({ 'User-Name': 'dan', 'Acct-Session-Id': 'dan-1' });
     // The router ends the session as told and reports it.
     expect(acct(['User-Name = "dan"', 'Acct-Status-Type = Stop', 'Acct-Session-Id = "dan-1"', 'Acct-Terminate-Cause = Admin-Reset']).status).toBe(0);
 

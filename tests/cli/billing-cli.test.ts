@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lango, langoJson } from '../support/peers.js';
+import { lango, langoJson, langoOk } from '../support/peers.js';
 
 // The money commands as a cashier or billing manager types them: clear refusals that write
 // nothing, and the books balancing after every accepted command.
@@ -11,11 +11,7 @@ import { lango, langoJson } from '../support/peers.js';
 let env: { env: Record<string, string> };
 let dbFile: string;
 
-const ok = (...args: string[]) => {
-  const run = lango(env, ...args);
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-};
+const ok = (...args: string[]) => langoOk(env, ...args);
 
 /** Rows in every money table: a refused command must leave these exactly as they were. */
 function moneyRows(): Record<string, number> {

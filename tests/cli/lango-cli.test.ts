@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lango, langoJson } from '../support/peers.js';
+import { lango, langoJson, langoOk } from '../support/peers.js';
 
 // The `lango` command as an operator types it, on a fresh database each time.
 
@@ -26,9 +26,9 @@ describe('lango CLI', () => {
   });
 
   it('adds a router, a plan and a customer, and shows them as JSON', () => {
-    expect(lango(env, 'nas', 'add', '--name', 'R1', '--ip', '192.168.88.1', '--secret', 'testing123').status).toBe(0);
-    expect(lango(env, 'plan', 'add', '--name', '1 Hour', '--price', '20', '--currency', 'KES', '--duration', '1h', '--rate', '2M/2M', '--data', '1GB').status).toBe(0);
-    expect(lango(env, 'customer', 'add', '--username', 'alice', '--password', 's3cret', '--plan', '1 Hour').status).toBe(0);
+    langoOk(env, 'nas', 'add', '--name', 'R1', '--ip', '192.168.88.1', '--secret', 'testing123');
+    langoOk(env, 'plan', 'add', '--name', '1 Hour', '--price', '20', '--currency', 'KES', '--duration', '1h', '--rate', '2M/2M', '--data', '1GB');
+    langoOk(env, 'customer', 'add', '--username', 'alice', '--password', 's3cret', '--plan', '1 Hour');
     expect(langoJson<unknown[]>(env, 'nas', 'list')).toEqual([expect.objectContaining({ name: 'R1', ip: '192.168.88.1', requireMessageAuthenticator: 'auto' })]);
     expect(langoJson<unknown[]>(env, 'plan', 'list')).toEqual([
       expect.objectContaining({ name: '1 Hour', priceMinor: 2000, currency: 'KES', durationSeconds: 3600, rateLimit: '2M/2M', dataBytes: 1_000_000_000 }),
@@ -52,7 +52,7 @@ describe('lango CLI', () => {
 
   it('edits a plan, checking the result like a new plan and keeping what was not given', () => {
     lango(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX', '--duration', '1d', '--data', '1GB');
-    expect(lango(env, 'plan', 'edit', '--name', 'Day', '--price', '1500', '--rename', 'Day Pass').status).toBe(0);
+    langoOk(env, 'plan', 'edit', '--name', 'Day', '--price', '1500', '--rename', 'Day Pass');
     expect(langoJson<unknown[]>(env, 'plan', 'list')).toEqual([expect.objectContaining({ name: 'Day Pass', priceMinor: 1500, currency: 'UGX', durationSeconds: 86400, dataBytes: 1e9 })]);
     const bad = lango(env, 'plan', 'edit', '--name', 'Day Pass', '--fup', '2GB:1M/1M');
     expect(bad.status).toBe(1);
@@ -61,7 +61,7 @@ describe('lango CLI', () => {
   });
 
   it('stores prices in minor units of the currency: Ugandan shillings have none', () => {
-    expect(lango(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX').status).toBe(0);
+    langoOk(env, 'plan', 'add', '--name', 'Day', '--price', '1000', '--currency', 'UGX');
     expect(langoJson<Array<{ priceMinor: number }>>(env, 'plan', 'list')[0]!.priceMinor).toBe(1000);
   });
 

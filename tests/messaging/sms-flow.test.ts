@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { startAfricasTalking, type AtEmulator } from '../../scripts/emulators/africas-talking.js';
-import { lango, langoJson } from '../support/peers.js';
+import { langoJson, langoOk, until } from '../support/peers.js';
 
 // Issue 5 end to end for SMS: the real daemon and CLI with the Africa's Talking emulator. The
 // outbox hands messages to the gateway after commit, retries what the gateway refuses for now,
@@ -10,23 +10,9 @@ import { lango, langoJson } from '../support/peers.js';
 let daemon: Daemon;
 let at: AtEmulator;
 
-const ok = (...args: string[]) => {
-  const run = lango(daemon, ...args);
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-};
+const ok = (...args: string[]) => langoOk(daemon, ...args);
 interface MessageRow { id: number; status: string; to: string; template: string | null; text: string; attempts: number; error: string | null }
 const messages = (username: string) => langoJson<MessageRow[]>(daemon, 'sms', 'list', '--username', username);
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   at = await startAfricasTalking({ username: 'lango-isp', apiKey: 'at-key-e2e' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { startMomo, type MomoEmulator } from '../../scripts/emulators/momo.js';
-import { lango, langoAsync, langoJson } from '../support/peers.js';
+import { langoAsync, langoJson, langoOk, until } from '../support/peers.js';
 
 // Issue 5 end to end with MTN MoMo (Uganda, UGX): the real daemon and CLI against the MoMo
 // emulator. A MoMo callback is only a hint, so every credit here went through a status query;
@@ -13,24 +13,10 @@ import { lango, langoAsync, langoJson } from '../support/peers.js';
 let daemon: Daemon;
 let momo: MomoEmulator;
 
-const ok = (...args: string[]) => {
-  const run = lango(daemon, ...args);
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-};
+const ok = (...args: string[]) => langoOk(daemon, ...args);
 interface AttemptRow { id: number; status: string; receipt: string | null; review: string | null; result: string | null }
 const attempts = () => langoJson<AttemptRow[]>(daemon, 'payments', 'list');
 const wallet = (username: string) => langoJson<{ balance: { walletMinor: number } }>(daemon, 'customer', 'balance', '--username', username).balance.walletMinor;
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function request(username: string, amount: string): Promise<{ id: number; status: string }> {
   const run = await langoAsync(daemon, 'pay', 'request', '--username', username, '--provider', 'momo', '--amount', amount, '--json');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator, type StkScript } from '../../scripts/emulators/daraja.js';
 import type { CallbackMeaning, InitiateRequest, ProviderOutcome } from '../../src/payments/provider.js';
 import { mpesa, type MpesaConfig, type MpesaProvider } from '../../src/payments/providers/mpesa/index.js';
+import { until } from '../support/peers.js';
 
 // The real M-Pesa client against the Daraja emulator, both over loopback: the emulator POSTs its
 // callbacks to a small receiver standing in for Lango's web edge, which feeds them to the
@@ -77,15 +78,8 @@ async function accepted(provider: MpesaProvider, request: InitiateRequest): Prom
   return result.providerRef;
 }
 
-async function waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Everything here happens in this process, so look often and give up soon. */
+const waitFor = <T>(find: () => T | undefined, what: string) => until(what, find, 3000, 10);
 
 function stkDeliveries(ref: string): Delivery[] {
   return deliveries.filter((d) => d.meaning.kind === 'attempt' && d.meaning.providerRef === ref);

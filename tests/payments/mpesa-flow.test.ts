@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
-import { lango, langoAsync, langoJson } from '../support/peers.js';
+import { langoAsync, langoJson, langoOk, until } from '../support/peers.js';
 
 // Issue 5 end to end with M-Pesa: the real daemon and CLI, the Daraja emulator on loopback,
 // and the real client code between them. STK success, cancellation, duplicates, a dropped
@@ -14,26 +14,12 @@ import { lango, langoAsync, langoJson } from '../support/peers.js';
 let daemon: Daemon;
 let daraja: DarajaEmulator;
 
-const ok = (...args: string[]) => {
-  const run = lango(daemon, ...args);
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-};
+const ok = (...args: string[]) => langoOk(daemon, ...args);
 
 interface AttemptRow { id: number; status: string; receipt: string | null; review: string | null; amount: string }
 const attempts = (...args: string[]) => langoJson<AttemptRow[]>(daemon, 'payments', 'list', ...args);
 const sms = (username: string) => langoJson<Array<{ template: string | null; status: string; to: string; text: string }>>(daemon, 'sms', 'list', '--username', username);
 const balance = (username: string) => langoJson<{ balance: { dueMinor: number; walletMinor: number } }>(daemon, 'customer', 'balance', '--username', username).balance;
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
 
 async function payRequest(username: string, amount: string): Promise<{ attempt: { id: number; status: string }; reused: boolean }> {
   const run = await langoAsync(daemon, 'pay', 'request', '--username', username, '--provider', 'mpesa', '--amount', amount, '--json');

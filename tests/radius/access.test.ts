@@ -6,7 +6,7 @@ import { decodePacket, describeAttribute } from '../../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
 import { signedRequest } from '../support/packets.js';
-import { exchange, lango, metrics, radclient, sample } from '../support/peers.js';
+import { exchange, lango, langoOk, metrics, radclient, sample } from '../support/peers.js';
 
 // Access-Request end to end: the daemon in its own process, Debian's radclient as the NAS.
 // Each 127.0.0.x source address is a separate router with its own Message-Authenticator policy.
@@ -21,7 +21,7 @@ const MA = 'Message-Authenticator = 0x00';
 
 beforeAll(async () => {
   daemon = await startDaemon({ env: { LANGO_LOG_LEVEL: 'debug' } });
-  const ok = (...args: string[]) => expect(lango(daemon, ...args).status, args.join(' ')).toBe(0);
+  const ok = (...args: string[]) => langoOk(daemon, ...args);
   ok('nas', 'add', '--name', 'main', '--ip', '127.0.0.1', '--secret', SECRET, '--require-message-authenticator', 'yes');
   ok('nas', 'add', '--name', 'strict', '--ip', '127.0.0.2', '--secret', SECRET, '--require-message-authenticator', 'yes');
   ok('nas', 'add', '--name', 'legacy', '--ip', '127.0.0.3', '--secret', SECRET, '--require-message-authenticator', 'no');

@@ -4,7 +4,7 @@ import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import type { SessionView } from '../../src/aaa/sessions.js';
 import { Code } from '../../src/radius/packet.js';
 import { signedRequest } from '../support/packets.js';
-import { exchange, lango, langoJson, metrics, radclient, sample } from '../support/peers.js';
+import { exchange, langoJson, langoOk, metrics, radclient, sample } from '../support/peers.js';
 
 // Accounting end to end: what radclient sends must be in `lango sessions`, exactly once,
 // with counters that never go backwards; and garbage must not stop the daemon.
@@ -20,8 +20,8 @@ const session = (id: string) => sessions().filter((s) => s.acctSessionId === id)
 
 beforeAll(async () => {
   daemon = await startDaemon();
-  expect(lango(daemon, 'nas', 'add', '--name', 'hs1', '--ip', '127.0.0.1', '--secret', SECRET).status).toBe(0);
-  expect(lango(daemon, 'nas', 'add', '--name', 'hs2', '--ip', '127.0.0.2', '--secret', SECRET).status).toBe(0);
+  langoOk(daemon, 'nas', 'add', '--name', 'hs1', '--ip', '127.0.0.1', '--secret', SECRET);
+  langoOk(daemon, 'nas', 'add', '--name', 'hs2', '--ip', '127.0.0.2', '--secret', SECRET);
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { encodeReply, verifyMessageAuthenticator, verifyRequestAuthenticator } f
 import { decodePacket, describeAttribute, encodeAttribute } from '../../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
-import { lango, langoJson, radclient } from '../support/peers.js';
+import { langoJson, langoOk, radclient } from '../support/peers.js';
 
 // Issue 3 end to end: radclient is the router for logins and accounting; a small CoA listener
 // in the test stands in for the router's /radius incoming, so Lango's CoA and Disconnect
@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => listener.bind(0, '127.0.0.1', resolve));
   daemon = await startDaemon({ env: { LANGO_COA_PORT: String((listener.address() as AddressInfo).port), LANGO_TIMEZONE: 'Africa/Nairobi' } });
-  const ok = (...args: string[]) => expect(lango(daemon, ...args).status, args.join(' ')).toBe(0);
+  const ok = (...args: string[]) => langoOk(daemon, ...args);
   ok('nas', 'add', '--name', 'hs1', '--ip', '127.0.0.1', '--secret', SECRET);
   ok('plan', 'add', '--name', 'Bundle', '--price', '50', '--currency', 'KES', '--duration', '1d', '--rate', '2M/4M', '--data', '10MB', '--fup', '5MB:512k/1M', '--idle', '5m', '--pool', 'hs-pool');
   ok('plan', 'add', '--name', 'Big', '--price', '500', '--currency', 'KES', '--months', '1', '--data', '6GB', '--rate', '5M/10M');
@@ -78,16 +78,16 @@ describe('Access-Accept computed from what remains', () => {
   });
 
   it('gives a PPPoE customer a static address and a plan its address list', () => {
-    expect(lango(daemon, 'plan', 'add', '--name', 'Static', '--price', '10', '--currency', 'KES', '--address-list', 'paid-users').status).toBe(0);
-    expect(lango(daemon, 'customer', 'add', '--username', 'office', '--password', 'pw-office', '--plan', 'Static', '--static-ip', '10.20.0.5').status).toBe(0);
+    langoOk(daemon, 'plan', 'add', '--name', 'Static', '--price', '10', '--currency', 'KES', '--address-list', 'paid-users');
+    langoOk(daemon, 'customer', 'add', '--username', 'office', '--password', 'pw-office', '--plan', 'Static', '--static-ip', '10.20.0.5');
     const reply = replyOf(auth('office', 'pw-office'));
     expect(reply).toContain('Framed-IP-Address = 10.20.0.5');
     expect(reply).toContain('Mikrotik-Address-List = "paid-users"');
   });
 
   it('refuses a login once the plan has expired, in words', async () => {
-    expect(lango(daemon, 'plan', 'add', '--name', 'Blink', '--price', '1', '--currency', 'KES', '--duration', '1s').status).toBe(0);
-    expect(lango(daemon, 'customer', 'add', '--username', 'late', '--password', 'pw-late', '--plan', 'Blink').status).toBe(0);
+    langoOk(daemon, 'plan', 'add', '--name', 'Blink', '--price', '1', '--currency', 'KES', '--duration', '1s');
+    langoOk(daemon, 'customer', 'add', '--username', 'late', '--password', 'pw-late', '--plan', 'Blink');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const run = auth('late', 'pw-late', ['Response-Packet-Type = Access-Reject']);
     expect(run.status).toBe(0);
@@ -177,7 +177,7 @@ describe('usage, FUP and live enforcement', () => {
     const session = langoJson<Array<{ id: number; acctSessionId: string }>>(daemon, 'sessions', '--active').find((s) => s.acctSessionId === 'op-1')!;
     answer = 'nak';
     const before = received.length;
-    expect(lango(daemon, 'sessions', 'rate', '--id', String(session.id), '--rate', '1M/1M').status).toBe(0);
+    langoOk(daemon, 'sessions', 'rate', '--id', String(session.id), '--rate', '1M/1M');
     expect(await waitFor(() => received.slice(before).some((r) => r.code === Code.DisconnectRequest))).toBe(true);
     answer = 'ack';
     await waitFor(() => langoJson<Array<{ status: string }>>(daemon, 'sessions', 'actions', '--id', String(session.id)).length === 2 && langoJson<Array<{ status: string }>>(daemon, 'sessions', 'actions', '--id', String(session.id)).every((a) => a.status !== 'pending'));
@@ -196,8 +196,8 @@ describe('time-of-day windows in the operator zone (Africa/Nairobi)', () => {
   it('refuses a login outside the window and says when the package works', () => {
     const from = clock(hour() + 2);
     const to = clock(hour() + 3);
-    expect(lango(daemon, 'plan', 'add', '--name', 'Later', '--price', '10', '--currency', 'KES', '--window', `${from}-${to}`).status).toBe(0);
-    expect(lango(daemon, 'customer', 'add', '--username', 'owl', '--password', 'pw-owl', '--plan', 'Later').status).toBe(0);
+    langoOk(daemon, 'plan', 'add', '--name', 'Later', '--price', '10', '--currency', 'KES', '--window', `${from}-${to}`);
+    langoOk(daemon, 'customer', 'add', '--username', 'owl', '--password', 'pw-owl', '--plan', 'Later');
     const run = auth('owl', 'pw-owl', ['Response-Packet-Type = Access-Reject']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`This package works only between ${from} and ${to}.`);
@@ -205,8 +205,8 @@ describe('time-of-day windows in the operator zone (Africa/Nairobi)', () => {
 
   it('lets a login in inside a window that crosses midnight or not, with Session-Timeout at its end', () => {
     const end = DateTime.now().setZone('Africa/Nairobi').startOf('hour').plus({ hours: 2 });
-    expect(lango(daemon, 'plan', 'add', '--name', 'Now', '--price', '10', '--currency', 'KES', '--window', `${clock(hour() - 1)}-${clock(hour() + 2)}`).status).toBe(0);
-    expect(lango(daemon, 'customer', 'add', '--username', 'lark', '--password', 'pw-lark', '--plan', 'Now').status).toBe(0);
+    langoOk(daemon, 'plan', 'add', '--name', 'Now', '--price', '10', '--currency', 'KES', '--window', `${clock(hour() - 1)}-${clock(hour() + 2)}`);
+    langoOk(daemon, 'customer', 'add', '--username', 'lark', '--password', 'pw-lark', '--plan', 'Now');
     const reply = replyOf(auth('lark', 'pw-lark'));
     const timeout = Number(/Session-Timeout = (\d+)/.exec(reply)?.[1]);
     expect(Math.abs(timeout - end.diffNow('seconds').seconds)).toBeLessThan(5);
@@ -224,7 +224,7 @@ describe('who may log in', () => {
   });
 
   it('does not count a session that stopped reporting, and closes it as stale at the next start', async () => {
-    expect(lango(daemon, 'customer', 'add', '--username', 'ghost', '--password', 'pw-ghost', '--plan', 'Bundle').status).toBe(0);
+    langoOk(daemon, 'customer', 'add', '--username', 'ghost', '--password', 'pw-ghost', '--plan', 'Bundle');
     // A Start the router sent long ago and nothing since: 3 interims (300 s) + 120 s grace have passed.
     const longAgo = Math.floor(Date.now() / 1000) - 3600;
     expect(acct(['Acct-Status-Type = Start', 'Acct-Session-Id = "ghost-1"', 'User-Name = "ghost"', `Event-Timestamp = ${longAgo}`]).status).toBe(0);
@@ -262,7 +262,7 @@ describe('who may log in', () => {
   it('disconnects and refuses a suspended customer', async () => {
     expect(acct(['Acct-Status-Type = Start', 'Acct-Session-Id = "kiosk-1"', 'User-Name = "kiosk"']).status).toBe(0);
     const before = received.length;
-    expect(lango(daemon, 'customer', 'suspend', '--username', 'kiosk').status).toBe(0);
+    langoOk(daemon, 'customer', 'suspend', '--username', 'kiosk');
     expect(await waitFor(() => received.slice(before).some((r) => r.code === Code.DisconnectRequest && r.attributes['Acct-Session-Id'] === 'kiosk-1'))).toBe(true);
     expect(auth('kiosk', 'pw-kiosk', ['Response-Packet-Type = Access-Reject']).stdout).toContain('Your account is suspended');
   });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { repoRoot, type Daemon } from '../../scripts/daemon-process.js';
 
 export interface RunResult {
@@ -24,6 +25,13 @@ export function lango(daemon: Pick<Daemon, 'env'> | { env: Record<string, string
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** A `lango` command the test needs to succeed: anything but exit 0 fails it, showing the command and its stderr. */
+export function langoOk(daemon: { env: Record<string, string> }, ...args: string[]): string {
+  const run = lango(daemon, ...args);
+  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+  return run.stdout;
+}
+
 /**
  * The CLI without blocking this process: needed when the command talks to an emulator running
  * in the test process (spawnSync would stop it from answering).
@@ -44,6 +52,21 @@ export function langoJson<T>(daemon: { env: Record<string, string> }, ...args: s
   const run = lango(daemon, ...args, '--json');
   if (run.status !== 0) throw new Error(`lango ${args.join(' ')} failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
+}
+
+/**
+ * Polls until `probe` finds something (anything but undefined) and answers it; fails naming
+ * `what` after `timeoutMs`. For outcomes that settle in the background (callbacks, the outbox,
+ * the reconciler), where a fixed sleep would be either slow or flaky.
+ */
+export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }
 
 /** Sends datagrams from one socket and collects what comes back within `waitMs`. */

@@ -1,37 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { pdfImages, pdfText, poppler } from '../../../tests/support/pdf-tools.js';
 import { renderPdf } from './pdf.js';
 import { sampleCreditNote, sampleInvoice, sampleInvoiceWithLines, sampleReceipt, tinyJpeg, tinyPng } from './samples.js';
 
-// The PDFs are read back with poppler (pdftotext, pdffonts, pdfimages from poppler-utils), the
-// tools behind most Linux PDF viewers, rather than by parsing pdfkit's output here: what they
-// extract is what a person copying or searching the document gets.
+// The PDFs are read back with poppler (tests/support/pdf-tools.ts): what it extracts is what a
+// person copying or searching the document gets.
 
-const work = mkdtempSync(path.join(tmpdir(), 'lango-pdf-test-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-let files = 0;
-
-function poppler(tool: string, pdf: Buffer, ...args: string[]): string {
-  const file = path.join(work, `${files++}.pdf`);
-  writeFileSync(file, pdf);
-  const run = spawnSync(tool, [...args, file, ...(tool === 'pdftotext' ? ['-'] : [])], { encoding: 'utf8' });
-  if (run.error) throw new Error(`${tool} is needed to read the PDFs back (Debian: apt-get install poppler-utils): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`${tool} failed: ${run.stderr}`);
-  return run.stdout;
-}
-
-/**
- * The text of every page. The marks pdftotext adds around right-to-left words, and the
- * no-break spaces Intl puts in amounts, are not what a reader compares.
- */
+/** The text of every page, with the no-break spaces Intl puts in amounts read as spaces. */
 function textOf(pdf: Buffer): string {
-  return poppler('pdftotext', pdf, '-enc', 'UTF-8')
-    .replace(/\p{Bidi_Control}/gu, '')
-    .replaceAll('\u00a0', ' ');
+  return pdfText(pdf).replaceAll('\u00a0', ' ');
 }
 
 /** Each word pdftotext finds, with its left edge on the page. */
@@ -95,11 +73,10 @@ describe('PDF documents', () => {
     for (const logo of [tinyPng, tinyJpeg]) {
       const pdf = await renderPdf(sampleInvoice({ operator: { ...sampleInvoice().operator, logo } }));
       expect(pdf.toString('latin1')).toMatch(/\/Type \/XObject\s+\/Subtype \/Image/);
-      // page, num, type, width, height, color, comp, bpc, enc, ...; a PNG with alpha adds an 'smask' row.
-      const rows = poppler('pdfimages', pdf, '-list').trim().split('\n').slice(2).map((row) => row.trim().split(/\s+/));
-      const images = rows.filter((row) => row[2] === 'image');
+      // A PNG with alpha adds an 'smask' row.
+      const images = pdfImages(pdf).filter((image) => image.type === 'image');
       expect(images).toHaveLength(1);
-      expect(images[0]?.[8]).toBe(logo === tinyJpeg ? 'jpeg' : 'image');
+      expect(images[0]?.encoding).toBe(logo === tinyJpeg ? 'jpeg' : 'image');
     }
     const none = await renderPdf(sampleInvoice({ operator: { ...sampleInvoice().operator, logo: Buffer.from('GIF89a not a logo') } }));
     expect(none.toString('latin1')).not.toContain('/Subtype /Image');

@@ -1,48 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { pdfImages, pdfText, poppler } from '../../../tests/support/pdf-tools.js';
 import { t } from '../../i18n/index.js';
 import { cardsPdfStream, renderCardsPdf } from './pdf.js';
 import { sampleArabicSheet, sampleCards, sampleSheet } from './samples.js';
 
-// Read back with poppler (pdftotext, pdfinfo, pdfimages from poppler-utils), as billing's PDF
-// tests do: what they extract is what a person searching or copying the sheet gets.
-
-const work = mkdtempSync(path.join(tmpdir(), 'lango-cards-test-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-let files = 0;
-
-function poppler(tool: string, pdf: Buffer, ...args: string[]): string {
-  const file = path.join(work, `${files++}.pdf`);
-  writeFileSync(file, pdf);
-  const run = spawnSync(tool, [...args, file, ...(tool === 'pdftotext' ? ['-'] : [])], { encoding: 'utf8' });
-  if (run.error) throw new Error(`${tool} is needed to read the PDFs back (Debian: apt-get install poppler-utils): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`${tool} failed: ${run.stderr}`);
-  return run.stdout;
-}
-
-/** The text of one page, or of all; without the marks pdftotext puts around right-to-left words. */
-function textOf(pdf: Buffer, page?: number): string {
-  const pages = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
-  return poppler('pdftotext', pdf, '-enc', 'UTF-8', ...pages).replace(/\p{Bidi_Control}/gu, '');
-}
+// Read back with poppler (tests/support/pdf-tools.ts), as billing's PDF tests do: what it
+// extracts is what a person searching or copying the sheet gets.
 
 function pageCount(pdf: Buffer): number {
   return Number(/^Pages:\s+(\d+)$/m.exec(poppler('pdfinfo', pdf))?.[1]);
-}
-
-/** pdfimages -list: one row per image drawn, with the object it draws. */
-function imagesOf(pdf: Buffer): Array<{ page: number; type: string; width: number; height: number; object: number }> {
-  return poppler('pdfimages', pdf, '-list')
-    .split('\n')
-    .slice(2)
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const cells = line.trim().split(/\s+/);
-      return { page: Number(cells[0]), type: cells[2] ?? '', width: Number(cells[3]), height: Number(cells[4]), object: Number(cells[10]) };
-    });
 }
 
 describe('PDF voucher cards', () => {
@@ -52,7 +18,7 @@ describe('PDF voucher cards', () => {
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pageCount(pdf)).toBe(3);
     for (let page = 1; page <= 3; page++) {
-      const text = textOf(pdf, page);
+      const text = pdfText(pdf, page);
       sheet.cards.forEach((card, i) => {
         const onThisPage = Math.floor(i / 24) + 1 === page;
         expect(text.includes(card.code), `${card.code} on page ${page}`).toBe(onThisPage);
@@ -64,7 +30,7 @@ describe('PDF voucher cards', () => {
 
   it('shows the plan, price, validity, expiry, password and operator on the cards', async () => {
     const sheet = sampleSheet({ cards: sampleCards(2, { password: 'K4PX92', plan: '1 Week', price: 'KES 300', validity: '7 days', expiresAt: '30 Jun 2027' }) });
-    const text = textOf(await renderCardsPdf(sheet));
+    const text = pdfText(await renderCardsPdf(sheet));
     for (const expected of ['Juba Fast Net', 'Help line +211 912 345 678', 'KES 300', '1 Week', 'Voucher code', 'Password', 'K4PX92', 'Valid for', '7 days', 'Use before', '30 Jun 2027', 'Scan to log in', 'Connect to JubaFastNet-WiFi', 'Serial B7-00002', 'Voucher batch B-2026-007']) {
       expect(text).toContain(expected);
     }
@@ -72,7 +38,7 @@ describe('PDF voucher cards', () => {
 
   it('extracts the Arabic labels, plan and dates intact, with codes and phone numbers in their own order', async () => {
     const sheet = sampleArabicSheet(3);
-    const text = textOf(await renderCardsPdf(sheet));
+    const text = pdfText(await renderCardsPdf(sheet));
     for (const key of ['cards.code', 'cards.validFor', 'cards.useBefore', 'cards.scanToLogIn', 'cards.serial', 'cards.connectTo', 'cards.helpLine', 'cards.title', 'cards.batch'] as const) {
       expect(text).toContain(t(key, {}, 'ar'));
     }
@@ -86,7 +52,7 @@ describe('PDF voucher cards', () => {
   });
 
   it('embeds the logo once as an image XObject that every card draws', async () => {
-    const images = imagesOf(await renderCardsPdf(sampleSheet({}, 30)));
+    const images = pdfImages(await renderCardsPdf(sampleSheet({}, 30)));
     const logos = images.filter((image) => image.type === 'image');
     expect(logos).toHaveLength(30);
     expect(logos.every((image) => image.width === 90 && image.height === 30)).toBe(true);
@@ -96,14 +62,14 @@ describe('PDF voucher cards', () => {
 
   it('draws QR codes as vector squares, not images', async () => {
     const pdf = await renderCardsPdf(sampleSheet({ operator: { name: 'Juba Fast Net', phone: null, logo: null } }, 24));
-    expect(imagesOf(pdf)).toEqual([]);
-    expect(textOf(pdf)).toContain('Scan to log in');
+    expect(pdfImages(pdf)).toEqual([]);
+    expect(pdfText(pdf)).toContain('Scan to log in');
   });
 
   it('leaves off a logo that is not a PNG or JPEG instead of failing the batch', async () => {
     const pdf = await renderCardsPdf(sampleSheet({ operator: { name: 'Juba Fast Net', phone: null, logo: Buffer.from('\x89PNG\r\n\x1a\n broken') } }, 2));
-    expect(imagesOf(pdf)).toEqual([]);
-    expect(textOf(pdf)).toContain('Juba Fast Net');
+    expect(pdfImages(pdf)).toEqual([]);
+    expect(pdfText(pdf)).toContain('Juba Fast Net');
   });
 
   it('gives the same bytes for the same sheet, so a reprint matches the first print', async () => {
