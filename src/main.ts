@@ -23,6 +23,7 @@ import { ensureFirstAdmin } from './staff/index.js';
 import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
+import { createHotspotSales } from './web/captive/hotspot-sales.js';
 import { buildHttpServer } from './web/server.js';
 
 // Wiring only: config → key → database → domains → sockets and HTTP; drain on SIGTERM.
@@ -164,9 +165,17 @@ async function main(): Promise<void> {
     },
     // The captive portal at /hotspot: the page the router's login.html sends customers to.
     captive: {
-      operator: () => ({ name: getSetting(connection.db, 'operator.name'), logo: getSetting(connection.db, 'operator.logo'), colour: null }),
+      operator: () => ({ name: getSetting(connection.db, 'operator.name'), logo: getSetting(connection.db, 'operator.logo'), colour: getSetting(connection.db, 'operator.colour') }),
       // Vouchers log in with the code as both username and password (issue 6; the voucher flow may change this).
       voucherPassword: 'code',
+      routerHosts: () => getSetting(connection.db, 'hotspot.routerHosts'),
+      // "Buy a package": prepaid plans a configured provider takes; paid, a voucher is sold to the phone.
+      buy: createHotspotSales({
+        db: connection.db,
+        box,
+        providers,
+        onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the captive portal sells without it'),
+      }),
     },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });

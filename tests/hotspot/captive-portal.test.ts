@@ -180,6 +180,21 @@ describe('captive portal in Chromium against a MikroTik hotspot', () => {
     await context.close();
   });
 
+  it("follows the operator's colour and listed router host names without a restart", async () => {
+    const ok = (...args: string[]) => expect(lango(daemon, ...args).status).toBe(0);
+    const visit = new URLSearchParams({ 'link-login-only': 'http://login.example.net/login', 'chap-id': '2a', 'chap-challenge': '0123456789abcdef0123456789abcdef' });
+    expect(await (await fetch(`${portal}?${visit}`)).text()).toContain('did not come from a hotspot we know');
+    ok('settings', 'set', '--key', 'hotspot.routerHosts', '--value', '["login.example.net"]');
+    ok('settings', 'set', '--key', 'operator.colour', '--value', '#ffd700');
+    // The operator's name, logo and colour are re-read every few seconds.
+    await new Promise((resolve) => setTimeout(resolve, 5_200));
+    const html = await (await fetch(`${portal}?${visit}`)).text();
+    expect(html).toContain('data-login="http://login.example.net/login"');
+    expect(html).toContain('background:#ffd700;color:#1b1b1b');
+    ok('settings', 'set', '--key', 'hotspot.routerHosts', '--value', '[]');
+    ok('settings', 'set', '--key', 'operator.colour', '--value', 'null');
+  });
+
   it('keeps the portal page, its script and the logo under 60 KB', async () => {
     const { context, page } = await newPhone(browser);
     const transfers = recordTransfers(page, portal);

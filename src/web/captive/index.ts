@@ -1,12 +1,29 @@
 import { gzipSync } from 'node:zlib';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { t } from '../../i18n/index.js';
+import { z } from 'zod';
+import { errorMessage, LangoError, type ErrorCode } from '../../errors.js';
+import { t, type Language } from '../../i18n/index.js';
+import type { PurchaseStatus } from '../../payments/index.js';
 import { defaultHotspotDir, loadHotspotFiles, logoAsset, PORTAL_PLACEHOLDER, ROUTER_TEMPLATES, type HashedAsset, type RouterTemplate } from './assets.js';
 import { pickLanguage } from './language.js';
 import { renderPortalPage, type CaptivePackage } from './portal-page.js';
+import { describePurchase } from './purchase-answer.js';
 import { readRouterVisit } from './router-visit.js';
 
 export type { CaptivePackage } from './portal-page.js';
+
+/** Buying a package on the page with the phone (M-Pesa STK push, MoMo request to pay). */
+export interface CaptiveBuy {
+  /** What is on sale, in the page language (validity words, price format). */
+  packages(language: Language): Promise<readonly CaptivePackage[]>;
+  /**
+   * Prompts the phone to pay for the plan; `key` is the purchase's unguessable id, which the
+   * page polls. Throws LangoError for what the customer or the operator must fix.
+   */
+  start(input: { planId: number; phone: string }): Promise<{ key: string }>;
+  status(key: string): PurchaseStatus | undefined;
+}
 
 export interface CaptiveOperator {
   name: string;
@@ -21,8 +38,13 @@ export interface CaptiveOptions {
   operator(): CaptiveOperator;
   /** The password a voucher logs in with: the code itself, or nothing (username = code either way). */
   voucherPassword: 'code' | 'blank';
-  /** When present, the page lists these under "Buy a package" (the mobile-money flow completes it). */
-  packages?(): Promise<readonly CaptivePackage[]>;
+  /** When present, the page lists the packages on sale under "Buy a package", paid for with the phone. */
+  buy?: CaptiveBuy;
+  /**
+   * Purchases one client address may start per minute (default 10). Hotspot routers NAT their
+   * customers, so this is usually per hotspot, not per phone: keep it above a busy hour's sales.
+   */
+  buyPerMinute?: number;
   /**
    * Hotspot login host names the page may post to besides private addresses and LAN-only names
    * (a router's public `dns-name`, e.g. login.example.net).
@@ -34,6 +56,31 @@ export interface CaptiveOptions {
 
 const OPERATOR_REFRESH_MS = 5_000;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+const buyBody = z.object({
+  planId: z.coerce.number().int().positive().max(2 ** 31),
+  phone: z.string().trim().min(1).max(32),
+  lang: z.string().max(8).optional(),
+});
+
+/** Attempt keys are UUIDs; anything else is not worth a database lookup. */
+const ATTEMPT_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Failures the customer cannot fix: the operator's setup. The customer is told to use a voucher; the log says what to fix. */
+const SETUP_ERRORS: ReadonlySet<ErrorCode> = new Set(['PAY_NOT_CONFIGURED', 'PAY_NO_PUBLIC_URL', 'PAY_CURRENCY_NOT_TAKEN', 'PAY_AMOUNT_STEP', 'PAY_BAD_CONFIG']);
+
+/** A refused purchase in the customer's words and language. */
+function explainStartError(err: LangoError, language: Language): string {
+  if (err.code === 'INPUT_BAD_PHONE') return t('portal.buy.badPhone', { value: String(err.values.value ?? '').slice(0, 32) }, language);
+  if (err.code === 'INPUT_UNKNOWN_PLAN') return t('portal.buy.unknownPackage', {}, language);
+  if (SETUP_ERRORS.has(err.code)) return t('portal.buy.unavailable', {}, language);
+  return errorMessage(err.code, language, err.values);
+}
+
+function requestLanguage(request: FastifyRequest, fromBody?: unknown): Language {
+  return pickLanguage(fromBody ?? (request.query as Record<string, unknown> | undefined)?.lang, request.headers['accept-language']);
+}
 
 function acceptsGzip(request: FastifyRequest): boolean {
   return /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
@@ -71,7 +118,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       if (current.logo !== logoText || !operator) {
         const asset = logoAsset(current.logo);
         if (asset === 'too-large' && !warnedLogo) {
-          request.log.warn('the operator logo is too large for the captive portal; the page shows the name only. Save a smaller logo (under 40 KB).');
+          request.log.warn('the operator logo is too large for the captive portal; the page shows the name only. Save a smaller logo (under 36 KB).');
           warnedLogo = true;
         }
         logo = asset === 'too-large' ? null : asset;
@@ -89,9 +136,9 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     const visit = readRouterVisit(query, options.routerHosts?.() ?? []);
     const current = currentOperator(request);
     let packages: readonly CaptivePackage[] | undefined;
-    if (options.packages) {
+    if (options.buy && visit.target.kind !== 'none') {
       try {
-        packages = await options.packages();
+        packages = await options.buy.packages(language);
       } catch (err) {
         request.log.warn({ err }, 'the captive portal could not list packages; the page is shown without them');
       }
@@ -107,7 +154,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       otherLanguageUrl: `${prefix}?${search.toString()}`,
       visit,
       voucherPassword: options.voucherPassword,
-      ...(packages && { packages }),
+      ...(packages && { packages, buyUrl: `${prefix}/buy` }),
     });
     reply.headers({
       'cache-control': 'no-store',
@@ -115,7 +162,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
       // The forms post to the router, wherever it is: http for HTTP-CHAP, https for PAP.
-      'content-security-policy': `default-src 'none'; script-src 'self'; style-src ${page.styleSource}; img-src 'self'; form-action http: https:; base-uri 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'none'; script-src 'self'; style-src ${page.styleSource}; img-src 'self'; connect-src 'self'; form-action http: https:; base-uri 'none'; frame-ancestors 'none'`,
     });
     reply.header('vary', 'accept-language');
     const body = Buffer.from(page.html, 'utf8');
@@ -139,10 +186,63 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     return reply.type('text/html; charset=utf-8').send(text);
   });
 
+  if (options.buy) {
+    const buy = options.buy;
+    // Scoped to this plugin and to the purchase route only (global: false); keyed by client
+    // address (X-Forwarded-For when trustProxy is on). The 429 is answered by the error handler.
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} purchases a minute`), { statusCode: context.statusCode }),
+    });
+    // Plain HTML forms post this; the page's script sends JSON.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    app.post('/buy', { bodyLimit: 1024, config: { rateLimit: { max: options.buyPerMinute ?? 10, timeWindow: 60_000 } } }, async (request, reply) => {
+      reply.headers(NO_STORE);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const language = requestLanguage(request, raw.lang);
+      const body = buyBody.safeParse(raw);
+      if (!body.success) {
+        const phoneWrong = body.error.issues.some((issue) => issue.path[0] === 'phone');
+        const error = phoneWrong ? t('portal.buy.badPhone', { value: typeof raw.phone === 'string' ? raw.phone.slice(0, 32) : '' }, language) : t('portal.buy.unknownPackage', {}, language);
+        return reply.code(400).send({ error });
+      }
+      const { planId, phone } = body.data;
+      // Only what the page offers can be bought (and it says which provider will prompt the phone).
+      const item = (await buy.packages(language)).find((candidate) => candidate.planId === planId);
+      if (!item) return reply.code(400).send({ error: t('portal.buy.unknownPackage', {}, language) });
+      try {
+        const { key } = await buy.start({ planId, phone });
+        const message = t(item.provider === 'mpesa' ? 'portal.buy.checkPhoneMpesa' : 'portal.buy.checkPhoneOther', { price: item.price }, language);
+        return reply.send({ key, message });
+      } catch (err) {
+        if (!(err instanceof LangoError)) throw err;
+        if (SETUP_ERRORS.has(err.code)) request.log.warn({ code: err.code }, `a hotspot purchase could not start: ${err.message}`);
+        return reply.code(400).send({ error: explainStartError(err, language) });
+      }
+    });
+
+    // The key is the right to see the code it bought: not written to the request log.
+    app.get<{ Params: { key: string } }>('/buy/:key', { logLevel: 'warn' }, async (request, reply) => {
+      reply.headers(NO_STORE);
+      const language = requestLanguage(request);
+      const status = ATTEMPT_KEY.test(request.params.key) ? buy.status(request.params.key) : undefined;
+      if (!status) return reply.code(404).send({ error: t('portal.buy.unknownPayment', {}, language) });
+      return reply.send(describePurchase(status, language));
+    });
+  }
+
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'captive portal request failed');
-    const language = pickLanguage((request.query as Record<string, unknown> | undefined)?.lang, request.headers['accept-language']);
+    const language = requestLanguage(request);
+    // The purchase routes answer the page's script in JSON, with a sentence it can show as it is.
+    if (request.url.startsWith(`${prefix}/buy`)) {
+      const key = status === 429 ? 'portal.buy.tooMany' : status >= 500 ? 'portal.buy.unavailable' : 'portal.buy.failed';
+      return reply.code(status).headers(NO_STORE).send({ error: t(key, {}, language) });
+    }
     return reply.code(status).type('text/plain; charset=utf-8').send(t('portal.unavailable', {}, language));
   });
 };

@@ -6,13 +6,16 @@ import type { RouterVisit } from './router-visit.js';
 // The portal page: one server-rendered document with its CSS inline and one cached script,
 // sized for a cheap phone on a slow link (web/hotspot/README.md gives the byte budget).
 
-/** A package the "buy a package" section lists; paying for it is added with the mobile-money flow. */
+/** A package the "buy a package" section lists, paid for with the phone (M-Pesa STK push, MoMo). */
 export interface CaptivePackage {
-  id: string;
+  planId: number;
   name: string;
   /** Ready to show, e.g. "KES 20". */
   price: string;
+  /** How long it lasts, in the page language ("1 hour"); empty when unlimited. */
   description?: string;
+  /** The payment provider that will prompt the phone: 'mpesa' gets M-Pesa's words, others neutral ones. */
+  provider: string;
 }
 
 export interface PortalPageInput {
@@ -26,8 +29,10 @@ export interface PortalPageInput {
   otherLanguageUrl: string;
   visit: RouterVisit;
   voucherPassword: 'code' | 'blank';
-  /** Present when the packages hook is wired: renders the "buy a package" section. */
+  /** Present when buying is wired (and something is on sale): renders the "buy a package" section. */
   packages?: readonly CaptivePackage[];
+  /** Where the script posts a purchase and polls it, e.g. /hotspot/buy. */
+  buyUrl?: string;
 }
 
 export interface PortalPage {
@@ -76,7 +81,14 @@ function css(colour: string): string {
     'button:disabled{opacity:.6}',
     '.note{margin:1rem 0;padding:.75rem;border-radius:.35rem;background:#fff6e6;border:1px solid #d9a440}',
     '.error{background:#fdeceb;border-color:#d24b45}',
-    'ul{padding:0;list-style:none}li{display:flex;justify-content:space-between;padding:.3rem 0;border-bottom:1px solid #eee}',
+    '[hidden]{display:none!important}',
+    'details{border-bottom:1px solid #eee}',
+    'summary{display:flex;justify-content:space-between;align-items:center;padding:.6rem 0;cursor:pointer;list-style:none}',
+    'summary::-webkit-details-marker{display:none}',
+    `summary b{white-space:nowrap;border:1px solid ${link};border-radius:1rem;padding:.1rem .6rem;margin-inline-start:.5rem}`,
+    'small{color:#555}',
+    'details form{padding-bottom:.8rem}',
+    '.code{font:700 2rem/1.3 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center;margin:.4rem 0;direction:ltr}',
   ].join('');
 }
 
@@ -151,16 +163,36 @@ export function renderPortalPage(input: PortalPageInput): PortalPage {
     );
   }
 
-  if (input.packages) {
-    // The mobile-money purchase flow completes this section.
-    parts.push('<section id="buy">', `<h2>${say('portal.buy.heading')}</h2>`, '<ul>');
-    for (const item of input.packages) {
+  if (input.packages && input.packages.length > 0 && input.buyUrl && target.kind !== 'none') {
+    // Hidden until the script shows it: without JavaScript nothing here could work.
+    const texts: Array<[string, string]> = [
+      ['buy', input.buyUrl],
+      ['t-sending', t('portal.buy.sending', {}, lang)],
+      ['t-gave-up', t('portal.buy.gaveUp', {}, lang)],
+      ['t-network', t('portal.buy.network', {}, lang)],
+      ['t-failed', t('portal.buy.failed', {}, lang)],
+    ];
+    parts.push(`<section id="buy" hidden${texts.map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')}>`, `<h2>${say('portal.buy.heading')}</h2>`, '<div id="packages">');
+    // M-Pesa's words only when M-Pesa prompts for every package; "mobile money" fits them all.
+    const phoneLabel = input.packages.every((item) => item.provider === 'mpesa') ? 'portal.buy.phoneMpesa' : 'portal.buy.phoneOther';
+    input.packages.forEach((item, i) => {
+      const pay = t('portal.buy.pay', { price: item.price }, lang);
       parts.push(
         // <bdi>: a name like "1 Day" keeps its own direction on the Arabic page.
-        `<li data-package="${escapeHtml(item.id)}"><span><bdi>${escapeHtml(item.name)}</bdi>${item.description ? `<br><small><bdi>${escapeHtml(item.description)}</bdi></small>` : ''}</span><b><bdi>${escapeHtml(item.price)}</bdi></b></li>`,
+        `<details data-plan="${item.planId}" data-pay="${escapeHtml(pay)}"${input.packages!.length === 1 ? ' open' : ''}>`,
+        `<summary><span><bdi>${escapeHtml(item.name)}</bdi>${item.description ? `<br><small><bdi>${escapeHtml(item.description)}</bdi></small>` : ''}</span><b><bdi>${escapeHtml(item.price)}</bdi></b></summary>`,
+        // One phone form, in the package opened last (the script moves it); its input has no
+        // name, so the form itself never submits the number anywhere.
+        i === 0 ? `<form id="pay-form"><label for="phone">${say(phoneLabel)}</label><input id="phone" type="tel" autocomplete="tel" required maxlength="20" dir="ltr"><button>${escapeHtml(pay)}</button></form>` : '',
+        '</details>',
       );
-    }
-    parts.push('</ul>', `<p>${say('portal.buy.soon')}</p>`, '</section>');
+    });
+    parts.push(
+      '</div>',
+      '<div id="pay" role="status" aria-live="polite" hidden><p id="pay-message"></p><p id="pay-code" class="code" hidden></p>',
+      `<button id="pay-retry" type="button" hidden>${say('portal.buy.retry')}</button></div>`,
+      '</section>',
+    );
   }
 
   parts.push('</main></body></html>');

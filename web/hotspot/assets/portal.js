@@ -3,7 +3,9 @@
  * browser is behind. Lango never sees the password on this path: the browser posts straight to
  * the router's login URL, and with HTTP-CHAP it posts only
  * MD5(chap-id | password | chap-challenge) in hex, as RouterOS's own login.html does.
- * Plain ES5 so that old Android browsers run it; md5() comes from md5-lite.min.js (js-md5, MIT).
+ * A package bought on the page logs in the same way, with the code Lango sold (it is also sent
+ * by SMS). Plain ES5 so that old Android browsers run it; md5() comes from md5-lite.min.js
+ * (js-md5, MIT).
  */
 (function () {
   'use strict';
@@ -32,7 +34,8 @@
     return md5(hexBytes(data('chap-id')).concat(utf8Bytes(password), hexBytes(data('chap-challenge'))));
   }
 
-  function login(form, username, password) {
+  // Posts the login to the router, as RouterOS's own login page would; `button` shows progress.
+  function login(button, username, password) {
     var post = document.createElement('form');
     post.method = 'post';
     post.action = data('login');
@@ -44,7 +47,6 @@
       input.value = fields[name];
       post.appendChild(input);
     }
-    var button = form.querySelector('button');
     button.disabled = true;
     button.setAttribute('data-label', button.textContent);
     button.textContent = data('connecting');
@@ -71,14 +73,119 @@
     // Voucher codes are upper case (src/hotspot/codes.ts); phones type what they like.
     var code = value('code').replace(/\s+/g, '').toUpperCase();
     if (!code) return;
-    login(form, code, data('voucher-password') === 'code' ? code : '');
+    login(form.querySelector('button'), code, data('voucher-password') === 'code' ? code : '');
   });
 
   onSubmit('account', function (form) {
     var username = value('username').replace(/^\s+|\s+$/g, '');
     if (!username) return;
-    login(form, username, value('password'));
+    login(form.querySelector('button'), username, value('password'));
   });
+
+  // Buying a package: post the phone number, poll the purchase every 2 s, and once paid show
+  // the code and log in with it exactly as the voucher form does (username = password = code).
+  var buy = document.getElementById('buy');
+  if (buy) {
+    var POLL_MS = 2000;
+    var GIVE_UP_MS = 180000;
+    var lang = document.documentElement.lang;
+    var packages = document.getElementById('packages');
+    var form = document.getElementById('pay-form');
+    var pay = document.getElementById('pay');
+    var payMessage = document.getElementById('pay-message');
+    var payCode = document.getElementById('pay-code');
+    var retry = document.getElementById('pay-retry');
+    var t = function (name) {
+      return buy.getAttribute('data-t-' + name) || '';
+    };
+    // The attribute, not the property: old Android browsers do not know `hidden` as a property.
+    var hide = function (element, hidden) {
+      if (hidden) element.setAttribute('hidden', '');
+      else element.removeAttribute('hidden');
+    };
+
+    var show = function (message, code, canRetry) {
+      hide(packages, true);
+      hide(pay, false);
+      payMessage.textContent = message;
+      payCode.textContent = code || '';
+      hide(payCode, !code);
+      hide(retry, !canRetry);
+      if (canRetry) retry.focus();
+    };
+
+    var request = function (method, url, body, done) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.timeout = 20000;
+      xhr.onreadystatechange = function () {
+        if (xhr.readyState !== 4) return;
+        var answer = null;
+        try {
+          answer = JSON.parse(xhr.responseText);
+        } catch (e) {}
+        done(xhr.status, answer);
+      };
+      if (body) xhr.setRequestHeader('content-type', 'application/json');
+      xhr.send(body ? JSON.stringify(body) : null);
+    };
+
+    var poll = function (key, startedAt) {
+      request('GET', buy.getAttribute('data-buy') + '/' + encodeURIComponent(key) + '?lang=' + lang, null, function (status, answer) {
+        if (answer && answer.state === 'paid') {
+          show(answer.message, answer.code, false);
+          // A moment to read the code (the SMS has it too), then online.
+          setTimeout(function () {
+            payMessage.textContent = data('connecting');
+            login(form.querySelector('button'), answer.code, answer.password);
+          }, 1500);
+        } else if (answer && answer.state === 'failed') {
+          show(answer.message, '', true);
+        } else if (status === 404) {
+          show((answer && answer.error) || t('failed'), '', true);
+        } else if (new Date().getTime() - startedAt > GIVE_UP_MS) {
+          show(t('gave-up'), '', true);
+        } else {
+          // Pending, or the network hiccupped: ask again.
+          setTimeout(function () {
+            poll(key, startedAt);
+          }, POLL_MS);
+        }
+      });
+    };
+
+    // One phone form, moved into whichever package is opened (the others close).
+    var choices = packages.querySelectorAll('details');
+    for (var i = 0; i < choices.length; i++) {
+      choices[i].querySelector('summary').addEventListener('click', function (event) {
+        var chosen = event.currentTarget.parentNode;
+        for (var j = 0; j < choices.length; j++) if (choices[j] !== chosen) choices[j].removeAttribute('open');
+        chosen.appendChild(form);
+        form.querySelector('button').textContent = chosen.getAttribute('data-pay');
+      });
+    }
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var phone = value('phone').replace(/^\s+|\s+$/g, '');
+      if (!phone) return;
+      show(t('sending'), '', false);
+      request('POST', buy.getAttribute('data-buy'), { planId: form.parentNode.getAttribute('data-plan'), phone: phone, lang: lang }, function (status, answer) {
+        if (status === 200 && answer && answer.key) {
+          show(answer.message, '', false);
+          poll(answer.key, new Date().getTime());
+        } else {
+          show((answer && answer.error) || t('network'), '', true);
+        }
+      });
+    });
+
+    retry.addEventListener('click', function () {
+      hide(pay, true);
+      hide(packages, false);
+    });
+    hide(buy, false);
+  }
 
   // Coming back with the Back button shows the page from the cache: make the buttons usable again.
   window.addEventListener('pageshow', function () {

@@ -1,0 +1,89 @@
+import { findPlanById, formatMoney, listPlans, type Plan } from '../../billing/index.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { Db } from '../../db/connection.js';
+import { LangoError } from '../../errors.js';
+import { describeValidity } from '../../hotspot/index.js';
+import type { Language } from '../../i18n/index.js';
+import { callbackUrl, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
+import { getSetting } from '../../settings/index.js';
+import type { CaptiveBuy } from './index.js';
+import type { CaptivePackage } from './portal-page.js';
+
+// The captive portal's "buy a package", joined to the domains: prepaid plans a configured
+// provider can take, and a purchase (payments' requestPurchase) whose success sells a voucher
+// to the paying phone. main.ts builds it; the plugin only sees the CaptiveBuy hooks.
+
+export interface HotspotSalesDeps {
+  db: Db;
+  box: SecretBox;
+  providers: Pick<ProviderRegistry, 'configured' | 'get'>;
+  /** A provider whose stored configuration no longer loads is left out, and said here. */
+  onProviderError?: (name: string, err: unknown) => void;
+}
+
+/**
+ * The provider that prompts the phone for a plan: M-Pesa first for shillings, MoMo first for
+ * anything else, and only one that takes the currency and the amount (M-Pesa: whole shillings).
+ */
+export function pickProvider(plan: Pick<Plan, 'currency' | 'priceMinor'>, candidates: readonly PaymentProvider[]): PaymentProvider | undefined {
+  const preferred = plan.currency === 'KES' ? ['mpesa', 'momo'] : ['momo', 'mpesa'];
+  const rank = (provider: PaymentProvider) => {
+    const at = preferred.indexOf(provider.name);
+    return at < 0 ? preferred.length : at;
+  };
+  return [...candidates]
+    .sort((a, b) => rank(a) - rank(b))
+    .find((provider) => provider.currencies.includes(plan.currency) && plan.priceMinor > 0 && plan.priceMinor % provider.amountStepMinor === 0);
+}
+
+export function createHotspotSales(deps: HotspotSalesDeps): CaptiveBuy {
+  const { db, box, providers } = deps;
+  const configured = (): PaymentProvider[] =>
+    providers.configured().flatMap((name) => {
+      try {
+        const provider = providers.get(name);
+        return provider ? [provider] : [];
+      } catch (err) {
+        deps.onProviderError?.(name, err);
+        return [];
+      }
+    });
+
+  return {
+    async packages(language: Language): Promise<CaptivePackage[]> {
+      // Without a public address no provider can call back: nothing can be sold.
+      if (getSetting(db, 'payments.publicUrl') === null) return [];
+      const available = configured();
+      if (available.length === 0) return [];
+      return listPlans(db)
+        .filter((plan) => plan.billingKind === 'prepaid' && plan.priceMinor > 0)
+        .sort((a, b) => a.priceMinor - b.priceMinor || a.name.localeCompare(b.name))
+        .flatMap((plan) => {
+          const provider = pickProvider(plan, available);
+          if (!provider) return [];
+          return [
+            {
+              planId: plan.id,
+              name: plan.name,
+              price: formatMoney(plan.priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
+              description: describeValidity(plan, language),
+              provider: provider.name,
+            },
+          ];
+        });
+    },
+
+    async start(input) {
+      const plan = findPlanById(db, input.planId);
+      if (!plan || plan.billingKind !== 'prepaid') throw new LangoError('INPUT_UNKNOWN_PLAN', { name: String(input.planId) });
+      const provider = pickProvider(plan, configured());
+      if (!provider) throw new LangoError('PAY_NOT_CONFIGURED', { name: plan.currency === 'KES' ? 'mpesa' : 'momo' });
+      // Worked out before the attempt row is written, so a missing public address leaves no attempt behind.
+      const url = callbackUrl(db, box, provider);
+      const { attempt } = await requestPurchase(db, provider, () => url, { planId: plan.id, phone: input.phone, actor: 'portal', now: Date.now() });
+      return { key: attempt.key };
+    },
+
+    status: (key) => purchaseStatus(db, key),
+  };
+}
