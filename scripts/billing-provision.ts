@@ -117,7 +117,7 @@ export function provisionBillingBench(options: BillingProvisionOptions): Billing
       sqlite,
       db.insert(customers).values({
         username: p('username'), passwordSealed: p('passwordSealed'), status: p('status'), createdAt: p('at'), updatedAt: p('at'),
-        macBinding: p('macBinding'), language: p('language'), currency: p('currency'), taxExempt: p('taxExempt'),
+        macBinding: p('macBinding'), language: p('language'), currency: p('currency'), taxExempt: p('taxExempt'), kind: p('kind'),
       } as never),
     );
     const insertSubscription = compileStatement<Record<string, unknown>>(
@@ -128,7 +128,7 @@ export function provisionBillingBench(options: BillingProvisionOptions): Billing
       } as never),
     );
 
-    const customerDefaults = { status: 'active', macBinding: false, language: 'en', currency: 'KES', taxExempt: false };
+    const customerDefaults = { status: 'active', macBinding: false, language: 'en', currency: 'KES', taxExempt: false, kind: 'customer' };
     sqlite.transaction(() => {
       for (let n = 1; n <= total; n++) {
         const id = String(n).padStart(5, '0');
