@@ -4,7 +4,7 @@ import { explainRouterError } from './router-error.js';
 import type { RouterVisit } from './router-visit.js';
 
 // The portal page: one server-rendered document with its CSS inline and one cached script,
-// sized for a cheap phone on a slow link (web/hotspot/README.md gives the byte budget).
+// sized for a cheap phone on a slow link (the README's captive-portal section gives the byte budget).
 
 /** A package the "buy a package" section lists, paid for with the phone (M-Pesa STK push, MoMo). */
 export interface CaptivePackage {
