@@ -61,7 +61,7 @@ export const ar: Catalogue<typeof en> = {
     renewal_failed: '{{operator}}: مرحبا {{name}}، لم نتمكن من تجديد باقة {{plan}} ({{price}}): في محفظتك {{wallet}}. اشحنها للتجديد.',
     payment_received: '{{operator}}: شكرا {{name}}، استلمنا {{amount}} (المرجع {{reference}}). رقم الإيصال {{receipt}}.',
     payment_failed: '{{operator}}: مرحبا {{name}}، لم تكتمل عملية الدفع. يرجى المحاولة مرة أخرى، أو التواصل معنا إذا خُصم المبلغ.',
-    credentials: '{{operator}}: اسم الدخول {{username}} وكلمة المرور {{password}} ({{plan}}). احتفظ بهذه الرسالة لنفسك.',
+    credentials: '{{operator}}: اتصل بشبكة {{ssid}} وافتح أي صفحة وادخل بالرمز {{username}} ({{plan}}). احتفظ بهذه الرسالة لنفسك.',
     custom: 'مرحبا {{name}}، رسالة من {{operator}}.',
     errors: {
       unknownTemplate: 'لا يوجد قالب رسالة باسم "{{key}}". القوالب: {{allowed}}',

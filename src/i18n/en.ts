@@ -146,7 +146,7 @@ export const en = {
     renewal_failed: '{{operator}}: Hi {{name}}, we could not renew {{plan}} ({{price}}): your wallet has {{wallet}}. Top up to renew.',
     payment_received: '{{operator}}: Thank you {{name}}, we received {{amount}} (ref {{reference}}). Receipt {{receipt}}.',
     payment_failed: '{{operator}}: Hi {{name}}, your payment did not complete. Please try again, or contact us if money was taken.',
-    credentials: '{{operator}}: your login is {{username}}, password {{password}} ({{plan}}). Keep this message private.',
+    credentials: '{{operator}}: join WiFi {{ssid}}, open any page and log in with code {{username}} ({{plan}}). Keep this message private.',
     custom: 'Hello {{name}}, a message from {{operator}}.',
     // Errors of the messaging domain (src/errors.ts maps codes to these).
     errors: {

@@ -1,6 +1,7 @@
 import { and, asc, inArray, isNull } from 'drizzle-orm';
 import { customerBalance, factsOfCustomer, factsOfInvoice, factsOfReceipt, type CustomerFacts } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
+import { getSetting } from '../settings/index.js';
 import { notificationEvents } from '../db/schema/aaa.js';
 import { LangoError } from '../errors.js';
 import { formatAmount, formatDay, formatMethod, formatMoment } from './message-format.js';
@@ -135,7 +136,7 @@ function valuesFor(db: Db, event: NotificationEvent, customer: CustomerFacts, no
       // sealed, and this module does not hold the key.
       const [, code, mode] = event.ref.split(':');
       if (refKind !== 'voucher' || !code || (mode !== 'code' && mode !== 'blank')) return undefined;
-      return { ...plan, username: code, password: mode === 'code' ? code : '' };
+      return { ...plan, username: code, password: mode === 'code' ? code : '', ssid: getSetting(db, 'hotspot.ssid') ?? getSetting(db, 'operator.name') };
     }
     case 'payment_received': {
       const receipt = refKind === 'receipt' && refId ? factsOfReceipt(db, refId) : undefined;

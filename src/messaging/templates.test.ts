@@ -73,7 +73,7 @@ describe('message templates', () => {
 
   it('signs with the operator name from the settings, leaves a missing value empty and never expands placeholders inside a value', () => {
     expect(renderTemplate(conn.db, 'custom', 'en', { name: '{{operator}}' })).toBe('Hello {{operator}}, a message from Skyline Net.');
-    expect(renderTemplate(conn.db, 'credentials', 'en', { username: 'v-4821', plan: '1 Hour' })).toBe('Skyline Net: your login is v-4821, password  (1 Hour). Keep this message private.');
+    expect(renderTemplate(conn.db, 'credentials', 'en', { username: 'V4821XYZ', plan: '1 Hour' })).toBe('Skyline Net: join WiFi , open any page and log in with code V4821XYZ (1 Hour). Keep this message private.');
   });
 
   it('lets every template greet by name and sign with the operator', () => {

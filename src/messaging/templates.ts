@@ -44,7 +44,7 @@ export const templatePlaceholders: Record<TemplateKey, readonly string[]> = {
   renewal_failed: [...COMMON, ...PLAN, 'price', 'wallet'],
   payment_received: [...COMMON, 'amount', 'receipt', 'method', 'reference', 'balance', 'wallet'],
   payment_failed: [...COMMON],
-  credentials: [...COMMON, ...PLAN, 'password'],
+  credentials: [...COMMON, ...PLAN, 'password', 'ssid'],
   custom: [...COMMON],
 };
 

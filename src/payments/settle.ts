@@ -122,7 +122,9 @@ function sell(db: Db, attempt: Attempt, reference: string, now: number, zone: st
   if (!box) throw new Error('selling a voucher needs the key file (SecretBox) to seal its password');
   const plan = findPlanById(db, attempt.planId!);
   if (!plan) throw new Error(`attempt ${attempt.id}: plan ${attempt.planId} does not exist`);
-  const voucher = sellVoucher(db, box, { plan, phone: attempt.phone, seller: 'portal', now, actor: 'system' });
+  // An agent's mobile-money token counts as the agent's sale; the portal's as the portal's.
+  const seller = attempt.actor.startsWith('agent:') ? attempt.actor : 'portal';
+  const voucher = sellVoucher(db, box, { plan, phone: attempt.phone, seller, now, actor: attempt.actor });
   const { payment } = recordPayment(db, { customerId: voucher.customerId, method: attempt.provider, reference, amountMinor: attempt.amountMinor, currency: attempt.currency, receivedAt: now, actor: 'system', zone });
   chargePlanFromWallet(db, voucher.customerId, plan.id, now, zone, 'system', `sale:${attempt.key}`);
   notify(db, voucher.customerId, 'credentials', now, `voucher:${voucher.code}:code`);

@@ -23,6 +23,8 @@ export const settingSchemas = {
    * Hotspot login host names the captive portal may post logins to besides private addresses
    * and LAN names: a router whose hotspot dns-name looks public (login.example.net).
    */
+  /** The hotspot Wi-Fi name, told to customers who get a code by SMS; null = not mentioned. */
+  'hotspot.ssid': z.string().trim().min(1).max(32).nullable().default(null),
   'hotspot.routerHosts': z.array(z.string().regex(/^[A-Za-z0-9.-]{1,253}$/)).max(50).default([]),
   /** Country whose local number format (07…, 09…) is assumed when a phone number has no country code. */
   'operator.country': z.enum(['KE', 'SS', 'UG']).default('KE'),
