@@ -62,6 +62,7 @@ export const errorCatalogue = {
   INPUT_SAME_PLAN: { status: 409, message: 'billing.samePlan' },
   INPUT_WALLET_TOO_SMALL: { status: 409, message: 'billing.walletTooSmall' },
   INPUT_BAD_DISCOUNT: { status: 400, message: 'billing.badDiscount' },
+  INPUT_CANNOT_VOID: { status: 409, message: 'billing.cannotVoid' },
   INPUT_UNKNOWN_TEMPLATE: { status: 404, message: 'sms.errors.unknownTemplate' },
   INPUT_BAD_PLACEHOLDER: { status: 400, message: 'sms.errors.unknownPlaceholder' },
   INPUT_BAD_MESSAGE: { status: 400, message: 'sms.errors.badBody' },

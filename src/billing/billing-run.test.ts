@@ -8,7 +8,7 @@ import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { setSetting } from '../settings/index.js';
 import { findCustomer } from './customers.js';
-import { issueCreditNote, listInvoices } from './invoices.js';
+import { issueCreditNote, listInvoices, voidInvoice } from './invoices.js';
 import { changePlan } from './plan-change.js';
 import { arrangeInstalments } from './instalments.js';
 import { addPromotion } from './promotions.js';
@@ -246,3 +246,26 @@ describe('prepaid renewals', () => {
 function withPlanAt(c: Connection, username: string, planName: string, when: number) {
   return addCustomerAt(c.db, box, username, planName, when, zone);
 }
+
+describe('voiding an invoice issued in error', () => {
+  it('credits all of an unpaid invoice, marks it void and takes it out of what the customer owes', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'otieno', 'Home 10M', at('2026-01-01T09:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id, kind: 'invoice' });
+    const { creditNote } = voidInvoice(conn.db, { invoiceNumber: invoice!.number, reason: 'issued twice', actor: 'staff:grace', at: at('2026-02-02T10:00'), zone });
+    expect(creditNote).toMatchObject({ kind: 'credit_note', grossMinor: invoice!.grossMinor });
+    expect(listInvoices(conn.db, { customerId: customer.id, kind: 'invoice' })[0]!.status).toBe('void');
+    expect(customerBalance(conn.db, customer.id, 'KES')).toMatchObject({ dueMinor: 0, walletMinor: 0 });
+    books();
+  });
+
+  it('refuses an invoice with money paid on it: that one gets a credit note', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'achieng', 'Home 10M', at('2026-01-01T09:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    recordPayment(conn.db, { customerId: customer.id, method: 'cash', reference: 'RB-1', amountMinor: 1000, currency: 'KES', receivedAt: at('2026-02-02T09:00'), actor: 'staff:grace', zone });
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id, kind: 'invoice' });
+    expect(() => voidInvoice(conn.db, { invoiceNumber: invoice!.number, reason: 'issued twice', actor: 'staff:grace', at: at('2026-02-02T10:00'), zone })).toThrow(/credit note instead/);
+  });
+});

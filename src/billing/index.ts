@@ -21,7 +21,7 @@ export { normaliseMac } from './mac.js';
 export { periodEnd, usagePeriodStart } from './plan-period.js';
 export { subscribe, subscriptionOf, type Subscription } from './subscriptions.js';
 export { accounts, customerBalance, trialBalance, type CustomerBalance } from './ledger.js';
-export { issueInvoice, issueCreditNote, findInvoice, listInvoices, settle, type Invoice, type InvoiceLine, type ChargeLine } from './invoices.js';
+export { issueInvoice, issueCreditNote, voidInvoice, findInvoice, listInvoices, settle, type Invoice, type InvoiceLine, type ChargeLine } from './invoices.js';
 export { recordPayment, adjustWallet, type Payment, type PaymentInput } from './payments.js';
 export { runBilling, type BillingRunResult, type BillingRunOptions } from './run.js';
 export { saveTaxClass, findTaxClass, listTaxClasses } from './tax-classes.js';

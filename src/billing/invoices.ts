@@ -13,6 +13,7 @@ import { divideHalfEven } from './proration.js';
 import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
 import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
+import { recordAudit } from '../staff/index.js';
 
 export type Invoice = typeof invoices.$inferSelect;
 export type InvoiceLine = typeof invoiceLines.$inferSelect;
@@ -353,4 +354,25 @@ export function listInvoices(db: Db, filter: { customerId?: number; status?: Inv
 /** Stores a notification event for the messaging worker, once; true when it is new. */
 export function notify(db: Db, customerId: number, kind: (typeof notificationEvents.$inferInsert)['kind'], periodStart: number, ref: string): boolean {
   return q(db).notify.run({ customerId, kind, periodStart, ref, createdAt: Date.now() }).changes > 0;
+}
+
+/**
+ * Voids an invoice nobody has paid anything on (issued in error): a credit note for the whole
+ * of it (issued invoices are never edited or deleted, and the numbering stays gap-free), then
+ * the status 'void', so it leaves the customer's balance, reminders and reports. An invoice with
+ * money on it is corrected with a credit note instead.
+ */
+export function voidInvoice(db: Db, input: { invoiceNumber: string; reason: string; actor: string; at: number; zone: string }): { invoice: Invoice; creditNote: Invoice } {
+  if (input.reason.trim().length < 3) throw new LangoError('INPUT_REASON_REQUIRED');
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const invoice = d.select().from(invoices).where(and(eq(invoices.number, input.invoiceNumber), eq(invoices.kind, 'invoice'))).get();
+    if (!invoice) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number: input.invoiceNumber });
+    const credited = d.select({ total: sql<number>`coalesce(sum(${invoices.grossMinor}), 0)` }).from(invoices).where(eq(invoices.correctsId, invoice.id)).get()?.total ?? 0;
+    if (invoice.status === 'void' || invoice.paidMinor > credited) throw new LangoError('INPUT_CANNOT_VOID', { number: invoice.number });
+    const creditNote = issueCreditNote(d, { invoiceNumber: invoice.number, amountMinor: 'all', reason: input.reason, actor: input.actor, at: input.at, zone: input.zone });
+    const voided = d.update(invoices).set({ status: 'void' }).where(eq(invoices.id, invoice.id)).returning().get();
+    recordAudit(d, input.actor, 'invoice.void', `invoice:${invoice.number}`, { creditNote: creditNote.number, reason: input.reason }, input.at);
+    return { invoice: voided, creditNote };
+  }, { behavior: 'immediate' });
 }

@@ -13,6 +13,7 @@ import {
   findInvoice,
   formatMoney,
   issueCreditNote,
+  voidInvoice,
   listInvoices,
   listTaxClasses,
   manualBillingJob,
@@ -220,6 +221,18 @@ export const billingCommands: Command[] = [
       return issueCreditNote(db, { invoiceNumber: number, amountMinor: text === 'all' ? 'all' : parseMoney(text, found.invoice.currency), reason, actor: actor(), at: Date.now(), zone: config.LANGO_TIMEZONE });
     },
     print: (r) => `Credit note ${(r as Invoice).number}: ${formatMoney((r as Invoice).grossMinor, (r as Invoice).currency)}.`,
+  },
+  {
+    words: ['invoice', 'void'],
+    summary: 'Void an invoice issued in error that nobody has paid on: a credit note for all of it, and the invoice marked void.',
+    usage: 'lango invoice void --number INV-2026-000001 --reason "issued twice" [--json]',
+    options: { number: { type: 'string' }, reason: { type: 'string' }, ...json },
+    required: ['number', 'reason'],
+    run: ({ db, config }, v) => voidInvoice(db, { invoiceNumber: str(v, 'number')!, reason: str(v, 'reason')!, actor: actor(), at: Date.now(), zone: config.LANGO_TIMEZONE }),
+    print: (r) => {
+      const { invoice, creditNote } = r as { invoice: Invoice; creditNote: Invoice };
+      return `Invoice ${invoice.number} is void (credit note ${creditNote.number}).`;
+    },
   },
   {
     words: ['invoice', 'instalments'],

@@ -105,6 +105,7 @@ export const en = {
     samePlan: '{{username}} is already on plan "{{plan}}".',
     badDiscount: 'Give the discount once, as --percent 10 or --amount 100 (more than zero, at most 100 %), and an end after the start.',
     walletTooSmall: 'The wallet holds only {{wallet}}; a debit cannot take more than that.',
+    cannotVoid: 'Invoice {{number}} is already void or has money paid on it: correct it with a credit note instead (lango invoice credit).',
     lineService: '{{plan}}, {{from}} to {{to}}',
     lineOverage: 'Data beyond the allowance: {{gb}} GB',
     lineChangeCredit: 'Unused part of {{plan}} (credit)',
