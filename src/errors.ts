@@ -84,6 +84,16 @@ export const errorCatalogue = {
   PAY_NOTHING_DUE: { status: 409, message: 'payments.nothingDue' },
   PAY_UNKNOWN_ATTEMPT: { status: 404, message: 'payments.unknownAttempt' },
   PAY_NOT_FOR_REVIEW: { status: 409, message: 'payments.notForReview' },
+  PAY_ALREADY_WAITING: { status: 409, message: 'payments.alreadyWaiting' },
+  STAFF_BAD_USERNAME: { status: 400, message: 'staff.errors.badUsername' },
+  STAFF_DUPLICATE_USERNAME: { status: 409, message: 'staff.errors.duplicateUsername' },
+  STAFF_BAD_ROLE: { status: 400, message: 'staff.errors.badRole' },
+  STAFF_WEAK_PASSWORD: { status: 400, message: 'staff.errors.weakPassword' },
+  STAFF_WRONG_PASSWORD: { status: 403, message: 'staff.errors.wrongPassword' },
+  STAFF_SAME_PASSWORD: { status: 400, message: 'staff.errors.samePassword' },
+  STAFF_UNKNOWN: { status: 404, message: 'staff.errors.unknownStaff' },
+  STAFF_NO_MOBILE_MONEY: { status: 409, message: 'staff.errors.noMobileMoney' },
+  STAFF_PAYMENT_WAITING: { status: 409, message: 'staff.errors.paymentWaiting' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

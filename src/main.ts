@@ -24,6 +24,7 @@ import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
+import { createTokenDesk } from './web/staff/index.js';
 import { buildHttpServer } from './web/server.js';
 
 // Wiring only: config → key → database → domains → sockets and HTTP; drain on SIGTERM.
@@ -174,7 +175,20 @@ async function main(): Promise<void> {
         db: connection.db,
         box,
         providers,
+        zone: config.LANGO_TIMEZONE,
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the captive portal sells without it'),
+      }),
+    },
+    // Staff pages at /staff: sign-in, password change, the agent's WiFi token page.
+    staff: {
+      db: connection.db,
+      zone: config.LANGO_TIMEZONE,
+      tokens: createTokenDesk({
+        db: connection.db,
+        box,
+        providers,
+        zone: config.LANGO_TIMEZONE,
+        onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; agents sell for cash only'),
       }),
     },
   });

@@ -410,11 +410,12 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
 export function findCustomerByAccountReference(db: Db, reference: string, country: 'KE' | 'SS' | 'UG' = 'KE'): CustomerSummary | undefined {
   const cleaned = reference.replace(/\s+/g, '');
   if (cleaned === '') return undefined;
-  const byName = summaries(db).where(sql`lower(${customers.username}) = lower(${cleaned})`).all();
+  // Vouchers are accounts too, but nobody pays a bill into one: only customers are matched.
+  const byName = summaries(db).where(and(sql`lower(${customers.username}) = lower(${cleaned})`, eq(customers.kind, 'customer'))).all();
   if (byName.length === 1) return summarise(byName[0]!);
   const phone = normalisePhone(cleaned, country);
   if (!phone) return undefined;
-  const byPhone = summaries(db).where(eq(customers.phone, phone)).limit(2).all();
+  const byPhone = summaries(db).where(and(eq(customers.phone, phone), eq(customers.kind, 'customer'))).limit(2).all();
   return byPhone.length === 1 ? summarise(byPhone[0]!) : undefined;
 }
 
@@ -433,7 +434,8 @@ export function addVoucherAccount(db: Db, input: { username: string; passwordSea
     .get();
   if (!row) return null;
   db.insert(subscriptions)
-    .values({ customerId: row.id, planId: input.plan.id, status: 'active', billingKind: 'prepaid', periodStart: null, periodEnd: null, cycle: null, anchorDay: null, startedAt: input.now, createdAt: input.now, updatedAt: input.now })
+    // A voucher is one period: it never renews from a wallet (nor moves to a grace plan).
+    .values({ customerId: row.id, planId: input.plan.id, status: 'active', billingKind: 'prepaid', periodStart: null, periodEnd: null, cycle: null, anchorDay: null, startedAt: input.now, autoRenew: false, createdAt: input.now, updatedAt: input.now })
     .run();
   return row.id;
 }

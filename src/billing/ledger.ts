@@ -32,6 +32,8 @@ export const accounts = {
   /** Provider money that arrived for no known account (C2B with a mistyped number), until staff assign it. */
   suspense: (): AccountRef => ({ code: 'suspense', kind: 'liability' }),
   adjustments: (): AccountRef => ({ code: 'adjustments', kind: 'expense' }),
+  /** Cash an agent took for tokens and has not yet handed over to the operator. */
+  agentFloat: (staffId: number): AccountRef => ({ code: 'agent:' + staffId, kind: 'asset' }),
 };
 
 export interface PostingInput {

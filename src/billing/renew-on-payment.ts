@@ -79,9 +79,8 @@ export function renewOnPayment(db: Db, customerId: number, now: number, zone: st
  */
 export function chargePlanFromWallet(db: Db, customerId: number, planId: number, now: number, zone: string, actor: string, key: string): { invoiceNumber: string } {
   const c = renewalContext(db, now, zone, actor);
-  const plan = c.plan(planId);
   const customer = c.customer(customerId);
-  const lines = [serviceLine(plan, now, periodEnd(now, plan, zone) ?? now, c)];
+  const lines = purchaseLines(c, planId, now, zone);
   const { invoice } = issueInvoice(db, {
     key,
     customerId,
@@ -99,4 +98,18 @@ export function chargePlanFromWallet(db: Db, customerId: number, planId: number,
     quiet: true,
   });
   return { invoiceNumber: invoice.number };
+}
+
+function purchaseLines(c: ReturnType<typeof renewalContext>, planId: number, now: number, zone: string) {
+  const plan = c.plan(planId);
+  return [serviceLine(plan, now, periodEnd(now, plan, zone) ?? now, c)];
+}
+
+/**
+ * What buying a plan outright costs now, taxes and promotions included: the amount a hotspot
+ * purchase asks the phone for, so the invoice issued when it is paid is paid in full.
+ */
+export function purchasePrice(db: Db, planId: number, now: number, zone: string): number {
+  const c = renewalContext(db, now, zone, 'system');
+  return priceCharges(purchaseLines(c, planId, now, zone), false).totals.grossMinor;
 }

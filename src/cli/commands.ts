@@ -36,6 +36,7 @@ import { paymentCommands } from './payment-commands.js';
 import { messagingCommands } from './messaging-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { voucherCommands } from './voucher-commands.js';
+import { staffCommands } from './staff-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -381,6 +382,7 @@ export const commands: Command[] = [
   ...messagingCommands,
   ...operatorCommands,
   ...voucherCommands,
+  ...staffCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

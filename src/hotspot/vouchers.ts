@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { addVoucherAccount, closeVoucherAccount, findPlanByName, formatMoney, type Plan } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -216,7 +217,9 @@ export function batchCustomerIds(db: Db, batchId: number): number[] {
  * it without the key file. Runs in the caller's transaction.
  */
 export function sellVoucher(db: Db, box: SecretBox, input: { plan: Plan; phone: string | null; seller: string; now: number; actor: string }): { code: string; password: string; customerId: number; batch: VoucherBatch } {
-  const name = `${input.seller.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12) || 'SALES'}-${input.plan.id}`;
+  // Readable, and unique per seller: two agents whose names share their first letters must not share a batch.
+  const tag = createHash('sha256').update(input.seller).digest('hex').slice(0, 6).toUpperCase();
+  const name = `${input.seller.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12) || 'SALES'}-${tag}-${input.plan.id}`;
   let batch = db.select().from(voucherBatches).where(eq(voucherBatches.name, name)).get();
   batch ??= db
     .insert(voucherBatches)
@@ -226,4 +229,9 @@ export function sellVoucher(db: Db, box: SecretBox, input: { plan: Plan; phone: 
   const [sold] = issueCodes(db, box, { batch, plan: input.plan, count: 1, now: input.now, phone: input.phone });
   db.update(voucherBatches).set({ count: sql`${voucherBatches.count} + 1` }).where(eq(voucherBatches.id, batch.id)).run();
   return { ...sold!, batch };
+}
+
+/** The code of the voucher whose account this is; undefined for a customer's account. */
+export function voucherCodeOf(db: Db, customerId: number): string | undefined {
+  return db.select({ code: vouchers.code }).from(vouchers).where(eq(vouchers.customerId, customerId)).get()?.code;
 }

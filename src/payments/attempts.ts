@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import { paymentAttempts, type AttemptPurpose, type AttemptStatus, type SettledVia } from '../db/schema/payments.js';
@@ -56,6 +56,36 @@ export function findOpenTwin(db: Db, input: { provider: string; customerId: numb
     )
     .orderBy(desc(paymentAttempts.id))
     .get();
+}
+
+/**
+ * The request a paybill confirmation may belong to: same provider, amount and account (compared
+ * the way the provider sees it: upper case letters and digits, at most 12), asked within the
+ * window, and either still open or settled by a query without its receipt. Only a single
+ * candidate counts.
+ */
+export function findStkTwin(db: Db, input: { provider: string; accountReference: string; amountMinor: number; since: number }): Attempt | undefined {
+  const wanted = comparableReference(input.accountReference);
+  if (!wanted) return undefined;
+  const candidates = db
+    .select()
+    .from(paymentAttempts)
+    .where(
+      and(
+        eq(paymentAttempts.provider, input.provider),
+        eq(paymentAttempts.amountMinor, input.amountMinor),
+        gte(paymentAttempts.createdAt, input.since),
+        inArray(paymentAttempts.purpose, ['wallet', 'invoice', 'hotspot']),
+        or(inArray(paymentAttempts.status, OPEN), and(eq(paymentAttempts.status, 'succeeded'), isNull(paymentAttempts.receipt))),
+      ),
+    )
+    .all()
+    .filter((a) => a.accountReference !== null && comparableReference(a.accountReference) === wanted);
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+function comparableReference(text: string): string {
+  return text.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12);
 }
 
 /** The same purchase (plan, phone) still open from a moment ago: a second tap returns it. */
@@ -137,7 +167,7 @@ export function markAcknowledged(db: Db, id: number, nextQueryAt: number, now: n
     .run();
 }
 
-export function scheduleQuery(db: Db, id: number, nextQueryAt: number, now: number): void {
+export function scheduleQuery(db: Db, id: number, nextQueryAt: number | null, now: number): void {
   db.update(paymentAttempts)
     .set({ nextQueryAt, updatedAt: now })
     .where(eq(paymentAttempts.id, id))

@@ -45,7 +45,7 @@ export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow
     return {};
   }
   if (meaning.kind === 'unsolicited') {
-    const settlement = settleUnsolicited(db, { provider: provider.name, ...meaning, now, zone });
+    const settlement = settleUnsolicited(db, { provider: provider.name, ...meaning, now, zone, box });
     markProcessed(db, row.id, describe(settlement), now, { attemptId: settlement.attempt.id });
     return { settlement };
   }
@@ -61,10 +61,21 @@ export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow
     return {};
   }
   if (!meaning.trusted) {
-    // A hint only: ask the provider before any money moves.
-    if (attempt.status === 'pending' || attempt.status === 'unknown') scheduleQuery(db, attempt.id, now, now);
-    markProcessed(db, row.id, 'to confirm by query', now, { attemptId: attempt.id });
-    return { confirm: true };
+    if (attempt.status === 'pending' || attempt.status === 'unknown') {
+      // A hint only: ask the provider before any money moves.
+      scheduleQuery(db, attempt.id, now, now);
+      markProcessed(db, row.id, 'to confirm by query', now, { attemptId: attempt.id });
+      return { confirm: true };
+    }
+    // News of success for an attempt already closed (expired, failed): nothing is credited, but
+    // a person must check, since the payer may have paid.
+    if (meaning.outcome.status === 'succeeded') {
+      const settlement = settleAttempt(db, attempt.id, meaning.outcome, 'callback', now, zone, box);
+      markProcessed(db, row.id, describe(settlement), now, { attemptId: attempt.id });
+      return { settlement };
+    }
+    markProcessed(db, row.id, 'duplicate', now, { attemptId: attempt.id });
+    return {};
   }
   const settlement = settleAttempt(db, attempt.id, meaning.outcome, 'callback', now, zone, box);
   markProcessed(db, row.id, describe(settlement), now, { attemptId: attempt.id });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import { notify } from '../billing/index.js';
-import { attemptsDueForQuery, closeAttempt, countQuery, markAcknowledged, unaskableOpenAttempts, type Attempt } from './attempts.js';
+import { attemptsDueForQuery, closeAttempt, countQuery, markAcknowledged, scheduleQuery, unaskableOpenAttempts, type Attempt } from './attempts.js';
 import { processCallback } from './callbacks.js';
 import { unprocessedCallbacks } from './inbox.js';
 import type { PaymentProvider } from './provider.js';
@@ -48,30 +48,44 @@ export async function reconcilePayments(
   for (const attempt of attemptsDueForQuery(db, options.now(), BATCH)) {
     if (options.signal?.aborted) break;
     const provider = safeGet(providers, attempt.provider, options.logger);
-    if (!provider || attempt.providerRef === null) continue;
-    result.asked++;
-    const outcome = await provider.query(attempt.providerRef, attempt.key, options.signal);
-    const now = options.now();
-    if (outcome.status === 'pending' || outcome.status === 'unknown') {
-      if (now - attempt.createdAt >= provider.giveUpAfterMs) {
-        result.expired += giveUp(db, attempt, now, outcome.status === 'pending' ? 'still pending at the provider' : `provider unreachable: ${outcome.description}`);
-      } else {
-        countQuery(db, attempt.id, now + QUERY_BACKOFF_MS[Math.min(attempt.queries, QUERY_BACKOFF_MS.length - 1)]!, now);
-      }
+    if (!provider || attempt.providerRef === null) {
+      // Nothing to ask (provider no longer set up): out of the way of the others, and given up
+      // on by the sweep below like any attempt nobody can ask about.
+      scheduleQuery(db, attempt.id, null, options.now());
       continue;
     }
-    if (outcome.status === 'failed' && outcome.code === 'NOT_FOUND' && attempt.status === 'unknown') {
-      // The provider never got the request whose initiation timed out; the same id may be sent
-      // again (MoMo answers 409 if it did get it after all).
-      if (await resend(provider, attempt, options.callbackUrl)) {
-        // Now the provider has it for sure: pending again, asked about like a fresh request.
-        markAcknowledged(db, attempt.id, options.now() + provider.queryAfterMs, options.now());
+    try {
+      result.asked++;
+      const outcome = await provider.query(attempt.providerRef, attempt.key, options.signal);
+      const now = options.now();
+      if (outcome.status === 'pending' || outcome.status === 'unknown') {
+        if (now - attempt.createdAt >= provider.giveUpAfterMs) {
+          result.expired += giveUp(db, attempt, now, outcome.status === 'pending' ? 'still pending at the provider' : `provider unreachable: ${outcome.description}`);
+        } else {
+          countQuery(db, attempt.id, now + QUERY_BACKOFF_MS[Math.min(attempt.queries, QUERY_BACKOFF_MS.length - 1)]!, now);
+        }
         continue;
       }
+      if (outcome.status === 'failed' && outcome.code === 'NOT_FOUND' && attempt.status === 'unknown') {
+        // The provider never got the request whose initiation timed out; the same id may be
+        // sent again (MoMo answers 409 if it did get it after all). Unless the provider clearly
+        // refuses it, the attempt stays open: a second timeout is not a failure either.
+        const answer = await resend(provider, attempt, options.callbackUrl);
+        if (answer !== 'rejected') {
+          if (answer === 'accepted') markAcknowledged(db, attempt.id, options.now() + provider.queryAfterMs, options.now());
+          else countQuery(db, attempt.id, options.now() + QUERY_BACKOFF_MS[0]!, options.now());
+          continue;
+        }
+      }
+      const settlement = settleAttempt(db, attempt.id, outcome, 'query', now, options.zone, options.box);
+      if (settlement.kind !== 'open' && settlement.kind !== 'duplicate') result.settled++;
+    } catch (err) {
+      // One attempt that cannot be settled must not hold back the others: asked again later.
+      options.logger.error({ err, attempt: attempt.id }, 'a payment attempt could not be reconciled; it is asked about again later');
+      countQuery(db, attempt.id, options.now() + QUERY_BACKOFF_MS[QUERY_BACKOFF_MS.length - 1]!, options.now());
     }
-    const settlement = settleAttempt(db, attempt.id, outcome, 'query', now, options.zone, options.box);
-    if (settlement.kind !== 'open' && settlement.kind !== 'duplicate') result.settled++;
   }
+
 
   for (const provider of providers.configured()) {
     const p = safeGet(providers, provider, options.logger);
@@ -92,8 +106,8 @@ function giveUp(db: Db, attempt: Attempt, now: number, why: string): number {
   }, { behavior: 'immediate' });
 }
 
-async function resend(provider: PaymentProvider, attempt: Attempt, callbackUrl: (provider: string) => string): Promise<boolean> {
-  if (attempt.phone === null) return false;
+async function resend(provider: PaymentProvider, attempt: Attempt, callbackUrl: (provider: string) => string): Promise<'accepted' | 'rejected' | 'unknown'> {
+  if (attempt.phone === null) return 'rejected';
   const answer = await provider.initiate({
     key: attempt.key,
     amountMinor: attempt.amountMinor,
@@ -103,7 +117,7 @@ async function resend(provider: PaymentProvider, attempt: Attempt, callbackUrl: 
     description: attempt.invoiceNumber ?? 'Internet',
     callbackUrl: callbackUrl(provider.name),
   });
-  return answer.kind === 'accepted';
+  return answer.kind;
 }
 
 function safeGet(providers: ProviderRegistry, name: string, logger: Logger): PaymentProvider | undefined {

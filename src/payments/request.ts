@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { customerBalance, findCustomerById, findInvoice, findPlanById, normalisePhone } from '../billing/index.js';
+import { customerBalance, findCustomerById, findInvoice, findPlanById, normalisePhone, purchasePrice } from '../billing/index.js';
+import { voucherCodeOf } from '../hotspot/index.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import { getSetting } from '../settings/index.js';
@@ -64,6 +65,8 @@ export async function requestPayment(db: Db, provider: PaymentProvider, callback
   const twin = findOpenTwin(db, { provider: provider.name, customerId: customer.id, amountMinor, purpose, invoiceNumber }, input.now - TWIN_WINDOW_MS);
   if (twin) return { attempt: twin, reused: true };
 
+  // Worked out first: a missing public address must refuse the request, not leave an attempt behind.
+  const url = callbackUrl(provider.name);
   const attempt = createAttempt(db, {
     key: randomUUID(),
     provider: provider.name,
@@ -85,7 +88,7 @@ export async function requestPayment(db: Db, provider: PaymentProvider, callback
     phone,
     accountReference: customer.username,
     description: invoiceNumber ?? 'Internet',
-    callbackUrl: callbackUrl(provider.name),
+    callbackUrl: url,
   });
   recordInitiation(db, attempt, provider, answer);
   return { attempt: findAttempt(db, attempt.id)!, reused: false };
@@ -108,17 +111,21 @@ function recordInitiation(db: Db, attempt: Attempt, provider: PaymentProvider, a
  * A hotspot visitor buys a plan with their phone (the captive portal's "buy"): no account yet,
  * so the attempt names the plan; on success the settlement sells a voucher to that phone.
  */
-export async function requestPurchase(db: Db, provider: PaymentProvider, callbackUrl: (provider: string) => string, input: { planId: number; phone: string; actor: string; now: number }): Promise<PaymentRequestResult> {
+export async function requestPurchase(db: Db, provider: PaymentProvider, callbackUrl: (provider: string) => string, input: { planId: number; phone: string; actor: string; now: number; zone?: string }): Promise<PaymentRequestResult> {
   const plan = findPlanById(db, input.planId);
   if (!plan || plan.billingKind !== 'prepaid') throw new LangoError('INPUT_UNKNOWN_PLAN', { name: String(input.planId) });
   if (!provider.currencies.includes(plan.currency)) throw new LangoError('PAY_CURRENCY_NOT_TAKEN', { name: provider.name, allowed: provider.currencies.join(', '), currency: plan.currency });
   const phone = normalisePhone(input.phone, getSetting(db, 'operator.country'));
   if (!phone) throw new LangoError('INPUT_BAD_PHONE', { value: input.phone });
-  if (plan.priceMinor <= 0 || plan.priceMinor % provider.amountStepMinor !== 0) throw new LangoError('PAY_AMOUNT_STEP', { name: provider.name, step: provider.amountStepMinor, amount: plan.priceMinor });
-  const twin = findOpenPurchase(db, { provider: provider.name, planId: plan.id, phone }, input.now - TWIN_WINDOW_MS);
-  if (twin) return { attempt: twin, reused: true };
-  const attempt = createAttempt(db, { key: randomUUID(), provider: provider.name, purpose: 'hotspot', customerId: null, planId: plan.id, amountMinor: plan.priceMinor, currency: plan.currency, phone, accountReference: 'WIFI', actor: input.actor, now: input.now });
-  const answer = await provider.initiate({ key: attempt.key, amountMinor: plan.priceMinor, currency: plan.currency, phone, accountReference: 'WIFI', description: plan.name.slice(0, 13), callbackUrl: callbackUrl(provider.name) });
+  // Taxes and promotions included, so the sale's invoice is paid in full by what the phone pays.
+  const amountMinor = purchasePrice(db, plan.id, input.now, input.zone ?? 'Africa/Nairobi');
+  if (amountMinor <= 0 || amountMinor % provider.amountStepMinor !== 0) throw new LangoError('PAY_AMOUNT_STEP', { name: provider.name, step: provider.amountStepMinor, amount: amountMinor });
+  // A second request for the same phone and plan while one waits: refused, not handed back —
+  // the attempt's key is what shows the code it buys, and anyone can type a phone number.
+  if (findOpenPurchase(db, { provider: provider.name, planId: plan.id, phone }, input.now - TWIN_WINDOW_MS)) throw new LangoError('PAY_ALREADY_WAITING');
+  const url = callbackUrl(provider.name);
+  const attempt = createAttempt(db, { key: randomUUID(), provider: provider.name, purpose: 'hotspot', customerId: null, planId: plan.id, amountMinor, currency: plan.currency, phone, accountReference: 'WIFI', actor: input.actor, now: input.now });
+  const answer = await provider.initiate({ key: attempt.key, amountMinor, currency: plan.currency, phone, accountReference: 'WIFI', description: plan.name.slice(0, 13), callbackUrl: url });
   recordInitiation(db, attempt, provider, answer);
   return { attempt: findAttempt(db, attempt.id)!, reused: false };
 }
@@ -137,9 +144,10 @@ export function purchaseStatus(db: Db, key: string): PurchaseStatus | undefined 
   if (!attempt || attempt.purpose !== 'hotspot') return undefined;
   if (attempt.status === 'pending' || attempt.status === 'unknown') return { state: 'pending' };
   if (attempt.status === 'succeeded') {
-    const voucher = attempt.customerId === null ? undefined : findCustomerById(db, attempt.customerId);
+    // Only a voucher's code is shown: never another account's name, whatever staff approved.
+    const code = attempt.customerId === null ? undefined : voucherCodeOf(db, attempt.customerId);
     // Paid but held for review (an amount or phone that did not match): not sold yet.
-    return voucher ? { state: 'paid', code: voucher.username, password: voucher.username } : { state: 'pending' };
+    return code ? { state: 'paid', code, password: code } : { state: 'pending' };
   }
   return { state: 'failed', reason: attempt.status === 'cancelled' ? 'cancelled' : attempt.status === 'expired' ? 'expired' : 'failed', code: attempt.resultCode };
 }

@@ -25,7 +25,7 @@ afterEach(() => conn.close());
 const paid = (receipt: string | null, extra: Partial<Extract<ProviderOutcome, { status: 'succeeded' }>> = {}): ProviderOutcome => ({ status: 'succeeded', receipt, code: '0', description: 'ok', ...(extra.amountMinor !== undefined ? { currency: 'KES' as const } : {}), ...extra });
 
 function attempt(amountMinor = 50000, phone = '+254712345678') {
-  return createAttempt(conn.db, { key: crypto.randomUUID(), provider: 'mpesa', purpose: 'wallet', customerId: aliceId, amountMinor, currency: 'KES', phone, actor: 'test', now: Date.now() });
+  return createAttempt(conn.db, { key: crypto.randomUUID(), provider: 'mpesa', purpose: 'wallet', customerId: aliceId, amountMinor, currency: 'KES', phone, accountReference: 'alice', actor: 'test', now: Date.now() });
 }
 
 function books() {
@@ -132,5 +132,47 @@ describe('renewal when money arrives', () => {
     expect(listInvoices(conn.db, { customerId: aliceId })[0]).toMatchObject({ status: 'paid', grossMinor: 50000 });
     expect(customerBalance(conn.db, aliceId, 'KES')).toMatchObject({ walletMinor: 0, dueMinor: 0 });
     books();
+  });
+});
+
+describe('an STK payment that the paybill reports too (same M-Pesa receipt)', () => {
+  const c2b = (receipt: string) => ({ provider: 'mpesa', receipt, accountReference: 'ALICE', amountMinor: 50000, currency: 'KES' as const, payerName: 'ALICE W', paidAt: Date.now(), now: Date.now(), zone });
+
+  it('credits once when the query settled it first and the paybill brings the receipt', () => {
+    const a = attempt();
+    expect(settleAttempt(conn.db, a.id, paid(null), 'query', Date.now(), zone).kind).toBe('credited');
+    expect(settleUnsolicited(conn.db, c2b('RCPT00C2B1')).kind).toBe('duplicate');
+    expect(findAttempt(conn.db, a.id)).toMatchObject({ receipt: 'RCPT00C2B1', reviewReason: null });
+    expect(customerBalance(conn.db, aliceId, 'KES').walletMinor).toBe(50000);
+    books();
+  });
+
+  it('credits once when the paybill confirmation comes before the STK callback', () => {
+    const a = attempt();
+    expect(settleUnsolicited(conn.db, c2b('RCPT00C2B2')).kind).toBe('credited');
+    expect(findAttempt(conn.db, a.id)).toMatchObject({ status: 'succeeded', receipt: 'RCPT00C2B2' });
+    expect(settleAttempt(conn.db, a.id, paid('RCPT00C2B2', { amountMinor: 50000 }), 'callback', Date.now(), zone).kind).toBe('duplicate');
+    expect(customerBalance(conn.db, aliceId, 'KES').walletMinor).toBe(50000);
+    books();
+  });
+});
+
+describe('the review list', () => {
+  it('shows a late success again even after a person dismissed the expiry', () => {
+    const a = attempt();
+    settleAttempt(conn.db, a.id, { status: 'expired', code: 'LANGO_GAVE_UP', description: 'no answer', retryable: true }, 'query', Date.now(), zone);
+    conn.sqlite.prepare(`UPDATE payment_attempts SET review_reason = 'expired without a final answer' WHERE id = ?`).run(a.id);
+    dismissFlagged(conn.db, { attemptId: a.id, reason: 'abandoned prompt', actor: 'staff:grace', now: Date.now() });
+    expect(listAttempts(conn.db, { review: true })).toHaveLength(0);
+    settleAttempt(conn.db, a.id, paid('RCPT000LATE', { amountMinor: 50000 }), 'callback', Date.now(), zone);
+    expect(listAttempts(conn.db, { review: true }).map((x) => x.id)).toEqual([a.id]);
+  });
+
+  it('refuses to credit an attempt that expired without any money reported', () => {
+    const a = attempt();
+    settleAttempt(conn.db, a.id, { status: 'expired', code: 'LANGO_GAVE_UP', description: 'no answer', retryable: true }, 'query', Date.now(), zone);
+    conn.sqlite.prepare(`UPDATE payment_attempts SET review_reason = 'expired without a final answer' WHERE id = ?`).run(a.id);
+    expect(() => approveFlagged(conn.db, { attemptId: a.id, actor: 'staff:grace', now: Date.now(), zone })).toThrow(/no money/);
+    expect(customerBalance(conn.db, aliceId, 'KES').walletMinor).toBe(0);
   });
 });

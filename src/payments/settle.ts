@@ -7,7 +7,7 @@ import type { SettledVia } from '../db/schema/payments.js';
 import { LangoError } from '../errors.js';
 import { getSetting } from '../settings/index.js';
 import { recordAudit } from '../staff/index.js';
-import { annotateAttempt, closeAttempt, createAttempt, findAttempt, findAttemptByReceipt, type Attempt } from './attempts.js';
+import { annotateAttempt, closeAttempt, createAttempt, findAttempt, findAttemptByReceipt, findStkTwin, type Attempt } from './attempts.js';
 import type { ProviderOutcome } from './provider.js';
 
 export type Settlement =
@@ -44,6 +44,14 @@ export function settleAttempt(db: Db, attemptId: number, outcome: ProviderOutcom
       return { kind: 'closed', attempt: findAttempt(d, attempt.id)! };
     }
 
+    // The same money already arrived as a paybill confirmation (Daraja may report an STK payment
+    // to the C2B URL too, with the same receipt): it was credited there, never twice.
+    const booked = outcome.receipt ? findAttemptByReceipt(d, attempt.provider, outcome.receipt) : undefined;
+    if (booked) {
+      const elsewhere = booked.customerId !== attempt.customerId;
+      closeAttempt(d, attempt.id, { status: 'succeeded', settledVia: via, code: outcome.code, description: `${outcome.description} (booked by ${booked.settledVia} as attempt ${booked.id})`, paymentId: booked.paymentId, reviewReason: elsewhere ? `credited by paybill to another account (attempt ${booked.id}, receipt ${outcome.receipt})` : null, now });
+      return { kind: 'duplicate', attempt: findAttempt(d, attempt.id)! };
+    }
     const mismatch = mismatchOf(attempt, outcome);
     if (mismatch) {
       closeAttempt(d, attempt.id, { status: 'succeeded', settledVia: via, code: outcome.code, description: outcome.description, receipt: outcome.receipt, reviewReason: mismatch, now });
@@ -68,12 +76,22 @@ export function settleAttempt(db: Db, attemptId: number, outcome: ProviderOutcom
 }
 
 /** Money that arrived on the payer's initiative (M-Pesa C2B): credited to the account they typed, or held in suspense. */
-export function settleUnsolicited(db: Db, input: { provider: string; receipt: string; accountReference: string; amountMinor: number; currency: Currency; payerName: string; paidAt: number; now: number; zone: string }): Settlement {
+export function settleUnsolicited(db: Db, input: { provider: string; receipt: string; accountReference: string; amountMinor: number; currency: Currency; payerName: string; paidAt: number; now: number; zone: string; box?: SecretBox }): Settlement {
   return db.transaction((tx) => {
     const d = tx as Db;
     const known = findAttemptByReceipt(d, input.provider, input.receipt);
     // The same money already arrived another way (an STK payment a paybill also reports).
     if (known) return { kind: 'duplicate', attempt: known };
+    // An STK request for this account and amount, still open or settled by a query without its
+    // receipt: this confirmation is that payment, not a second one.
+    const twin = findStkTwin(d, { provider: input.provider, accountReference: input.accountReference, amountMinor: input.amountMinor, since: input.now - STK_TWIN_WINDOW_MS });
+    if (twin && (twin.status === 'pending' || twin.status === 'unknown')) {
+      return settleAttempt(d, twin.id, { status: 'succeeded', receipt: input.receipt, amountMinor: input.amountMinor, currency: input.currency, code: '0', description: `paid by ${input.payerName} (paybill confirmation)` }, 'c2b', input.now, input.zone, input.box);
+    }
+    if (twin) {
+      annotateAttempt(d, twin.id, { receipt: input.receipt, reviewReason: twin.reviewReason === 'no-receipt' ? null : twin.reviewReason }, input.now);
+      return { kind: 'duplicate', attempt: findAttempt(d, twin.id)! };
+    }
     const customer = findCustomerByAccountReference(d, input.accountReference, getSetting(d, 'operator.country'));
     const usable = customer && customer.currency === input.currency && customer.status !== 'terminated';
     const attempt = createAttempt(d, {
@@ -100,6 +118,9 @@ export function settleUnsolicited(db: Db, input: { provider: string; receipt: st
     return { kind: 'credited', attempt: findAttempt(d, attempt.id)!, receiptNumber: credited.receiptNumber, renewal: credited.renewal };
   }, { behavior: 'immediate' });
 }
+
+/** How far back a paybill confirmation looks for the STK request it may belong to. */
+const STK_TWIN_WINDOW_MS = 24 * 3_600_000;
 
 /** Would a paybill payment to this account be taken? (M-Pesa C2B validation; must answer within seconds.) */
 export function acceptsAccount(db: Db, accountReference: string, currency: Currency): boolean {
@@ -152,20 +173,32 @@ function afterClose(db: Db, attempt: Attempt, outcome: ProviderOutcome, now: num
   if (attempt.status === 'succeeded') {
     // A receipt learnt after a query-only success fills the gap; a different one is a second payment to look at.
     if (outcome.receipt && attempt.receipt === null) {
+      const holder = findAttemptByReceipt(db, attempt.provider, outcome.receipt);
+      if (holder) {
+        // Credited once here (query) and once by paybill under the receipt: a person must reverse one.
+        flag(db, attempt, `receipt ${outcome.receipt} also credited by attempt ${holder.id}: one of the two credits must be reversed`, now);
+        return { kind: 'flagged', attempt: findAttempt(db, attempt.id)!, reason: 'double-credit' };
+      }
       annotateAttempt(db, attempt.id, { receipt: outcome.receipt, reviewReason: attempt.reviewReason === 'no-receipt' ? null : attempt.reviewReason }, now);
       return { kind: 'duplicate', attempt: findAttempt(db, attempt.id)! };
     }
     if (outcome.receipt && attempt.receipt !== outcome.receipt) {
-      annotateAttempt(db, attempt.id, { reviewReason: `second-receipt: ${outcome.receipt}` }, now);
+      flag(db, attempt, `second-receipt: ${outcome.receipt}`, now);
       return { kind: 'flagged', attempt: findAttempt(db, attempt.id)!, reason: 'second-receipt' };
     }
     return { kind: 'duplicate', attempt };
   }
   // Success after Lango gave up (expired) or after a failure: the customer may have paid.
-  if (outcome.receipt && findAttemptByReceipt(db, attempt.provider, outcome.receipt)) return { kind: 'duplicate', attempt };
-  if (attempt.reviewReason?.startsWith('late-success')) return { kind: 'duplicate', attempt };
-  annotateAttempt(db, attempt.id, { receipt: outcome.receipt, reviewReason: `late-success after ${attempt.status}` }, now);
+  if (attempt.reviewReason?.startsWith('late-success') && attempt.reviewedAt === null) return { kind: 'duplicate', attempt };
+  const holder = outcome.receipt ? findAttemptByReceipt(db, attempt.provider, outcome.receipt) : undefined;
+  annotateAttempt(db, attempt.id, { receipt: holder ? null : outcome.receipt }, now);
+  flag(db, attempt, `late-success after ${attempt.status}${outcome.receipt ? ` (receipt ${outcome.receipt})` : ''}`, now);
   return { kind: 'flagged', attempt: findAttempt(db, attempt.id)!, reason: 'late-success' };
+}
+
+/** Puts an attempt (back) on the review list: a new reason reopens one a person already looked at. */
+function flag(db: Db, attempt: Attempt, reason: string, now: number): void {
+  annotateAttempt(db, attempt.id, { reviewReason: reason, reviewedAt: null, reviewedBy: null }, now);
 }
 
 /**
@@ -178,6 +211,9 @@ export function approveFlagged(db: Db, input: { attemptId: number; customerId?: 
     const attempt = findAttempt(d, input.attemptId);
     if (!attempt) throw new LangoError('PAY_UNKNOWN_ATTEMPT', { id: input.attemptId });
     if (attempt.reviewReason === null || attempt.reviewedAt !== null) throw new LangoError('PAY_NOT_FOR_REVIEW', { id: input.attemptId });
+    // Only money a provider reported can be credited: an attempt that expired without an
+    // answer is closed with `dismiss`, or waits for its late success.
+    if (attempt.status !== 'succeeded' && attempt.receipt === null) throw new LangoError('PAY_NOT_FOR_REVIEW', { id: input.attemptId });
     const customerId = input.customerId ?? attempt.customerId;
     if (customerId === null || !findCustomerById(d, customerId)) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: String(input.customerId ?? '(none given: say --customer)') });
     let receiptNumber: string;

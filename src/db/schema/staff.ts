@@ -1,4 +1,5 @@
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { plans, type Currency } from './billing.js';
 
 export type StaffRole = 'admin' | 'billing_manager' | 'support' | 'technician' | 'agent';
 
@@ -10,4 +11,60 @@ export const staff = sqliteTable('staff', {
   role: text('role').$type<StaffRole>().notNull(),
   mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
+  /** Wrong passwords in a row since the last sign-in or lock; the fifth locks the account. */
+  failedSignIns: integer('failed_sign_ins').notNull().default(0),
+  /** Sign-in refused, even with the right password, until this moment (ms); null = not locked. */
+  lockedUntil: integer('locked_until'),
+  passwordChangedAt: integer('password_changed_at'),
 });
+
+/**
+ * A signed-in browser. Only a SHA-256 of the cookie's random token is kept, so a copy of the
+ * database signs nobody in. The CSRF token is per session and goes in every form.
+ */
+export const staffSessions = sqliteTable(
+  'staff_sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull().unique(),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('staff_sessions_by_staff').on(t.staffId), index('staff_sessions_by_expiry').on(t.expiresAt)],
+);
+
+/** 'cash', or the provider module that prompted the recipient's phone (mpesa, momo…). */
+export type AgentSaleMethod = 'cash' | (string & {});
+
+/**
+ * A token an agent issued from the token page. Cash sales carry their code at once; a mobile
+ * money sale names its payment attempt, and its code is the voucher the settlement sold.
+ */
+export const agentSales = sqliteTable(
+  'agent_sales',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The form's one-time key (UUID): a double-tapped "issue" makes one sale. */
+    key: text('key').notNull().unique(),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    method: text('method').$type<AgentSaleMethod>().notNull(),
+    planId: integer('plan_id')
+      .notNull()
+      .references(() => plans.id),
+    priceMinor: integer('price_minor').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    /** E.164 of the recipient. */
+    phone: text('phone').notNull(),
+    /** The voucher code; null for mobile money sales (read from the attempt once paid). */
+    code: text('code'),
+    attemptKey: text('attempt_key'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('agent_sales_by_staff').on(t.staffId, t.createdAt)],
+);

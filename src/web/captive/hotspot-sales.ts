@@ -1,4 +1,4 @@
-import { findPlanById, formatMoney, listPlans, type Plan } from '../../billing/index.js';
+import { findPlanById, formatMoney, listPlans, purchasePrice, type Plan } from '../../billing/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Db } from '../../db/connection.js';
 import { LangoError } from '../../errors.js';
@@ -17,6 +17,8 @@ export interface HotspotSalesDeps {
   db: Db;
   box: SecretBox;
   providers: Pick<ProviderRegistry, 'configured' | 'get'>;
+  /** The operator's zone: promotions and the sale's invoice dates follow it. */
+  zone?: string;
   /** A provider whose stored configuration no longer loads is left out, and said here. */
   onProviderError?: (name: string, err: unknown) => void;
 }
@@ -59,13 +61,15 @@ export function createHotspotSales(deps: HotspotSalesDeps): CaptiveBuy {
         .filter((plan) => plan.billingKind === 'prepaid' && plan.priceMinor > 0)
         .sort((a, b) => a.priceMinor - b.priceMinor || a.name.localeCompare(b.name))
         .flatMap((plan) => {
-          const provider = pickProvider(plan, available);
+          // What the phone is asked for: taxes and promotions included.
+          const priceMinor = purchasePrice(db, plan.id, Date.now(), deps.zone ?? 'Africa/Nairobi');
+          const provider = pickProvider({ currency: plan.currency, priceMinor }, available);
           if (!provider) return [];
           return [
             {
               planId: plan.id,
               name: plan.name,
-              price: formatMoney(plan.priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
+              price: formatMoney(priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
               description: describeValidity(plan, language),
               provider: provider.name,
             },
@@ -76,11 +80,11 @@ export function createHotspotSales(deps: HotspotSalesDeps): CaptiveBuy {
     async start(input) {
       const plan = findPlanById(db, input.planId);
       if (!plan || plan.billingKind !== 'prepaid') throw new LangoError('INPUT_UNKNOWN_PLAN', { name: String(input.planId) });
-      const provider = pickProvider(plan, configured());
+      const provider = pickProvider({ currency: plan.currency, priceMinor: purchasePrice(db, plan.id, Date.now(), deps.zone ?? 'Africa/Nairobi') }, configured());
       if (!provider) throw new LangoError('PAY_NOT_CONFIGURED', { name: plan.currency === 'KES' ? 'mpesa' : 'momo' });
       // Worked out before the attempt row is written, so a missing public address leaves no attempt behind.
       const url = callbackUrl(db, box, provider);
-      const { attempt } = await requestPurchase(db, provider, () => url, { planId: plan.id, phone: input.phone, actor: 'portal', now: Date.now() });
+      const { attempt } = await requestPurchase(db, provider, () => url, { planId: plan.id, phone: input.phone, actor: 'portal', now: Date.now(), zone: deps.zone });
       return { key: attempt.key };
     },
 

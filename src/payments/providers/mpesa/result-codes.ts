@@ -26,6 +26,10 @@ const CODES: Record<string, { status: Final['status']; retryable: boolean; descr
   '8006': { status: 'failed', retryable: false, description: 'The customer\'s M-Pesa PIN is locked' },
 };
 
+export function isKnownResultCode(code: string): boolean {
+  return Object.hasOwn(CODES, code);
+}
+
 /** A non-zero result code as an outcome; `description` is Daraja's ResultDesc when it sent one. */
 export function outcomeOfFailure(code: string, description: string | undefined): Final {
   const known = CODES[code];

@@ -152,11 +152,14 @@ describe('STK query answers', () => {
       '2028': ['failed', false],
       SFC_IC0003: ['failed', false],
       '8006': ['failed', false],
-      '4999': ['failed', false],
     };
     for (const [code, [status, retryable]] of Object.entries(expected)) {
       expect(interpretQueryAnswer(answer(code)), code).toEqual({ status, code, description: 'desc', retryable });
     }
+  });
+
+  it('keeps an attempt open on a query result code it does not know (4999 "still under processing")', () => {
+    expect(interpretQueryAnswer(answer('4999'))).toEqual({ status: 'pending', code: '4999', description: 'desc' });
   });
 
   it('never calls a query error failed: rate limits, unknown ids and silence are unknown', () => {

@@ -3,7 +3,7 @@ import type { InitiateRequest, InitiateResult, ProviderOutcome } from '../../pro
 import type { CallAnswer } from './client.js';
 import type { MpesaConfig } from './config.js';
 import { stkPassword } from './password.js';
-import { outcomeOfFailure, resultCodeText } from './result-codes.js';
+import { isKnownResultCode, outcomeOfFailure, resultCodeText } from './result-codes.js';
 import { describeAnswer } from './transport.js';
 
 export const STK_PUSH_PATH = '/mpesa/stkpush/v1/processrequest';
@@ -138,6 +138,9 @@ export function interpretQueryAnswer(answer: CallAnswer): ProviderOutcome {
       const description = typeof ResultDesc === 'string' ? ResultDesc : undefined;
       // The query carries no receipt, amount or phone: the payment settles with receipt null and is matched later.
       if (code === '0') return { status: 'succeeded', receipt: null, code, description: description ?? 'Paid (confirmed by query)' };
+      // A code the table does not know (Daraja has answered e.g. 4999 "still under processing")
+      // is not a failure here: the attempt stays open, and the callback or a later query decides.
+      if (!isKnownResultCode(code)) return { status: 'pending', code, description: description ?? `M-Pesa result code ${code}` };
       return outcomeOfFailure(code, description);
     }
   }

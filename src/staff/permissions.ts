@@ -1,0 +1,33 @@
+import type { StaffRole } from '../db/schema/staff.js';
+
+export type { StaffRole };
+
+export const roles = ['admin', 'billing_manager', 'support', 'technician', 'agent'] as const satisfies readonly StaffRole[];
+
+/**
+ * What a member of staff may do, by role: the one table every route and command asks (web
+ * routes name their action; a route without one does not register). Add an action here first,
+ * then the route that needs it; the exhaustive test walks every route with every role.
+ */
+export const permissions = {
+  /** Sign out, change one's own password, see one's start page. */
+  'account.self': ['admin', 'billing_manager', 'support', 'technician', 'agent'],
+  /** Issue a WiFi token from the token page (cash, or the recipient's mobile money). */
+  'tokens.issue': ['admin', 'billing_manager', 'agent'],
+  /** One's own token sales and the cash one holds for the operator (float). */
+  'tokens.view-own': ['admin', 'billing_manager', 'agent'],
+  /** Add staff, change roles, unlock accounts. */
+  'staff.manage': ['admin'],
+} as const satisfies Record<string, readonly StaffRole[]>;
+
+export type Action = keyof typeof permissions;
+
+export const actions = Object.keys(permissions) as Action[];
+
+export function can(role: StaffRole, action: Action): boolean {
+  return (permissions[action] as readonly StaffRole[]).includes(role);
+}
+
+export function isRole(text: string): text is StaffRole {
+  return (roles as readonly string[]).includes(text);
+}

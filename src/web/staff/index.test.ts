@@ -1,0 +1,215 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Connection } from '../../db/connection.js';
+import { addStaff, can, createSession, roles, type StaffRole } from '../../staff/index.js';
+import { FORM_COOKIE, SESSION_COOKIE, staffPages, type RouteAction, type StaffWebOptions } from './index.js';
+import type { TokenDesk } from './token-desk.js';
+
+// The staff plugin through fastify.inject: every route with every role, CSRF, cookies, sign-in.
+
+let conn: Connection;
+const ids = new Map<StaffRole, number>();
+let mustChangeId: number;
+
+/** A desk with one package and no sales: the gate is under test here, not selling. */
+const desk: TokenDesk = {
+  packages: () => [{ planId: 1, name: '1 Hour', price: 'KES 20.00', description: '1 hour', provider: null }],
+  issue: async () => {
+    throw new Error('not in these tests');
+  },
+  stateOf: () => ({ state: 'waiting' }),
+  float: () => [],
+};
+
+async function build(options: Partial<StaffWebOptions> = {}, trustProxy = false): Promise<{ app: FastifyInstance; routes: Array<{ method: string; url: string; action: RouteAction }> }> {
+  const routes: Array<{ method: string; url: string; action: RouteAction }> = [];
+  const app = Fastify({ trustProxy });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, action: route.config!.staffAction! });
+  });
+  await app.register(staffPages, { db: conn.db, zone: 'Africa/Nairobi', tokens: desk, ...options, prefix: '/staff' });
+  await app.ready();
+  return { app, routes };
+}
+
+function session(staffId: number): { cookie: string; csrf: string } {
+  const { token, csrfToken } = createSession(conn.db, staffId, Date.now());
+  // The form cookie carries the same value, so the public sign-in POST passes its own check too.
+  return { cookie: `${SESSION_COOKIE}=${token}; ${FORM_COOKIE}=${csrfToken}`, csrf: csrfToken };
+}
+
+function send(app: FastifyInstance, method: string, url: string, who?: { cookie: string; csrf?: string }, form: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  const body = new URLSearchParams({ ...(who?.csrf !== undefined && { _csrf: who.csrf }), ...form }).toString();
+  return app.inject({
+    method: method as 'GET' | 'POST',
+    url,
+    headers: { ...(who && { cookie: who.cookie }), ...(method === 'POST' && { 'content-type': 'application/x-www-form-urlencoded' }) },
+    ...(method === 'POST' && { payload: body }),
+  });
+}
+
+const concrete = (url: string) => url.replace(':id', '1');
+const setCookies = (response: LightMyRequestResponse) => [response.headers['set-cookie'] ?? []].flat().map(String);
+
+beforeAll(async () => {
+  conn = openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'lango-staff-web-')), 'lango.db'));
+  for (const role of roles) ids.set(role, (await addStaff(conn.db, { username: `${role.replace('_', '-')}-1`, role, password: `${role}-password-1` })).staff.id);
+  mustChangeId = (await addStaff(conn.db, { username: 'newcomer', role: 'agent' })).staff.id;
+});
+afterAll(() => conn.close());
+
+describe('permissions on every route', () => {
+  it('answers 403 exactly when the role may not do the route’s action, for every route and every role', async () => {
+    const { app, routes } = await build();
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    const verdicts: string[] = [];
+    for (const route of routes) {
+      for (const role of roles) {
+        const response = await send(app, route.method, concrete(route.url), session(ids.get(role)!));
+        const allowed = route.action === 'public' || can(role, route.action);
+        verdicts.push(`${route.method} ${route.url} ${role}: ${response.statusCode === 403 ? 'forbidden' : 'allowed'}`);
+        expect(response.statusCode === 403, `${route.method} ${route.url} as ${role} (${route.action}) answered ${response.statusCode}`).toBe(!allowed);
+        if (!allowed) expect(response.body).toContain('may not open this page');
+      }
+    }
+    expect(verdicts).toContain('GET /staff/tokens support: forbidden');
+    expect(verdicts).toContain('GET /staff/tokens agent: allowed');
+    await app.close();
+  });
+
+  it('sends anyone without a session to the sign-in page, on every route that needs one', async () => {
+    const { app, routes } = await build();
+    for (const route of routes.filter((r) => r.action !== 'public')) {
+      const response = await send(app, route.method, concrete(route.url), { cookie: `${SESSION_COOKIE}=forged-token`, csrf: 'x' });
+      expect(response.statusCode, `${route.method} ${route.url}`).toBe(303);
+      expect(response.headers.location).toBe('/staff/sign-in');
+    }
+    await app.close();
+  });
+
+  it('refuses a route that names no action', async () => {
+    const app = Fastify();
+    await app.register(async (scope) => {
+      await staffPages(scope, { db: conn.db, zone: 'UTC' });
+      expect(() => scope.get('/extra', async () => 'no action')).toThrow(/names no action/);
+    });
+    await app.ready();
+    await app.close();
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a POST without the session’s CSRF token, or with another one, with a plain 403', async () => {
+    const { app } = await build();
+    const agent = session(ids.get('agent')!);
+    const missing = await send(app, 'POST', '/staff/tokens', { cookie: agent.cookie }, { payment: 'cash', phone: '0711000009', planId: '1' });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.body).toContain('This form has expired or did not come from this site');
+    const other = session(ids.get('admin')!);
+    const wrong = await send(app, 'POST', '/staff/tokens', { cookie: agent.cookie, csrf: other.csrf }, { payment: 'cash', phone: '0711000009', planId: '1' });
+    expect(wrong.statusCode).toBe(403);
+    const signOut = await send(app, 'POST', '/staff/sign-out', { cookie: agent.cookie, csrf: 'nope' });
+    expect(signOut.statusCode).toBe(403);
+    await app.close();
+  });
+
+  it('refuses a sign-in whose form token does not match its cookie', async () => {
+    const { app } = await build();
+    const response = await send(app, 'POST', '/staff/sign-in', { cookie: `${FORM_COOKIE}=one`, csrf: 'two' }, { username: 'agent-1', password: 'agent-password-1' });
+    expect(response.statusCode).toBe(403);
+    expect(setCookies(response).some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    await app.close();
+  });
+});
+
+describe('signing in', () => {
+  async function signInForm(app: FastifyInstance, extraHeaders: Record<string, string> = {}) {
+    const page = await app.inject({ method: 'GET', url: '/staff/sign-in', headers: extraHeaders });
+    const formCookie = setCookies(page).find((c) => c.startsWith(`${FORM_COOKIE}=`))!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    return { page, formCookie, token };
+  }
+
+  it('sets an HttpOnly, SameSite=Strict session cookie for /staff, Secure only over HTTPS', async () => {
+    const { app } = await build();
+    const { page, formCookie, token } = await signInForm(app);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(formCookie).toMatch(/HttpOnly; SameSite=Strict/);
+    const cookie = formCookie.split(';')[0]!;
+    const response = await send(app, 'POST', '/staff/sign-in', { cookie, csrf: token }, { username: 'Agent-1', password: 'agent-password-1' });
+    expect(response.statusCode).toBe(303);
+    const sessionCookie = setCookies(response).find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
+    expect(sessionCookie).toMatch(/; Path=\/staff; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    await app.close();
+
+    const proxied = await build({}, true);
+    const https = { 'x-forwarded-proto': 'https' };
+    const form = await signInForm(proxied.app, https);
+    const secure = await proxied.app.inject({
+      method: 'POST',
+      url: '/staff/sign-in',
+      headers: { ...https, cookie: form.formCookie.split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: form.token, username: 'agent-1', password: 'agent-password-1' }).toString(),
+    });
+    expect(setCookies(secure).find((c) => c.startsWith(`${SESSION_COOKIE}=`))).toMatch(/; Secure$/);
+    await proxied.app.close();
+  });
+
+  it('says only "wrong username or password" for a wrong password or an unknown name, then that the account is locked and until when', async () => {
+    const { app } = await build();
+    await addStaff(conn.db, { username: 'guessme', role: 'agent', password: 'guess-me-please' });
+    const attempt = async (username: string, password: string) => {
+      const { formCookie, token } = await signInForm(app);
+      return send(app, 'POST', '/staff/sign-in', { cookie: formCookie.split(';')[0]!, csrf: token }, { username, password });
+    };
+    const unknown = await attempt('nobody-here', 'whatever-1234');
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.body).toContain('Wrong username or password.');
+    for (let i = 1; i <= 4; i++) expect((await attempt('guessme', `wrong-${i}-guess`)).body).toContain('Wrong username or password.');
+    const locked = await attempt('guessme', 'wrong-5-guess');
+    expect(locked.statusCode).toBe(423);
+    expect(locked.body).toMatch(/This account is locked after 5 wrong passwords, until \d\d:\d\d\./);
+    expect((await attempt('guessme', 'guess-me-please')).statusCode).toBe(423);
+    await app.close();
+  });
+
+  it('limits sign-in attempts per address', async () => {
+    const { app } = await build({ signInPerMinute: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await send(app, 'POST', '/staff/sign-in', { cookie: `${FORM_COOKIE}=a`, csrf: 'a' }, { username: 'x', password: 'y' })).statusCode);
+    expect(statuses).toEqual([401, 401, 429]);
+    await app.close();
+  });
+
+  it('sends an account that must change its password to the change page before anything else', async () => {
+    const { app } = await build();
+    const newcomer = session(mustChangeId);
+    for (const url of ['/staff/', '/staff/tokens', '/staff/tokens/sales']) {
+      const response = await send(app, 'GET', url, newcomer);
+      expect(response.statusCode, url).toBe(303);
+      expect(response.headers.location).toBe('/staff/password');
+    }
+    const page = await send(app, 'GET', '/staff/password', newcomer);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Choose a new password before you continue.');
+    await app.close();
+  });
+
+  it('speaks Arabic, right to left, when asked', async () => {
+    const { app } = await build();
+    const response = await app.inject({ method: 'GET', url: '/staff/sign-in', headers: { 'accept-language': 'ar' } });
+    expect(response.body).toContain('<html lang="ar" dir="rtl">');
+    expect(response.body).toContain('دخول الموظفين');
+    const chosen = await app.inject({ method: 'GET', url: '/staff/language?to=ar' });
+    expect(chosen.statusCode).toBe(303);
+    expect(setCookies(chosen).find((c) => c.startsWith('lango_staff_lang=ar;'))).toMatch(/Path=\/staff; HttpOnly; SameSite=Strict/);
+    const agent = session(ids.get('agent')!);
+    const form = await send(app, 'GET', '/staff/tokens', { cookie: `${agent.cookie}; lango_staff_lang=ar` });
+    expect(form.body).toContain('أصدر رمز واي فاي');
+    expect(form.body).toContain('وكيل مبيعات');
+    await app.close();
+  });
+});

@@ -1,0 +1,314 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { formatMoney, listPlans, type Plan } from '../../billing/index.js';
+import type { Db } from '../../db/connection.js';
+import { errorMessage, LangoError } from '../../errors.js';
+import { t, type Language } from '../../i18n/index.js';
+import {
+  can,
+  changePassword,
+  csrfMatches,
+  findAgentSale,
+  findAgentSaleByKey,
+  listAgentSales,
+  LOCK_AFTER,
+  randomToken,
+  sessionFor,
+  signIn,
+  signOut,
+  type Action,
+  type StaffSession,
+} from '../../staff/index.js';
+import { pickLanguage } from '../captive/language.js';
+import { cookieHeader, readCookies } from './cookies.js';
+import { homePage, messagePage, passwordPage, salePage, salesPage, signInPage, STYLE_HASH, tokensPage, type SaleView, type SignedIn, type TokenFormValues } from './pages.js';
+import type { TokenDesk } from './token-desk.js';
+
+export { createTokenDesk, type TokenDesk, type TokenPackage, type SaleState } from './token-desk.js';
+
+/** What a route needs: an action of the role × action table, or nothing ('public'). */
+export type RouteAction = Action | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Staff pages: the permission the route needs (src/staff/permissions.ts). */
+    staffAction?: RouteAction;
+    /** Staff pages: reachable while the account must still change its password. */
+    beforePasswordChange?: boolean;
+  }
+}
+
+export interface StaffWebOptions {
+  db: Db;
+  /** The operator's time zone, for times on the pages (sales, "locked until"). */
+  zone: string;
+  /** The agent's token page; without it /tokens is not served. */
+  tokens?: TokenDesk;
+  /** Sign-in attempts one client address may make per minute (default 20). */
+  signInPerMinute?: number;
+  sessionTtlMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+export const SESSION_COOKIE = 'lango_staff';
+/** Double-submit token of the sign-in form, before any session exists. */
+export const FORM_COOKIE = 'lango_staff_form';
+const LANGUAGE_COOKIE = 'lango_staff_lang';
+
+const signInBody = z.object({ username: z.string().max(200), password: z.string().max(1000) });
+const passwordBody = z.object({ current: z.string().max(1000), next: z.string().max(1000), repeat: z.string().max(1000) });
+const tokenBody = z.object({
+  key: z.uuid(),
+  payment: z.enum(['cash', 'mobile']),
+  phone: z.string().trim().min(1).max(32),
+  planId: z.coerce.number().int().positive().max(2 ** 31),
+});
+
+const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
+
+function sameText(a: string | undefined, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string' || a.length === 0) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The staff pages (register with prefix '/staff'): sign-in with lockout, sign-out, the forced
+ * and voluntary password change, and the agent's token page with their sales and float. Every
+ * route names its action; the preHandler answers 403 when the role may not, and checks the
+ * session's CSRF token on every POST.
+ */
+export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, options) => {
+  const { db } = options;
+  const prefix = app.prefix;
+  const now = options.now ?? Date.now;
+  const sessions = new WeakMap<FastifyRequest, StaffSession>();
+
+  // Every route says what it needs, or the server does not start.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.staffAction === undefined) throw new Error(`staff route ${route.method} ${route.url} names no action (src/staff/permissions.ts)`);
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} sign-ins a minute`), { statusCode: context.statusCode }),
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  const cookies = (request: FastifyRequest) => readCookies(request.headers.cookie);
+  const languageOf = (request: FastifyRequest): Language => pickLanguage(cookies(request).get(LANGUAGE_COOKIE), request.headers['accept-language']);
+  const secure = (request: FastifyRequest) => request.protocol === 'https';
+  const setCookie = (request: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAge?: number) =>
+    reply.header('set-cookie', [...[reply.getHeader('set-cookie') ?? []].flat().map(String), cookieHeader(name, value, { path: prefix, secure: secure(request), ...(maxAge !== undefined && { maxAge }) })]);
+  const signedIn = (session: StaffSession): SignedIn => ({ username: session.staff.username, role: session.staff.role, csrfToken: session.csrfToken });
+  const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+  const sessionOf = (request: FastifyRequest) => sessions.get(request)!;
+  const message = (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => {
+    const language = languageOf(request);
+    const session = sessions.get(request);
+    return html(reply, status, messagePage({ language, prefix, title: t('staff.web.title', {}, language), text, ...(session && { signedIn: signedIn(session) }) }));
+  };
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.headers({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    });
+    return payload;
+  });
+
+  // The gate: session, forced password change, the role × action table, then CSRF on POSTs.
+  app.addHook('preHandler', async (request, reply) => {
+    const action = request.routeOptions.config.staffAction;
+    // undefined: no route matched, and the not-found page says so.
+    if (action === 'public' || action === undefined) return;
+    const session = sessionFor(db, cookies(request).get(SESSION_COOKIE), now());
+    if (!session) return reply.redirect(`${prefix}/sign-in`, 303);
+    sessions.set(request, session);
+    if (session.staff.mustChangePassword && !request.routeOptions.config.beforePasswordChange) return reply.redirect(`${prefix}/password`, 303);
+    if (!can(session.staff.role, action)) {
+      return message(request, reply, 403, t('staff.web.forbidden', { role: t(`staff.roles.${session.staff.role}`, {}, languageOf(request)) }, languageOf(request)));
+    }
+    if (request.method === 'POST' && !csrfMatches(session, (request.body as Record<string, unknown> | undefined)?._csrf)) {
+      return message(request, reply, 403, t('staff.web.badForm', {}, languageOf(request)));
+    }
+  });
+
+  const showSignIn = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { username?: string; error?: string } = {}) => {
+    const formToken = randomToken();
+    setCookie(request, reply, FORM_COOKIE, formToken, 3600);
+    return html(reply, status, signInPage({ language: languageOf(request), prefix, csrfToken: formToken, ...extra }));
+  };
+
+  app.get('/sign-in', { config: { staffAction: 'public' } }, async (request, reply) => {
+    if (sessionFor(db, cookies(request).get(SESSION_COOKIE), now())) return reply.redirect(`${prefix}/`, 303);
+    return showSignIn(request, reply, 200);
+  });
+
+  app.post('/sign-in', { config: { staffAction: 'public', rateLimit: { max: options.signInPerMinute ?? 20, timeWindow: 60_000 } } }, async (request, reply) => {
+    const language = languageOf(request);
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    const body = signInBody.safeParse(raw);
+    if (!body.success) return showSignIn(request, reply, 400, { error: t('staff.web.signIn.wrong', {}, language) });
+    const result = await signIn(db, body.data.username, body.data.password, now(), options.sessionTtlMs);
+    if (result.kind === 'signed-in') {
+      setCookie(request, reply, FORM_COOKIE, '', 0);
+      setCookie(request, reply, SESSION_COOKIE, result.token, Math.floor((result.expiresAt - now()) / 1000));
+      request.log.info({ staff: result.staff.username }, 'staff signed in');
+      return reply.redirect(`${prefix}/`, 303);
+    }
+    if (result.kind === 'locked') {
+      request.log.warn({ staff: body.data.username.slice(0, 64) }, 'sign-in refused: the account is locked');
+      const time = DateTime.fromMillis(result.until, { zone: options.zone }).setLocale(language === 'ar' ? 'ar-u-nu-latn' : 'en-GB').toFormat('HH:mm');
+      return showSignIn(request, reply, 423, { username: body.data.username, error: t('staff.web.signIn.locked', { count: LOCK_AFTER, time }, language) });
+    }
+    return showSignIn(request, reply, 401, { username: body.data.username, error: t('staff.web.signIn.wrong', {}, language) });
+  });
+
+  app.get<{ Querystring: { to?: string } }>('/language', { config: { staffAction: 'public' } }, async (request, reply) => {
+    const language = pickLanguage(request.query.to, undefined);
+    setCookie(request, reply, LANGUAGE_COOKIE, language, 365 * 86_400);
+    return reply.redirect(`${prefix}/`, 303);
+  });
+
+  app.post('/sign-out', { config: { staffAction: 'account.self', beforePasswordChange: true } }, async (request, reply) => {
+    signOut(db, cookies(request).get(SESSION_COOKIE));
+    setCookie(request, reply, SESSION_COOKIE, '', 0);
+    return reply.redirect(`${prefix}/sign-in`, 303);
+  });
+
+  app.get('/', { config: { staffAction: 'account.self' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const language = languageOf(request);
+    // An agent's work is the token page: straight there.
+    if (session.staff.role === 'agent' && options.tokens) return reply.redirect(`${prefix}/tokens`, 303);
+    const links = [
+      ...(options.tokens && can(session.staff.role, 'tokens.issue') ? [{ href: `${prefix}/tokens`, text: t('staff.web.home.tokens', {}, language) }] : []),
+      ...(options.tokens && can(session.staff.role, 'tokens.view-own') ? [{ href: `${prefix}/tokens/sales`, text: t('staff.web.home.sales', {}, language) }] : []),
+      { href: `${prefix}/password`, text: t('staff.web.home.password', {}, language) },
+    ];
+    return html(reply, 200, homePage({ language, prefix, signedIn: signedIn(session), links }));
+  });
+
+  app.get('/password', { config: { staffAction: 'account.self', beforePasswordChange: true } }, async (request, reply) => {
+    const session = sessionOf(request);
+    return html(reply, 200, passwordPage({ language: languageOf(request), prefix, signedIn: signedIn(session), mustChange: session.staff.mustChangePassword }));
+  });
+
+  app.post('/password', { config: { staffAction: 'account.self', beforePasswordChange: true } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const language = languageOf(request);
+    const page = (status: number, error: string) => html(reply, status, passwordPage({ language, prefix, signedIn: signedIn(session), mustChange: session.staff.mustChangePassword, error }));
+    const body = passwordBody.safeParse(request.body ?? {});
+    if (!body.success) return page(400, errorMessage('STAFF_WEAK_PASSWORD', language, { min: 10, max: 128 }));
+    if (body.data.next !== body.data.repeat) return page(400, t('staff.web.password.mismatch', {}, language));
+    try {
+      await changePassword(db, { staffId: session.staff.id, current: body.data.current, next: body.data.next, now: now(), keepSessionId: session.id });
+    } catch (err) {
+      if (!(err instanceof LangoError)) throw err;
+      return page(400, errorMessage(err.code, language, err.values));
+    }
+    request.log.info({ staff: session.staff.username }, 'staff password changed');
+    return reply.redirect(`${prefix}/`, 303);
+  });
+
+  if (options.tokens) registerTokenRoutes(options.tokens);
+
+  function registerTokenRoutes(desk: TokenDesk): void {
+    const showForm = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { key?: string; values?: TokenFormValues; error?: string } = {}) => {
+      const language = languageOf(request);
+      return html(reply, status, tokensPage({ language, prefix, signedIn: signedIn(sessionOf(request)), packages: desk.packages(language), key: extra.key ?? randomUUID(), ...(extra.values && { values: extra.values }), ...(extra.error && { error: extra.error }) }));
+    };
+
+    app.get('/tokens', { config: { staffAction: 'tokens.issue' } }, async (request, reply) => showForm(request, reply, 200));
+
+    app.post('/tokens', { config: { staffAction: 'tokens.issue' } }, async (request, reply) => {
+      const session = sessionOf(request);
+      const language = languageOf(request);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const values: TokenFormValues = {
+        ...(typeof raw.payment === 'string' && { payment: raw.payment }),
+        ...(typeof raw.phone === 'string' && { phone: raw.phone.slice(0, 32) }),
+        ...(typeof raw.planId === 'string' && /^\d{1,9}$/.test(raw.planId) && { planId: Number(raw.planId) }),
+      };
+      const body = tokenBody.safeParse(raw);
+      if (!body.success) {
+        const phoneWrong = body.error.issues.some((issue) => issue.path[0] === 'phone');
+        const error = phoneWrong ? errorMessage('INPUT_BAD_PHONE', language, { value: values.phone ?? '' }) : t('portal.buy.unknownPackage', {}, language);
+        return showForm(request, reply, 400, { values, error });
+      }
+      const earlier = findAgentSaleByKey(db, body.data.key);
+      if (earlier) {
+        // A form sent twice (a double tap, a reload) shows the first sale; another person's key is not this form.
+        if (earlier.staffId !== session.staff.id) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+        return reply.redirect(`${prefix}/tokens/${earlier.id}`, 303);
+      }
+      try {
+        const sale = await desk.issue({ seller: session.staff, planId: body.data.planId, phone: body.data.phone, payment: body.data.payment, key: body.data.key, now: now() });
+        request.log.info({ staff: session.staff.username, sale: sale.id, method: sale.method }, sale.code ? 'token issued' : 'token waiting for payment');
+        return reply.redirect(`${prefix}/tokens/${sale.id}`, 303);
+      } catch (err) {
+        if (!(err instanceof LangoError)) throw err;
+        const setup = err.code.startsWith('PAY_');
+        if (setup) request.log.warn({ code: err.code }, `an agent's mobile money token could not start: ${err.message}`);
+        const error = err.code === 'INPUT_UNKNOWN_PLAN' ? t('portal.buy.unknownPackage', {}, language) : setup ? errorMessage('STAFF_NO_MOBILE_MONEY', language) : errorMessage(err.code, language, err.values);
+        return showForm(request, reply, 400, { key: body.data.key, values, error });
+      }
+    });
+
+    app.get('/tokens/sales', { config: { staffAction: 'tokens.view-own' } }, async (request, reply) => {
+      const session = sessionOf(request);
+      const language = languageOf(request);
+      const locale = language === 'ar' ? 'ar-u-nu-latn' : 'en';
+      const plans = new Map<number, Plan>(listPlans(db).map((plan) => [plan.id, plan]));
+      const rows = listAgentSales(db, session.staff.id).map((sale) => {
+        const state = desk.stateOf(sale);
+        return {
+          id: sale.id,
+          time: DateTime.fromMillis(sale.createdAt, { zone: options.zone }).toFormat('yyyy-MM-dd HH:mm'),
+          code: state.state === 'issued' ? state.code : state.state === 'waiting' ? t('staff.web.sales.waiting', {}, language) : t('staff.web.sales.notIssued', {}, language),
+          issued: state.state === 'issued',
+          plan: plans.get(sale.planId)?.name ?? String(sale.planId),
+          price: formatMoney(sale.priceMinor, sale.currency, locale),
+          method: sale.method === 'cash' ? t('staff.web.tokens.cash', {}, language) : (PROVIDER_NAMES[sale.method] ?? sale.method),
+        };
+      });
+      const float = desk.float(session.staff.id).filter((f) => f.minor !== 0).map((f) => formatMoney(f.minor, f.currency, locale));
+      return html(reply, 200, salesPage({ language, prefix, signedIn: signedIn(session), rows, float }));
+    });
+
+    app.get<{ Params: { id: string } }>('/tokens/:id', { config: { staffAction: 'tokens.view-own' } }, async (request, reply) => {
+      const session = sessionOf(request);
+      const language = languageOf(request);
+      const sale = /^\d{1,12}$/.test(request.params.id) ? findAgentSale(db, session.staff.id, Number(request.params.id)) : undefined;
+      if (!sale) return message(request, reply, 404, t('staff.web.notFound', {}, language));
+      const state = desk.stateOf(sale);
+      const view: SaleView =
+        state.state === 'issued' ? { state: 'issued', code: state.code, phone: sale.phone }
+        : state.state === 'waiting' ? { state: 'waiting', phone: sale.phone, price: formatMoney(sale.priceMinor, sale.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'), provider: PROVIDER_NAMES[sale.method] ?? sale.method }
+        : { state: 'failed', reason: state.reason };
+      return html(reply, 200, salePage({ language, prefix, signedIn: signedIn(session), view }));
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) => message(request, reply, 404, t('staff.web.notFound', {}, languageOf(request))));
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode ?? 500;
+    const language = languageOf(request);
+    if (status >= 500) request.log.error({ err }, 'staff page failed');
+    const text = status === 429 ? t('staff.web.signIn.tooMany', {}, language) : status >= 500 ? t('staff.web.failed', {}, language) : t('staff.web.badForm', {}, language);
+    return message(request, reply, status, text);
+  });
+};

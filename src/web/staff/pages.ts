@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { t, type Language } from '../../i18n/index.js';
+import type { StaffRole } from '../../staff/index.js';
+import type { TokenPackage } from './token-desk.js';
+
+// The staff pages: small server-rendered HTML, no script, one inline stylesheet allowed by its
+// hash. Phone first: one column, large tap targets; Arabic pages run right to left.
+
+const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#f4f6f4}
+header{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;padding:.6rem 1rem;background:#0b6e4f;color:#fff}
+header a,header button{color:#fff;background:none;border:0;font:inherit;text-decoration:underline;padding:0;cursor:pointer}
+header form{display:inline;margin:0}main{max-width:30rem;margin:0 auto;padding:1rem}h1{font-size:1.3rem;margin:.2rem 0 1rem}
+label{display:block;margin:.8rem 0 .25rem;font-weight:600}input,select{width:100%;font:inherit;padding:.6rem;border:1px solid #888;border-radius:.4rem;background:#fff}
+fieldset{border:1px solid #bbb;border-radius:.4rem;margin:.8rem 0;padding:.4rem .8rem}fieldset label{display:flex;gap:.5rem;align-items:center;font-weight:400;margin:.4rem 0}
+fieldset input{width:auto}button.main{display:block;width:100%;margin:1.2rem 0;padding:.8rem;font:inherit;font-weight:700;color:#fff;background:#0b6e4f;border:0;border-radius:.4rem}
+.error{padding:.6rem .8rem;border-radius:.4rem;background:#fdecea;color:#8a1c12}.notice{padding:.6rem .8rem;border-radius:.4rem;background:#e6f4ea;color:#0b4f36}
+.code{font:700 1.6rem/1.2 ui-monospace,monospace;letter-spacing:.1em;direction:ltr;unicode-bidi:isolate}
+table{width:100%;border-collapse:collapse;font-size:.9rem}th,td{text-align:start;padding:.35rem .25rem;border-bottom:1px solid #ddd}
+ul.links{list-style:none;padding:0}ul.links a{display:block;padding:.8rem;margin:.5rem 0;background:#fff;border:1px solid #bbb;border-radius:.4rem;text-decoration:none;color:#0b4f36;font-weight:600}
+.ltr{direction:ltr;unicode-bidi:isolate}`;
+
+/** For the Content-Security-Policy: only this stylesheet, no script at all. */
+export const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface SignedIn {
+  username: string;
+  role: StaffRole;
+  csrfToken: string;
+}
+
+export interface Frame {
+  language: Language;
+  prefix: string;
+  title: string;
+  body: string;
+  signedIn?: SignedIn;
+  /** Reload the page after this many seconds (a payment being waited for). */
+  refreshSeconds?: number;
+}
+
+const csrfField = (token: string) => `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
+
+export function renderFrame(frame: Frame): string {
+  const { language, prefix } = frame;
+  const other = language === 'ar' ? 'en' : 'ar';
+  const who = frame.signedIn
+    ? `<span>${escapeHtml(t('staff.web.signedInAs', { username: frame.signedIn.username, role: t(`staff.roles.${frame.signedIn.role}`, {}, language) }, language))}</span>` +
+      `<form method="post" action="${prefix}/sign-out">${csrfField(frame.signedIn.csrfToken)}<button type="submit">${escapeHtml(t('staff.web.signOut', {}, language))}</button></form>`
+    : '';
+  return `<!doctype html>
+<html lang="${language}" dir="${language === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer">${frame.refreshSeconds ? `<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
+<title>${escapeHtml(frame.title)} · ${escapeHtml(t('staff.web.title', {}, language))}</title><style>${CSS}</style></head>
+<body><header><a href="${prefix}/">${escapeHtml(t('staff.web.title', {}, language))}</a>${who}<a href="${prefix}/language?to=${other}" lang="${other}">${escapeHtml(t('staff.web.otherLanguage', {}, language))}</a></header>
+<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+}
+
+const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${escapeHtml(text)}</p>` : '');
+const notice = (text: string | undefined) => (text ? `<p class="notice" role="status">${escapeHtml(text)}</p>` : '');
+
+export function signInPage(input: { language: Language; prefix: string; csrfToken: string; username?: string; error?: string }): string {
+  const l = input.language;
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    title: t('staff.web.signIn.heading', {}, l),
+    body: `${error(input.error)}<form method="post" action="${input.prefix}/sign-in">${csrfField(input.csrfToken)}
+<label for="username">${escapeHtml(t('staff.web.signIn.username', {}, l))}</label><input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="64" value="${escapeHtml(input.username ?? '')}">
+<label for="password">${escapeHtml(t('staff.web.signIn.password', {}, l))}</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="128">
+<button class="main" type="submit">${escapeHtml(t('staff.web.signIn.button', {}, l))}</button></form>`,
+  });
+}
+
+export function passwordPage(input: { language: Language; prefix: string; signedIn: SignedIn; mustChange: boolean; error?: string; notice?: string }): string {
+  const l = input.language;
+  const field = (name: string, label: string, autocomplete: string) =>
+    `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name}" type="password" autocomplete="${autocomplete}" required maxlength="128">`;
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    signedIn: input.signedIn,
+    title: t('staff.web.password.heading', {}, l),
+    body: `${input.mustChange ? `<p class="notice">${escapeHtml(t('staff.web.password.mustChange', {}, l))}</p>` : ''}${notice(input.notice)}${error(input.error)}
+<form method="post" action="${input.prefix}/password">${csrfField(input.signedIn.csrfToken)}
+${field('current', t('staff.web.password.current', {}, l), 'current-password')}${field('next', t('staff.web.password.next', {}, l), 'new-password')}${field('repeat', t('staff.web.password.repeat', {}, l), 'new-password')}
+<button class="main" type="submit">${escapeHtml(t('staff.web.password.button', {}, l))}</button></form>`,
+  });
+}
+
+export function homePage(input: { language: Language; prefix: string; signedIn: SignedIn; links: Array<{ href: string; text: string }>; notice?: string }): string {
+  return renderFrame({
+    language: input.language,
+    prefix: input.prefix,
+    signedIn: input.signedIn,
+    title: t('staff.web.home.heading', {}, input.language),
+    body: `${notice(input.notice)}<ul class="links">${input.links.map((link) => `<li><a href="${link.href}">${escapeHtml(link.text)}</a></li>`).join('')}</ul>`,
+  });
+}
+
+export interface TokenFormValues {
+  payment?: string;
+  phone?: string;
+  planId?: number;
+}
+
+/** Mobile money's name on the form: the providers that prompt for the packages on sale. */
+function mobileLabel(packages: readonly TokenPackage[]): string | null {
+  const names = [...new Set(packages.flatMap((p) => (p.provider ? [p.provider] : [])))];
+  if (names.length === 0) return null;
+  return names.map((name) => ({ mpesa: 'M-Pesa', momo: 'MoMo' })[name] ?? name).join(' / ');
+}
+
+export function tokensPage(input: { language: Language; prefix: string; signedIn: SignedIn; packages: readonly TokenPackage[]; key: string; values?: TokenFormValues; error?: string }): string {
+  const l = input.language;
+  const values = input.values ?? {};
+  const mobile = mobileLabel(input.packages);
+  const links = `<ul class="links"><li><a href="${input.prefix}/tokens/sales">${escapeHtml(t('staff.web.home.sales', {}, l))}</a></li></ul>`;
+  if (input.packages.length === 0) {
+    return renderFrame({ language: l, prefix: input.prefix, signedIn: input.signedIn, title: t('staff.web.tokens.heading', {}, l), body: `<p>${escapeHtml(t('staff.web.tokens.noPackages', {}, l))}</p>${links}` });
+  }
+  const radio = (value: string, text: string) =>
+    `<label><input type="radio" name="payment" value="${value}"${(values.payment ?? 'cash') === value ? ' checked' : ''}> ${escapeHtml(text)}</label>`;
+  const options = input.packages
+    .map((p) => `<option value="${p.planId}"${values.planId === p.planId ? ' selected' : ''}>${escapeHtml([p.name, p.description, p.price].filter(Boolean).join(' · '))}</option>`)
+    .join('');
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    signedIn: input.signedIn,
+    title: t('staff.web.tokens.heading', {}, l),
+    body: `${error(input.error)}<form method="post" action="${input.prefix}/tokens">${csrfField(input.signedIn.csrfToken)}<input type="hidden" name="key" value="${escapeHtml(input.key)}">
+<fieldset><legend>${escapeHtml(t('staff.web.tokens.payment', {}, l))}</legend>${radio('cash', t('staff.web.tokens.cash', {}, l))}${mobile ? radio('mobile', mobile) : ''}</fieldset>
+<label for="phone">${escapeHtml(t('staff.web.tokens.phone', {}, l))}</label><input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="off" required maxlength="32" class="ltr" value="${escapeHtml(values.phone ?? '')}">
+<label for="plan">${escapeHtml(t('staff.web.tokens.package', {}, l))}</label><select id="plan" name="planId">${options}</select>
+<button class="main" type="submit">${escapeHtml(t('staff.web.tokens.button', {}, l))}</button></form>${links}`,
+  });
+}
+
+export type SaleView =
+  | { state: 'issued'; code: string; phone: string }
+  | { state: 'waiting'; phone: string; price: string; provider: string }
+  | { state: 'failed'; reason: 'cancelled' | 'expired' | 'failed' };
+
+export function salePage(input: { language: Language; prefix: string; signedIn: SignedIn; view: SaleView }): string {
+  const l = input.language;
+  const view = input.view;
+  const ltr = (text: string) => `<span class="ltr">${escapeHtml(text)}</span>`;
+  let body: string;
+  if (view.state === 'issued') {
+    // Placeholders first, so the code and the number keep their own direction in Arabic text.
+    const text = escapeHtml(t('staff.web.tokens.issued', { code: '{CODE}', phone: '{PHONE}' }, l))
+      .replace('{CODE}', `<span class="code" id="token-code">${escapeHtml(view.code)}</span>`)
+      .replace('{PHONE}', ltr(view.phone));
+    body = `<p class="notice" role="status">${text}</p>`;
+  } else if (view.state === 'waiting') {
+    body = `<p role="status">${escapeHtml(t('staff.web.tokens.waiting', { phone: view.phone, price: view.price, provider: view.provider }, l))}</p>`;
+  } else {
+    const key = view.reason === 'cancelled' ? 'staff.web.tokens.cancelled' : view.reason === 'expired' ? 'staff.web.tokens.expired' : 'staff.web.tokens.paymentFailed';
+    body = `<p class="error" role="alert">${escapeHtml(t(key, {}, l))}</p>`;
+  }
+  body += `<ul class="links"><li><a href="${input.prefix}/tokens">${escapeHtml(t('staff.web.tokens.another', {}, l))}</a></li><li><a href="${input.prefix}/tokens/sales">${escapeHtml(t('staff.web.home.sales', {}, l))}</a></li></ul>`;
+  return renderFrame({ language: l, prefix: input.prefix, signedIn: input.signedIn, title: t('staff.web.tokens.heading', {}, l), body, ...(view.state === 'waiting' && { refreshSeconds: 2 }) });
+}
+
+export interface SalesRow {
+  id: number;
+  time: string;
+  /** The code, or a word for a sale waiting for its payment or never issued. */
+  code: string;
+  issued: boolean;
+  plan: string;
+  price: string;
+  method: string;
+}
+
+export function salesPage(input: { language: Language; prefix: string; signedIn: SignedIn; rows: readonly SalesRow[]; float: readonly string[] }): string {
+  const l = input.language;
+  const float = input.float.length === 0 ? `<p id="float">${escapeHtml(t('staff.web.sales.noFloat', {}, l))}</p>` : input.float.map((amount) => `<p id="float" class="notice">${escapeHtml(t('staff.web.sales.float', { amount }, l))}</p>`).join('');
+  const head = (['time', 'code', 'package', 'price', 'method'] as const).map((k) => `<th>${escapeHtml(t(`staff.web.sales.${k}`, {}, l))}</th>`).join('');
+  const rows = input.rows
+    .map((r) => `<tr><td class="ltr">${escapeHtml(r.time)}</td><td><a href="${input.prefix}/tokens/${r.id}"${r.issued ? ' class="ltr"' : ''}>${escapeHtml(r.code)}</a></td><td>${escapeHtml(r.plan)}</td><td class="ltr">${escapeHtml(r.price)}</td><td>${escapeHtml(r.method)}</td></tr>`)
+    .join('');
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    signedIn: input.signedIn,
+    title: t('staff.web.sales.heading', {}, l),
+    body: `${float}${input.rows.length === 0 ? `<p>${escapeHtml(t('staff.web.sales.none', {}, l))}</p>` : `<table id="sales"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`}
+<ul class="links"><li><a href="${input.prefix}/tokens">${escapeHtml(t('staff.web.home.tokens', {}, l))}</a></li></ul>`,
+  });
+}
+
+/** A page with one sentence: forbidden, expired form, not found, too many attempts, failure. */
+export function messagePage(input: { language: Language; prefix: string; title: string; text: string; signedIn?: SignedIn }): string {
+  return renderFrame({ language: input.language, prefix: input.prefix, title: input.title, body: `<p class="error" role="alert">${escapeHtml(input.text)}</p>`, ...(input.signedIn && { signedIn: input.signedIn }) });
+}
