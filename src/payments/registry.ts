@@ -53,6 +53,19 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** Every provider that is set up and loads; one whose stored configuration fails is reported and left out. */
+  usable(onError?: (name: string, err: unknown) => void): PaymentProvider[] {
+    return this.configured().flatMap((name) => {
+      try {
+        const provider = this.get(name);
+        return provider ? [provider] : [];
+      } catch (err) {
+        onError?.(name, err);
+        return [];
+      }
+    });
+  }
+
   require(name: string): PaymentProvider {
     const provider = this.get(name);
     if (!provider) throw new LangoError('PAY_NOT_CONFIGURED', { name });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
 import { launchBrowser, newPhone } from '../support/browser.js';
-import { langoAsync, radclient } from '../support/peers.js';
+import { langoAsync, radclient, until } from '../support/peers.js';
 
 // Issue 6's WiFi token giveaway and issue 7's staff sign-in, end to end: an agent signs in on a
 // phone-sized Chromium at /staff and issues tokens from one form, for cash (sold at once, the
@@ -35,15 +35,6 @@ const plain = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').repl
 const credentialsTo = async (phone: string) => (await cli<Sms[]>('sms', 'list')).filter((m) => m.template === 'credentials' && m.to === phone);
 const vouchersSold = async () => (await cli<Batch[]>('voucher', 'batches')).reduce((sum, b) => sum + b.counts.unused + b.counts.active, 0);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto(`${staffUrl}/sign-in`);

@@ -8,7 +8,7 @@ import { startMikrotikHotspot, type HotspotEmulator } from '../../scripts/emulat
 import { verifyChap } from '../../src/radius/auth/chap.js';
 import { Attr, findAttribute } from '../../src/radius/packet.js';
 import { launchBrowser, newPhone, recordTransfers } from '../support/browser.js';
-import { lango, langoAsync } from '../support/peers.js';
+import { lango, langoAsync, until } from '../support/peers.js';
 
 // Issue 6 end to end: a phone on a MikroTik hotspot buys a package on Lango's captive portal
 // with M-Pesa. The real daemon, the Daraja emulator (STK push and callback), the hotspot
@@ -43,15 +43,6 @@ interface Batch { counts: { unused: number; active: number } }
 const spaced = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ');
 const soldSoFar = async () => (await cli<Batch[]>('voucher', 'batches')).reduce((sum, b) => sum + b.counts.unused + b.counts.active, 0);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function openRouterLogin(page: Page): Promise<void> {
   await page.goto(`${router.loginUrl}?dst=${encodeURIComponent('http://example.com/news')}`);

@@ -59,10 +59,10 @@ export function langoJson<T>(daemon: { env: Record<string, string> }, ...args: s
  * `what` after `timeoutMs`. For outcomes that settle in the background (callbacks, the outbox,
  * the reconciler), where a fixed sleep would be either slow or flaky.
  */
-export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));

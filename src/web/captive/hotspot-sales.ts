@@ -16,7 +16,7 @@ import type { CaptivePackage } from './portal-page.js';
 export interface HotspotSalesDeps {
   db: Db;
   box: SecretBox;
-  providers: Pick<ProviderRegistry, 'configured' | 'get'>;
+  providers: Pick<ProviderRegistry, 'usable'>;
   /** The operator's zone: promotions and the sale's invoice dates follow it. */
   zone?: string;
   /** A provider whose stored configuration no longer loads is left out, and said here. */
@@ -40,16 +40,7 @@ export function pickProvider(plan: Pick<Plan, 'currency' | 'priceMinor'>, candid
 
 export function createHotspotSales(deps: HotspotSalesDeps): CaptiveBuy {
   const { db, box, providers } = deps;
-  const configured = (): PaymentProvider[] =>
-    providers.configured().flatMap((name) => {
-      try {
-        const provider = providers.get(name);
-        return provider ? [provider] : [];
-      } catch (err) {
-        deps.onProviderError?.(name, err);
-        return [];
-      }
-    });
+  const configured = (): PaymentProvider[] => providers.usable(deps.onProviderError);
 
   return {
     async packages(language: Language): Promise<CaptivePackage[]> {

@@ -23,7 +23,7 @@ beforeEach(async () => {
   plan = addPlan(conn.db, { name: '1 Hour', priceMinor: 2000, currency: 'KES', durationSeconds: 3600, validityStarts: 'first_login', rateLimit: '2M/2M' });
   addPlan(conn.db, { name: 'Home', priceMinor: 250000, currency: 'KES', billingKind: 'postpaid', cycle: 'monthly', rateLimit: '10M/10M' });
   seller = (await addStaff(conn.db, { username: 'amina', role: 'agent', password: 'kibera-shop-7' })).staff;
-  desk = createTokenDesk({ db: conn.db, box: createSecretBox(Buffer.alloc(32, 3)), providers: { configured: () => [], get: () => undefined }, zone: 'Africa/Nairobi' });
+  desk = createTokenDesk({ db: conn.db, box: createSecretBox(Buffer.alloc(32, 3)), providers: { usable: () => [] }, zone: 'Africa/Nairobi' });
 });
 afterEach(() => conn.close());
 

@@ -53,7 +53,7 @@ export interface TokenDesk {
 export interface TokenDeskDeps {
   db: Db;
   box: SecretBox;
-  providers: Pick<ProviderRegistry, 'configured' | 'get'>;
+  providers: Pick<ProviderRegistry, 'usable'>;
   zone: string;
   onProviderError?: (name: string, err: unknown) => void;
 }
@@ -65,15 +65,7 @@ export function createTokenDesk(deps: TokenDeskDeps): TokenDesk {
   const mobileProviders = (): PaymentProvider[] => {
     // Without a public address no provider can call back.
     if (getSetting(db, 'payments.publicUrl') === null) return [];
-    return providers.configured().flatMap((name) => {
-      try {
-        const provider = providers.get(name);
-        return provider ? [provider] : [];
-      } catch (err) {
-        deps.onProviderError?.(name, err);
-        return [];
-      }
-    });
+    return providers.usable(deps.onProviderError);
   };
 
   const sellForCash = (input: IssueInput, plan: Plan, phone: string): AgentSale => sellTokenForCash(db, box, { key: input.key, seller: input.seller, plan, phone, now: input.now, zone });
