@@ -18,6 +18,17 @@ export const permissions = {
   'tokens.view-own': ['admin', 'billing_manager', 'agent'],
   /** Add staff, change roles, unlock accounts. */
   'staff.manage': ['admin'],
+  /** Find customers and see their page: details, balance, timeline, live sessions. */
+  'customers.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Suspend, reactivate or close a customer's account, with a reason. */
+  'customers.status': ['admin', 'billing_manager', 'support'],
+  /** Disconnect a live session. */
+  'sessions.disconnect': ['admin', 'support', 'technician'],
+  /** See mobile-money attempts and the review queue (support: read only). */
+  'payments.view': ['admin', 'billing_manager', 'support'],
+  /** Approve or dismiss a flagged payment; record cash or bank money received. */
+  'payments.review': ['admin', 'billing_manager'],
+  'payments.record': ['admin', 'billing_manager'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Action = keyof typeof permissions;
