@@ -41,3 +41,4 @@ export { factsOfCustomer, factsOfInvoice, factsOfReceipt, listRecipients, mainCu
 export { TextSetter, isolateLtr, type Line as LaidOutLine } from './documents/pdf-text.js';
 export { addVoucherAccount, closeVoucherAccount } from './customers.js';
 export { findPlanById } from './plans.js';
+export { searchCustomers } from './customer-search.js';

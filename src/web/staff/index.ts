@@ -24,8 +24,10 @@ import {
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
 import { cookieHeader, readCookies } from './cookies.js';
+import { registerCustomerRoutes } from './customers.js';
 import { homePage, messagePage, passwordPage, salePage, salesPage, signInPage, STYLE_HASH, tokensPage, type SaleView, type SignedIn, type TokenFormValues } from './pages.js';
 import type { TokenDesk } from './token-desk.js';
+import { registerPaymentRoutes } from './payments.js';
 
 export { createTokenDesk, type TokenDesk, type TokenPackage, type SaleState } from './token-desk.js';
 
@@ -196,6 +198,9 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
     const links = [
       ...(options.tokens && can(session.staff.role, 'tokens.issue') ? [{ href: `${prefix}/tokens`, text: t('staff.web.home.tokens', {}, language) }] : []),
       ...(options.tokens && can(session.staff.role, 'tokens.view-own') ? [{ href: `${prefix}/tokens/sales`, text: t('staff.web.home.sales', {}, language) }] : []),
+      ...(can(session.staff.role, 'customers.view') ? [{ href: `${prefix}/customers`, text: t('staff.staffCustomers.home', {}, language) }] : []),
+      ...(can(session.staff.role, 'payments.view') ? [{ href: `${prefix}/payments`, text: t('staff.staffPayments.home', {}, language) }] : []),
+      ...(can(session.staff.role, 'payments.record') ? [{ href: `${prefix}/payments/record`, text: t('staff.staffPayments.recordLink', {}, language) }] : []),
       { href: `${prefix}/password`, text: t('staff.web.home.password', {}, language) },
     ];
     return html(reply, 200, homePage({ language, prefix, signedIn: signedIn(session), links }));
@@ -224,6 +229,8 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   });
 
   if (options.tokens) registerTokenRoutes(options.tokens);
+  registerCustomerRoutes(app, { db, zone: options.zone, prefix, now, sessionOf, languageOf, signedIn, html, message });
+  registerPaymentRoutes(app, { db, prefix, zone: options.zone, now, session: sessionOf, language: languageOf, html, message, signedIn });
 
   function registerTokenRoutes(desk: TokenDesk): void {
     const showForm = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { key?: string; values?: TokenFormValues; error?: string } = {}) => {

@@ -1,0 +1,241 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import { customerBalance, findCustomer, findCustomerById, formatMoney, parseMoney, recordPayment, type CustomerSummary } from '../../billing/index.js';
+import type { Currency } from '../../db/schema/billing.js';
+import type { Db } from '../../db/connection.js';
+import { errorCatalogue, errorMessage, LangoError } from '../../errors.js';
+import { t, type Language, type MessageKey } from '../../i18n/index.js';
+import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, type Attempt } from '../../payments/index.js';
+import { can, type StaffSession } from '../../staff/index.js';
+import { escapeHtml, renderFrame, type SignedIn } from './pages.js';
+
+// Issue 7's payment screens: the queue of mobile-money payments waiting for a person (approve
+// to a customer, or dismiss with a reason), callbacks for requests Lango never made, and cash or
+// bank money recorded at the counter. Same domain calls as `lango payments …` and `lango pay`.
+
+/** What the staff plugin lends these routes: its session, language and page helpers. */
+export interface StaffPaymentContext {
+  db: Db;
+  prefix: string;
+  zone: string;
+  now: () => number;
+  session: (request: FastifyRequest) => StaffSession;
+  language: (request: FastifyRequest) => Language;
+  html: (reply: FastifyReply, status: number, body: string) => unknown;
+  message: (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => unknown;
+  signedIn: (session: StaffSession) => SignedIn;
+}
+
+const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
+
+const REASONS: Record<string, MessageKey> = {
+  'unknown-account': 'staff.staffPayments.queue.reasons.unknownAccount',
+  'account-currency-or-status': 'staff.staffPayments.queue.reasons.accountCurrencyOrStatus',
+  'no-receipt': 'staff.staffPayments.queue.reasons.noReceipt',
+  'late-success': 'staff.staffPayments.queue.reasons.lateSuccess',
+  'second-receipt': 'staff.staffPayments.queue.reasons.secondReceipt',
+  'double-credit': 'staff.staffPayments.queue.reasons.doubleCredit',
+};
+
+const ID = /^\d{1,12}$/;
+const field = (raw: Record<string, unknown>, name: string, max: number) => (typeof raw[name] === 'string' ? (raw[name] as string).trim().slice(0, max) : '');
+const hidden = (csrf: string) => `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">`;
+const errorBox = (text: string | undefined) => (text ? `<p class="error" role="alert">${escapeHtml(text)}</p>` : '');
+const noticeBox = (text: string | undefined) => (text ? `<p class="notice" role="status">${escapeHtml(text)}</p>` : '');
+const statusOf = (err: LangoError) => (errorCatalogue[err.code] as { status?: number }).status ?? 400;
+
+export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentContext): void {
+  const { db, prefix } = ctx;
+  const locale = (l: Language) => (l === 'ar' ? 'ar-u-nu-latn' : 'en');
+  const money = (minor: number, currency: Currency, l: Language) => formatMoney(minor, currency, locale(l));
+  const time = (ms: number) => DateTime.fromMillis(ms, { zone: ctx.zone }).toFormat('yyyy-MM-dd HH:mm');
+  const actor = (session: StaffSession) => `staff:${session.staff.username}`;
+  const tx = (key: string, l: Language, values: Record<string, unknown> = {}) => t(`staff.staffPayments.${key}` as MessageKey, values, l);
+
+  function attemptItem(a: Attempt, l: Language, csrf: string | null): string {
+    const customer = a.customerId === null ? undefined : findCustomerById(db, a.customerId);
+    const who = customer ? escapeHtml(customer.username) : escapeHtml(tx('queue.typedAccount', l, { account: a.accountReference ?? '' }));
+    const reason = a.reviewReason ?? '';
+    const why = REASONS[reason] ? t(REASONS[reason], {}, l) : reason;
+    const row = (key: string, value: string, ltr = false) => `<tr><th>${escapeHtml(tx(key, l))}</th><td${ltr ? ' class="ltr"' : ''}>${value}</td></tr>`;
+    const facts = `<table>${row('queue.time', escapeHtml(time(a.createdAt)), true)}${row('queue.provider', escapeHtml(PROVIDER_NAMES[a.provider] ?? a.provider))}${row('queue.customer', who)}${row('queue.amount', escapeHtml(money(a.amountMinor, a.currency, l)), true)}${row('queue.receipt', escapeHtml(a.receipt ?? '—'), true)}${row('queue.why', escapeHtml(why))}</table>`;
+    let forms = '';
+    if (csrf !== null) {
+      const suspense = a.customerId === null;
+      forms =
+        `<form method="post" action="${prefix}/payments/${a.id}/approve">${hidden(csrf)}` +
+        `<label for="username-${a.id}">${escapeHtml(tx('queue.username', l))}</label><input id="username-${a.id}" name="username" autocapitalize="none" spellcheck="false" maxlength="64"${suspense ? ' required' : ''}>` +
+        `<small>${escapeHtml(tx('queue.usernameHint', l))}</small>` +
+        (suspense ? '' : `<label for="amount-${a.id}">${escapeHtml(tx('queue.amountLabel', l))}</label><input id="amount-${a.id}" name="amount" inputmode="decimal" maxlength="16" class="ltr">`) +
+        `<button class="main" type="submit">${escapeHtml(tx('queue.approve', l))}</button></form>` +
+        `<form method="post" action="${prefix}/payments/${a.id}/dismiss">${hidden(csrf)}` +
+        `<label for="reason-${a.id}">${escapeHtml(tx('queue.reason', l))}</label><input id="reason-${a.id}" name="reason" required minlength="3" maxlength="200">` +
+        `<button class="main" type="submit">${escapeHtml(tx('queue.dismiss', l))}</button></form>`;
+    }
+    return `<fieldset id="attempt-${a.id}"><legend>#${a.id}</legend>${facts}${forms}</fieldset>`;
+  }
+
+  function queuePage(request: FastifyRequest, extra: { error?: string; notice?: string } = {}): string {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    const reviewer = can(session.staff.role, 'payments.review');
+    const csrf = reviewer ? session.csrfToken : null;
+    const attempts = listAttempts(db, { review: true });
+    const callbacks = flaggedCallbacks(db);
+    const queue = attempts.length === 0 ? `<p id="queue-empty">${escapeHtml(tx('queue.none', l))}</p>` : `<div id="queue">${attempts.map((a) => attemptItem(a, l, csrf)).join('')}</div>`;
+    const head = ['queue.time', 'queue.provider', 'queue.route', 'queue.from', 'queue.why'].map((k) => `<th>${escapeHtml(tx(k, l))}</th>`).join('') + (csrf ? '<th></th>' : '');
+    const rows = callbacks
+      .map(
+        (c) =>
+          `<tr id="callback-${c.id}"><td class="ltr">${escapeHtml(time(c.receivedAt))}</td><td>${escapeHtml(PROVIDER_NAMES[c.provider] ?? c.provider)}</td><td>${escapeHtml(c.route)}</td><td class="ltr">${escapeHtml(c.sourceIp)}</td><td>${escapeHtml(c.reviewReason ?? '')}</td>` +
+          (csrf ? `<td><form method="post" action="${prefix}/payments/callbacks/${c.id}/done">${hidden(csrf)}<button type="submit">${escapeHtml(tx('queue.markDone', l))}</button></form></td>` : '') +
+          '</tr>',
+      )
+      .join('');
+    const callbackPart = `<h2>${escapeHtml(tx('queue.callbacksHeading', l))}</h2>` + (callbacks.length === 0 ? `<p>${escapeHtml(tx('queue.callbacksNone', l))}</p>` : `<table id="callbacks"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);
+    const links = can(session.staff.role, 'payments.record') ? `<ul class="links"><li><a href="${prefix}/payments/record">${escapeHtml(tx('recordLink', l))}</a></li></ul>` : '';
+    return renderFrame({
+      language: l,
+      prefix,
+      signedIn: ctx.signedIn(session),
+      title: tx('queue.heading', l),
+      body: `${noticeBox(extra.notice)}${errorBox(extra.error)}${reviewer ? '' : `<p>${escapeHtml(tx('queue.readOnly', l))}</p>`}${queue}${callbackPart}${links}`,
+    });
+  }
+
+  app.get<{ Querystring: { approved?: string; dismissed?: string; done?: string } }>('/payments', { config: { staffAction: 'payments.view' } }, async (request, reply) => {
+    const l = ctx.language(request);
+    const q = request.query;
+    const notice =
+      typeof q.approved === 'string' && /^[A-Z0-9-]{1,40}$/.test(q.approved) ? tx('queue.approved', l, { receipt: q.approved })
+      : typeof q.dismissed === 'string' && ID.test(q.dismissed) ? tx('queue.dismissed', l, { id: q.dismissed })
+      : typeof q.done === 'string' && ID.test(q.done) ? tx('queue.callbackDone', l, { id: q.done })
+      : undefined;
+    return ctx.html(reply, 200, queuePage(request, { ...(notice && { notice }) }));
+  });
+
+  app.post<{ Params: { id: string } }>('/payments/:id/approve', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
+    const id = Number(request.params.id);
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    const username = field(raw, 'username', 64);
+    const amountText = field(raw, 'amount', 16);
+    try {
+      const attempt = findAttempt(db, id);
+      if (!attempt) throw new LangoError('PAY_UNKNOWN_ATTEMPT', { id });
+      let customer: CustomerSummary | undefined;
+      if (username !== '') {
+        customer = findCustomer(db, username);
+        if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
+      } else if (attempt.customerId === null) {
+        return ctx.html(reply, 400, queuePage(request, { error: tx('queue.noCustomer', l) }));
+      }
+      const currency = customer?.currency ?? attempt.currency;
+      const { receiptNumber } = approveFlagged(db, {
+        attemptId: id,
+        ...(customer && { customerId: customer.id }),
+        ...(amountText !== '' && { amountMinor: parseMoney(amountText, currency) }),
+        actor: actor(session),
+        now: ctx.now(),
+        zone: ctx.zone,
+      });
+      request.log.info({ staff: session.staff.username, attempt: id, receipt: receiptNumber }, 'flagged payment approved');
+      return reply.redirect(`${prefix}/payments?approved=${encodeURIComponent(receiptNumber)}`, 303);
+    } catch (err) {
+      if (!(err instanceof LangoError)) throw err;
+      return ctx.html(reply, statusOf(err), queuePage(request, { error: errorMessage(err.code, l, err.values) }));
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/payments/:id/dismiss', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
+    const id = Number(request.params.id);
+    const reason = field((request.body ?? {}) as Record<string, unknown>, 'reason', 200);
+    if (reason.length < 3) return ctx.html(reply, 400, queuePage(request, { error: tx('queue.reasonRequired', l) }));
+    try {
+      dismissFlagged(db, { attemptId: id, reason, actor: actor(session), now: ctx.now() });
+    } catch (err) {
+      if (!(err instanceof LangoError)) throw err;
+      return ctx.html(reply, statusOf(err), queuePage(request, { error: errorMessage(err.code, l, err.values) }));
+    }
+    request.log.info({ staff: session.staff.username, attempt: id }, 'flagged payment dismissed');
+    return reply.redirect(`${prefix}/payments?dismissed=${id}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/payments/callbacks/:id/done', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
+    const id = Number(request.params.id);
+    if (!markCallbackReviewed(db, id, actor(session), ctx.now())) return ctx.html(reply, 409, queuePage(request, { error: errorMessage('PAY_NOT_FOR_REVIEW', l, { id }) }));
+    return reply.redirect(`${prefix}/payments?done=${id}`, 303);
+  });
+
+  interface RecordValues { username?: string; amount?: string; method?: string; reference?: string; received?: string }
+
+  function recordPage(request: FastifyRequest, extra: { values?: RecordValues; error?: string; result?: string } = {}): string {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    const v = extra.values ?? {};
+    const today = DateTime.fromMillis(ctx.now(), { zone: ctx.zone }).toISODate()!;
+    const input = (name: keyof RecordValues, label: string, attrs: string) =>
+      `<label for="${name}">${escapeHtml(tx(label, l))}</label><input id="${name}" name="${name}" ${attrs} value="${escapeHtml(v[name] ?? '')}">`;
+    const radio = (value: 'cash' | 'bank') => `<label><input type="radio" name="method" value="${value}"${(v.method ?? 'cash') === value ? ' checked' : ''}> ${escapeHtml(tx(`record.${value}`, l))}</label>`;
+    const links = `<ul class="links"><li><a href="${prefix}/payments">${escapeHtml(t('staff.staffPayments.home', {}, l))}</a></li></ul>`;
+    const body =
+      extra.result !== undefined
+        ? `${extra.result}<ul class="links"><li><a href="${prefix}/payments/record">${escapeHtml(tx('record.another', l))}</a></li></ul>${links}`
+        : `${errorBox(extra.error)}<form method="post" action="${prefix}/payments/record">${hidden(session.csrfToken)}` +
+          input('username', 'record.username', 'required maxlength="64" autocapitalize="none" spellcheck="false" autocomplete="off"') +
+          input('amount', 'record.amount', 'required maxlength="16" inputmode="decimal" class="ltr" autocomplete="off"') +
+          `<fieldset><legend>${escapeHtml(tx('record.method', l))}</legend>${radio('cash')}${radio('bank')}</fieldset>` +
+          input('reference', 'record.reference', 'required maxlength="64" class="ltr" autocomplete="off"') +
+          `<label for="received">${escapeHtml(tx('record.received', l))}</label><input id="received" name="received" type="date" max="${today}" required value="${escapeHtml(v.received ?? today)}">` +
+          `<button class="main" type="submit">${escapeHtml(tx('record.button', l))}</button></form>${links}`;
+    return renderFrame({ language: l, prefix, signedIn: ctx.signedIn(session), title: tx('record.heading', l), body });
+  }
+
+  app.get('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => ctx.html(reply, 200, recordPage(request)));
+
+  app.post('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => {
+    const session = ctx.session(request);
+    const l = ctx.language(request);
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    const values: RecordValues = { username: field(raw, 'username', 64), amount: field(raw, 'amount', 16), method: field(raw, 'method', 8), reference: field(raw, 'reference', 64), received: field(raw, 'received', 10) };
+    const refuse = (status: number, error: string) => ctx.html(reply, status, recordPage(request, { values, error }));
+    if (!values.username || !values.amount || !values.reference) return refuse(400, tx('record.missing', l));
+    const method = values.method === 'bank' ? 'bank' : values.method === 'cash' || values.method === '' ? 'cash' : undefined;
+    if (!method) return refuse(400, errorMessage('INPUT_BAD_CHOICE', l, { value: values.method!, option: 'method', allowed: 'cash, bank' }));
+    const now = ctx.now();
+    const today = DateTime.fromMillis(now, { zone: ctx.zone }).startOf('day');
+    const day = /^\d{4}-\d\d-\d\d$/.test(values.received ?? '') ? DateTime.fromISO(values.received!, { zone: ctx.zone }) : today;
+    if (!day.isValid || day > today) return refuse(400, tx('record.badDate', l));
+    // Today's money is received now; an earlier value date counts from the start of that day, as `lango pay --received`.
+    const receivedAt = day.equals(today) ? now : day.toMillis();
+    try {
+      const customer = findCustomer(db, values.username);
+      if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: values.username });
+      const result = recordPayment(db, { customerId: customer.id, method, reference: values.reference, amountMinor: parseMoney(values.amount, customer.currency), currency: customer.currency, receivedAt, actor: actor(session), zone: ctx.zone });
+      const p = result.payment;
+      const methodText = tx(`record.${p.method === 'bank' ? 'bank' : 'cash'}`, l);
+      if (!result.created) {
+        // The same reference again (a reload, a second cashier): the first receipt, nothing credited.
+        const owner = findCustomerById(db, p.customerId)?.username ?? String(p.customerId);
+        const text = tx('record.duplicate', l, { method: methodText, reference: p.reference, receipt: p.receiptNumber, amount: money(p.amountMinor, p.currency, l), username: owner });
+        return ctx.html(reply, 409, recordPage(request, { result: `<p class="error" role="alert" id="duplicate">${escapeHtml(text)}</p><p class="code" id="receipt">${escapeHtml(p.receiptNumber)}</p>` }));
+      }
+      request.log.info({ staff: session.staff.username, receipt: p.receiptNumber, method }, 'payment recorded');
+      const balance = customerBalance(db, customer.id, customer.currency);
+      const done = tx('record.done', l, { receipt: p.receiptNumber, amount: money(p.amountMinor, p.currency, l), method: methodText, reference: p.reference, username: customer.username });
+      const after = tx('record.balance', l, { wallet: money(balance.walletMinor, balance.currency, l), due: money(balance.dueMinor, balance.currency, l) });
+      return ctx.html(reply, 200, recordPage(request, { result: `<p class="notice" role="status" id="recorded">${escapeHtml(done)}</p><p class="code" id="receipt">${escapeHtml(p.receiptNumber)}</p><p id="balance">${escapeHtml(after)}</p>` }));
+    } catch (err) {
+      if (!(err instanceof LangoError)) throw err;
+      return refuse(statusOf(err), errorMessage(err.code, l, err.values));
+    }
+  });
+}
