@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
-import { launchBrowser, newPhone } from '../support/browser.js';
+import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoAsync, radclient, until } from '../support/peers.js';
 
 // Issue 6's WiFi token giveaway and issue 7's staff sign-in, end to end: an agent signs in on a
@@ -36,12 +36,7 @@ const credentialsTo = async (phone: string) => (await cli<Sms[]>('sms', 'list'))
 const vouchersSold = async () => (await cli<Batch[]>('voucher', 'batches')).reduce((sum, b) => sum + b.counts.unused + b.counts.active, 0);
 
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${staffUrl}/sign-in`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, username: string, password: string) => staffSignIn(page, staffUrl, username, password, { waitForHome: false });
 
 /** The token form: payment method by its label, the recipient's number, the package. */
 async function issueToken(page: Page, payment: 'Cash in hand' | 'M-Pesa', phone: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { launchBrowser, newPhone } from '../support/browser.js';
+import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { lango, radclient } from '../support/peers.js';
 
 // Issue 7's customer screens, end to end against the real daemon in a phone-sized Chromium:
@@ -26,13 +26,7 @@ interface Customer { id: number; username: string; status: string }
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }
 interface Action { sessionId: number; kind: string; reason: string }
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${staffUrl}/sign-in`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${staffUrl}/`);
-}
+const signIn = (page: Page, username: string, password: string) => staffSignIn(page, staffUrl, username, password);
 
 beforeAll(async () => {
   daemon = await startDaemon();

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
-import { launchBrowser, newPhone } from '../support/browser.js';
+import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoAsync, until } from '../support/peers.js';
 
 // Issue 7's payment screens end to end: a billing manager records counter cash at /staff (once
@@ -28,13 +28,7 @@ interface AttemptRow { id: number; customer: string | number; review: string | n
 const review = () => cli<AttemptRow[]>('payments', 'list', '--review');
 const plain = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${staffUrl}/sign-in`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${staffUrl}/`);
-}
+const signIn = (page: Page, username: string, password: string) => staffSignIn(page, staffUrl, username, password);
 
 /** Paybill money for an account number nobody has: confirmed (validation is off), so it waits in suspense. */
 async function suspenseAttempt(billRef: string, amount: number): Promise<number> {

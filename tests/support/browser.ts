@@ -49,3 +49,12 @@ export function recordTransfers(page: Page, prefix: string): { done(): Promise<T
   });
   return { done: () => Promise.all(pending) };
 }
+
+/** Signs in on the staff pages as a person would; waits for the start page unless told not to (an agent lands on the token form, a locked account stays put). */
+export async function staffSignIn(page: Page, staffUrl: string, username: string, password: string, options: { waitForHome?: boolean } = {}): Promise<void> {
+  await page.goto(`${staffUrl}/sign-in`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (options.waitForHome ?? true) await page.waitForURL(`${staffUrl}/`);
+}
