@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
+import { startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { langoAsync, radclient, until } from '../support/peers.js';
+import { langoJsonAsync, radclient, until } from '../support/peers.js';
+import { connectMpesa } from '../support/mpesa.js';
 
 // Issue 6's WiFi token giveaway and issue 7's staff sign-in, end to end: an agent signs in on a
 // phone-sized Chromium at /staff and issues tokens from one form, for cash (sold at once, the
@@ -21,12 +20,8 @@ let browser: Browser;
 let staffUrl: string;
 let hourPlan: string;
 
-/** The CLI without blocking the emulator that lives in this process. */
-async function cli<T>(...args: string[]): Promise<T> {
-  const run = await langoAsync(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+/** The CLI without blocking the emulators that live in this process. */
+const cli = <T,>(...args: string[]) => langoJsonAsync<T>(daemon, ...args);
 
 interface Sms { template: string | null; to: string; text: string }
 interface Batch { batch: { seller: string | null }; counts: { unused: number; active: number } }
@@ -52,7 +47,6 @@ beforeAll(async () => {
   daemon = await startDaemon({ env: { LANGO_PAYMENT_CHECK_INTERVAL: '1' } });
   staffUrl = `http://127.0.0.1:${daemon.httpPort}/staff`;
   const setup = [
-    ['settings', 'set', '--key', 'payments.publicUrl', '--value', `http://127.0.0.1:${daemon.httpPort}`],
     ['settings', 'set', '--key', 'operator.name', '--value', 'Kibera Net'],
     ['settings', 'set', '--key', 'hotspot.ssid', '--value', SSID],
     ['nas', 'add', '--name', 'hotspot', '--ip', '127.0.0.1', '--secret', SECRET],
@@ -63,9 +57,7 @@ beforeAll(async () => {
     ['staff', 'add', '--username', 'wanjiru', '--role', 'agent', '--password', 'market-stall-3'],
   ];
   for (const args of setup) await cli(...args);
-  const configFile = path.join(daemon.dir, 'mpesa.json');
-  writeFileSync(configFile, JSON.stringify({ baseUrl: daraja.url, shortcode: '174379', consumerKey: 'key-agent', consumerSecret: 'secret-agent', passkey: SANDBOX_PASSKEY, queryAfterMs: 1500, giveUpAfterMs: 60_000 }));
-  await cli('provider', 'set', '--provider', 'mpesa', '--config-file', configFile);
+  connectMpesa(daemon, daraja, { consumerKey: 'key-agent', consumerSecret: 'secret-agent' }, { queryAfterMs: 1500, giveUpAfterMs: 60_000 });
   hourPlan = String((await cli<Array<{ id: number; name: string }>>('plan', 'list')).find((p) => p.name === '1 Hour')!.id);
   browser = await launchBrowser();
 }, 60_000);

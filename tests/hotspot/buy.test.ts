@@ -1,14 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
+import { startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
 import { startMikrotikHotspot, type HotspotEmulator } from '../../scripts/emulators/mikrotik-hotspot.js';
 import { verifyChap } from '../../src/radius/auth/chap.js';
 import { Attr, findAttribute } from '../../src/radius/packet.js';
 import { launchBrowser, newPhone, recordTransfers } from '../support/browser.js';
-import { lango, langoAsync, until } from '../support/peers.js';
+import { lango, langoJsonAsync, until } from '../support/peers.js';
+import { connectMpesa } from '../support/mpesa.js';
 
 // Issue 6 end to end: a phone on a MikroTik hotspot buys a package on Lango's captive portal
 // with M-Pesa. The real daemon, the Daraja emulator (STK push and callback), the hotspot
@@ -30,11 +29,7 @@ const ok = (...args: string[]) => {
   return run.stdout;
 };
 /** The CLI without blocking the emulators that live in this process. */
-async function cli<T>(...args: string[]): Promise<T> {
-  const run = await langoAsync(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T,>(...args: string[]) => langoJsonAsync<T>(daemon, ...args);
 
 interface Sms { template: string | null; to: string; text: string }
 interface Attempt { status: string; phone: string; amount: string }
@@ -54,12 +49,9 @@ async function openRouterLogin(page: Page): Promise<void> {
 beforeAll(async () => {
   daraja = await startDaraja({ consumerKey: 'key-buy', consumerSecret: 'secret-buy' });
   daemon = await startDaemon({ env: { LANGO_PAYMENT_CHECK_INTERVAL: '1' } });
-  ok('settings', 'set', '--key', 'payments.publicUrl', '--value', `http://127.0.0.1:${daemon.httpPort}`);
+  connectMpesa(daemon, daraja, { consumerKey: 'key-buy', consumerSecret: 'secret-buy' }, { queryAfterMs: 1500, giveUpAfterMs: 60_000 });
   ok('settings', 'set', '--key', 'operator.name', '--value', 'Kibera Wi-Fi');
   ok('settings', 'set', '--key', 'operator.colour', '--value', '#1a237e');
-  const configFile = path.join(daemon.dir, 'mpesa.json');
-  writeFileSync(configFile, JSON.stringify({ baseUrl: daraja.url, shortcode: '174379', consumerKey: 'key-buy', consumerSecret: 'secret-buy', passkey: SANDBOX_PASSKEY, queryAfterMs: 1500, giveUpAfterMs: 60_000 }));
-  ok('provider', 'set', '--provider', 'mpesa', '--config-file', configFile);
   ok('nas', 'add', '--name', 'hotspot', '--ip', '127.0.0.1', '--secret', SECRET, '--require-message-authenticator', 'yes');
   ok('plan', 'add', '--name', '1 Hour', '--price', '20', '--currency', 'KES', '--duration', '1h', '--rate', '2M/4M', '--starts', 'first-login');
   ok('plan', 'add', '--name', '1 Day', '--price', '50', '--currency', 'KES', '--duration', '1d', '--rate', '2M/4M', '--starts', 'first-login');

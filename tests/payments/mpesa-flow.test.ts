@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
+import { startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
 import { langoAsync, langoJson, langoOk, until } from '../support/peers.js';
+import { connectMpesa } from '../support/mpesa.js';
 
 // Issue 5 end to end with M-Pesa: the real daemon and CLI, the Daraja emulator on loopback,
 // and the real client code between them. STK success, cancellation, duplicates, a dropped
@@ -36,10 +35,7 @@ const final = (id: number) => until(`attempt ${id} to close`, () => attempts().f
 beforeAll(async () => {
   daraja = await startDaraja({ consumerKey: 'key-e2e', consumerSecret: 'secret-e2e' });
   daemon = await startDaemon({ env: { LANGO_PAYMENT_CHECK_INTERVAL: '1' } });
-  ok('settings', 'set', '--key', 'payments.publicUrl', '--value', `http://127.0.0.1:${daemon.httpPort}`);
-  const configFile = path.join(daemon.dir, 'mpesa.json');
-  writeFileSync(configFile, JSON.stringify({ baseUrl: daraja.url, shortcode: '174379', consumerKey: 'key-e2e', consumerSecret: 'secret-e2e', passkey: SANDBOX_PASSKEY, queryAfterMs: 1500, giveUpAfterMs: 60_000 }));
-  ok('provider', 'set', '--provider', 'mpesa', '--config-file', configFile);
+  connectMpesa(daemon, daraja, { consumerKey: 'key-e2e', consumerSecret: 'secret-e2e' }, { queryAfterMs: 1500, giveUpAfterMs: 60_000 });
   ok('plan', 'add', '--name', 'Week', '--price', '500', '--currency', 'KES', '--duration', '7d', '--rate', '5M/5M');
   for (const [name, phone] of [['wanjiru', '0708374149'], ['otieno', '0708374150'], ['akinyi', '0708374151'], ['kamau', '0708374152'], ['njeri', '0708374153']]) {
     ok('customer', 'add', '--username', name!, '--password', 'pw', '--plan', 'Week', '--phone', phone!);

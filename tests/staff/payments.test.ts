@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { SANDBOX_PASSKEY, startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
+import { startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { langoAsync, until } from '../support/peers.js';
+import { langoJsonAsync, until } from '../support/peers.js';
+import { connectMpesa } from '../support/mpesa.js';
 
 // Issue 7's payment screens end to end: a billing manager records counter cash at /staff (once
 // per reference), and approves M-Pesa paybill money that arrived for an unknown account (the
@@ -17,11 +16,8 @@ let daraja: DarajaEmulator;
 let browser: Browser;
 let staffUrl: string;
 
-async function cli<T>(...args: string[]): Promise<T> {
-  const run = await langoAsync(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+/** The CLI without blocking the emulators that live in this process. */
+const cli = <T,>(...args: string[]) => langoJsonAsync<T>(daemon, ...args);
 
 const wallet = async (username: string) => (await cli<{ balance: { walletMinor: number } }>('customer', 'balance', '--username', username)).balance.walletMinor;
 interface AttemptRow { id: number; customer: string | number; review: string | null; receipt: string | null }
@@ -44,7 +40,6 @@ beforeAll(async () => {
   daemon = await startDaemon({ env: { LANGO_PAYMENT_CHECK_INTERVAL: '1' } });
   staffUrl = `http://127.0.0.1:${daemon.httpPort}/staff`;
   const setup = [
-    ['settings', 'set', '--key', 'payments.publicUrl', '--value', `http://127.0.0.1:${daemon.httpPort}`],
     ['plan', 'add', '--name', 'Week', '--price', '500', '--currency', 'KES', '--duration', '7d', '--rate', '5M/5M'],
     ['customer', 'add', '--username', 'wanjiru', '--password', 'pw', '--plan', 'Week', '--phone', '0708374149'],
     ['customer', 'add', '--username', 'kamau', '--password', 'pw', '--plan', 'Week', '--phone', '0708374152'],
@@ -52,9 +47,7 @@ beforeAll(async () => {
     ['staff', 'add', '--username', 'otieno', '--role', 'support', '--password', 'support-desk-1'],
   ];
   for (const args of setup) await cli(...args);
-  const configFile = path.join(daemon.dir, 'mpesa.json');
-  writeFileSync(configFile, JSON.stringify({ baseUrl: daraja.url, shortcode: '174379', consumerKey: 'key-staff', consumerSecret: 'secret-staff', passkey: SANDBOX_PASSKEY }));
-  await cli('provider', 'set', '--provider', 'mpesa', '--config-file', configFile);
+  connectMpesa(daemon, daraja, { consumerKey: 'key-staff', consumerSecret: 'secret-staff' });
   await cli('provider', 'register-c2b');
   browser = await launchBrowser();
 }, 60_000);

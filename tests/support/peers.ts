@@ -103,3 +103,10 @@ export function sample(text: string, name: string, labels: Record<string, string
   }
   return 0;
 }
+
+/** langoAsync with --json, expecting exit 0: for tests whose emulators live in this process. */
+export async function langoJsonAsync<T>(daemon: { env: Record<string, string> }, ...args: string[]): Promise<T> {
+  const run = await langoAsync(daemon, ...args, '--json');
+  if (run.status !== 0) throw new Error(`lango ${args.join(' ')} failed (exit ${String(run.status)}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
