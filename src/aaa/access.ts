@@ -86,7 +86,7 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     // Stage 4, authorize. FreeRADIUS's filter_username habit: clean the name before any lookup.
     const userName = (readText(packet, a.userName) ?? '').trim();
     // A device that keeps guessing codes is refused before any lookup (only read while some device has failed).
-    const caller = guesses.size > 0 ? (readText(packet, a.callingStationId) ?? '') : '';
+    const caller = guesses.watching(now) ? (readText(packet, a.callingStationId) ?? '') : '';
     if (caller && guesses.blocked(caller, now)) return refuse('AAA_TOO_MANY_ATTEMPTS', undefined, userName);
     const wrong = () => guesses.failed(readText(packet, a.callingStationId) ?? '', now);
     // Only MAC login and MAC binding look at the device, so most requests skip the parsing.

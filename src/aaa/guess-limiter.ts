@@ -10,8 +10,19 @@ export class GuessLimiter {
 
   constructor(private readonly options: { maxFailures?: number; windowMs?: number; remember?: number } = {}) {}
 
-  get size(): number {
-    return this.failures.size;
+  /**
+   * True while some device has failures inside the window. Expired entries are dropped from
+   * the front first (a Map keeps insertion order, and an entry is re-inserted when its window
+   * restarts, so the oldest windows come first): once guessing stops, the Access-Request path
+   * stops reading Calling-Station-Id again.
+   */
+  watching(now: number): boolean {
+    const windowMs = this.options.windowMs ?? 300_000;
+    for (const [device, entry] of this.failures) {
+      if (now - entry.since <= windowMs) break;
+      this.failures.delete(device);
+    }
+    return this.failures.size > 0;
   }
 
   blocked(device: string, now: number): boolean {
