@@ -1,9 +1,9 @@
-import { accountBalance, accounts, chargePlanFromWallet, notify, post, purchasePrice, recordPayment, type Plan } from '../billing/index.js';
+import { accountBalance, accounts, post, purchasePrice, type Plan } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import { findAgentSaleByKey, recordAgentSale, recordAudit, type AgentSale } from '../staff/index.js';
-import { sellVoucher } from './vouchers.js';
+import { sellPaidVoucher } from './vouchers.js';
 
 /**
  * An agent hands over a token for cash, in one transaction: a voucher sold to the recipient's
@@ -21,8 +21,7 @@ export function sellTokenForCash(db: Db, box: SecretBox, input: { key: string; s
     const actor = `agent:${input.seller.username}`;
     // Taxes and promotions included, so the sale's invoice is paid in full.
     const priceMinor = purchasePrice(d, plan.id, now, input.zone);
-    const voucher = sellVoucher(d, box, { plan, phone: input.phone, seller: actor, now, actor });
-    recordPayment(d, { customerId: voucher.customerId, method: 'cash', reference: `T-${voucher.code}`, amountMinor: priceMinor, currency: plan.currency, receivedAt: now, actor, zone: input.zone });
+    const voucher = sellPaidVoucher(d, box, { plan, phone: input.phone, seller: actor, actor, method: 'cash', reference: (code) => `T-${code}`, amountMinor: priceMinor, saleKey: input.key, now, zone: input.zone });
     post(d, {
       key: `agent-float:${input.key}`,
       kind: 'payment',
@@ -36,8 +35,6 @@ export function sellTokenForCash(db: Db, box: SecretBox, input: { key: string; s
         { account: accounts.money('cash'), amountMinor: -priceMinor },
       ],
     });
-    chargePlanFromWallet(d, voucher.customerId, plan.id, now, input.zone, actor, `sale:${input.key}`);
-    notify(d, voucher.customerId, 'credentials', now, `voucher:${voucher.code}:code`);
     const { sale } = recordAgentSale(d, { key: input.key, staffId: input.seller.id, method: 'cash', planId: plan.id, priceMinor, currency: plan.currency, phone: input.phone, code: voucher.code, attemptKey: null, createdAt: now });
     recordAudit(d, actor, 'token.issue', `voucher:${voucher.code}`, { method: 'cash', plan: plan.name, priceMinor, currency: plan.currency }, now);
     return sale;

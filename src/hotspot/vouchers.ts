@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { addVoucherAccount, closeVoucherAccount, findPlanByName, formatMoney, type Plan } from '../billing/index.js';
+import { addVoucherAccount, chargePlanFromWallet, closeVoucherAccount, findPlanByName, formatMoney, notify, recordPayment, type Plan } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import { customers, plans, subscriptions, usage, type Currency } from '../db/schema/billing.js';
@@ -234,4 +234,21 @@ export function sellVoucher(db: Db, box: SecretBox, input: { plan: Plan; phone: 
 /** The code of the voucher whose account this is; undefined for a customer's account. */
 export function voucherCodeOf(db: Db, customerId: number): string | undefined {
   return db.select({ code: vouchers.code }).from(vouchers).where(eq(vouchers.customerId, customerId)).get()?.code;
+}
+
+/**
+ * A voucher sold and paid in one go (the portal's purchase, an agent's token): the code sold to
+ * the buyer's phone, the money received on its account, the plan invoiced from it, and the
+ * credentials SMS queued. One path for every way a voucher is bought, in the caller's transaction.
+ */
+export function sellPaidVoucher(
+  db: Db,
+  box: SecretBox,
+  input: { plan: Plan; phone: string | null; seller: string; actor: string; method: string; /** The payment's reference, which may name the code sold. */ reference: (code: string) => string; amountMinor: number; saleKey: string; now: number; zone: string },
+): { code: string; customerId: number; paymentId: number; receiptNumber: string } {
+  const voucher = sellVoucher(db, box, { plan: input.plan, phone: input.phone, seller: input.seller, now: input.now, actor: input.actor });
+  const { payment } = recordPayment(db, { customerId: voucher.customerId, method: input.method, reference: input.reference(voucher.code), amountMinor: input.amountMinor, currency: input.plan.currency, receivedAt: input.now, actor: input.actor, zone: input.zone });
+  chargePlanFromWallet(db, voucher.customerId, input.plan.id, input.now, input.zone, input.actor, `sale:${input.saleKey}`);
+  notify(db, voucher.customerId, 'credentials', input.now, `voucher:${voucher.code}:code`);
+  return { code: voucher.code, customerId: voucher.customerId, paymentId: payment.id, receiptNumber: payment.receiptNumber };
 }

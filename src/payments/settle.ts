@@ -1,6 +1,6 @@
-import { chargePlanFromWallet, findCustomerByAccountReference, findCustomerById, findPaymentByReference, findPlanById, notify, recordPayment, recordSuspense, type RenewOnPaymentResult } from '../billing/index.js';
+import { findCustomerByAccountReference, findCustomerById, findPaymentByReference, findPlanById, notify, recordPayment, recordSuspense, type RenewOnPaymentResult } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { sellVoucher } from '../hotspot/index.js';
+import { sellPaidVoucher } from '../hotspot/index.js';
 import type { Db } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import type { SettledVia } from '../db/schema/payments.js';
@@ -145,12 +145,9 @@ function sell(db: Db, attempt: Attempt, reference: string, now: number, zone: st
   if (!plan) throw new Error(`attempt ${attempt.id}: plan ${attempt.planId} does not exist`);
   // An agent's mobile-money token counts as the agent's sale; the portal's as the portal's.
   const seller = attempt.actor.startsWith('agent:') ? attempt.actor : 'portal';
-  const voucher = sellVoucher(db, box, { plan, phone: attempt.phone, seller, now, actor: attempt.actor });
-  const { payment } = recordPayment(db, { customerId: voucher.customerId, method: attempt.provider, reference, amountMinor: attempt.amountMinor, currency: attempt.currency, receivedAt: now, actor: 'system', zone });
-  chargePlanFromWallet(db, voucher.customerId, plan.id, now, zone, 'system', `sale:${attempt.key}`);
-  notify(db, voucher.customerId, 'credentials', now, `voucher:${voucher.code}:code`);
-  annotateAttempt(db, attempt.id, { customerId: voucher.customerId }, now);
-  return { paymentId: payment.id, receiptNumber: payment.receiptNumber, renewal: { kind: 'none' } };
+  const sold = sellPaidVoucher(db, box, { plan, phone: attempt.phone, seller, actor: 'system', method: attempt.provider, reference: () => reference, amountMinor: attempt.amountMinor, saleKey: attempt.key, now, zone });
+  annotateAttempt(db, attempt.id, { customerId: sold.customerId }, now);
+  return { paymentId: sold.paymentId, receiptNumber: sold.receiptNumber, renewal: { kind: 'none' } };
 }
 
 /**
