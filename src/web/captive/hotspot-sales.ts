@@ -38,34 +38,54 @@ export function pickProvider(plan: Pick<Plan, 'currency' | 'priceMinor'>, candid
     .find((provider) => provider.currencies.includes(plan.currency) && plan.priceMinor > 0 && plan.priceMinor % provider.amountStepMinor === 0);
 }
 
+/** Providers that can take a phone payment now: set up, loading, and able to call Lango back. */
+export function mobileProviders(db: Db, providers: Pick<ProviderRegistry, 'usable'>, onError?: (name: string, err: unknown) => void): PaymentProvider[] {
+  if (getSetting(db, 'payments.publicUrl') === null) return [];
+  return providers.usable(onError);
+}
+
+export interface VoucherOffer {
+  planId: number;
+  name: string;
+  /** Formatted in the page language. */
+  price: string;
+  /** How long it lasts, in the page language ('1 hour'). */
+  description: string;
+  /** The provider that prompts the buyer's phone, or null when only cash is possible. */
+  provider: string | null;
+}
+
+/**
+ * What a voucher can be sold as, cheapest first: every prepaid plan with a price, at what the
+ * buyer pays (taxes and promotions included), with the provider that would prompt the phone
+ * (null: cash only). The portal and the agents' desk list the same offers.
+ */
+export function voucherOffers(db: Db, zone: string, language: Language, available: readonly PaymentProvider[]): VoucherOffer[] {
+  return listPlans(db)
+    .filter((plan) => plan.billingKind === 'prepaid' && plan.priceMinor > 0)
+    .sort((a, b) => a.priceMinor - b.priceMinor || a.name.localeCompare(b.name))
+    .map((plan) => {
+      const priceMinor = purchasePrice(db, plan.id, Date.now(), zone);
+      return {
+        planId: plan.id,
+        name: plan.name,
+        price: formatMoney(priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
+        description: describeValidity(plan, language),
+        provider: pickProvider({ currency: plan.currency, priceMinor }, available)?.name ?? null,
+      };
+    });
+}
+
 export function createHotspotSales(deps: HotspotSalesDeps): CaptiveBuy {
   const { db, box, providers } = deps;
   const configured = (): PaymentProvider[] => providers.usable(deps.onProviderError);
 
   return {
     async packages(language: Language): Promise<CaptivePackage[]> {
-      // Without a public address no provider can call back: nothing can be sold.
-      if (getSetting(db, 'payments.publicUrl') === null) return [];
-      const available = configured();
+      const available = mobileProviders(db, providers, deps.onProviderError);
       if (available.length === 0) return [];
-      return listPlans(db)
-        .filter((plan) => plan.billingKind === 'prepaid' && plan.priceMinor > 0)
-        .sort((a, b) => a.priceMinor - b.priceMinor || a.name.localeCompare(b.name))
-        .flatMap((plan) => {
-          // What the phone is asked for: taxes and promotions included.
-          const priceMinor = purchasePrice(db, plan.id, Date.now(), deps.zone ?? 'Africa/Nairobi');
-          const provider = pickProvider({ currency: plan.currency, priceMinor }, available);
-          if (!provider) return [];
-          return [
-            {
-              planId: plan.id,
-              name: plan.name,
-              price: formatMoney(priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
-              description: describeValidity(plan, language),
-              provider: provider.name,
-            },
-          ];
-        });
+      // Only what a phone can pay for: the portal sells by mobile money alone.
+      return voucherOffers(db, deps.zone ?? 'Africa/Nairobi', language, available).flatMap((offer) => (offer.provider === null ? [] : [{ ...offer, provider: offer.provider }]));
     },
 
     async start(input) {

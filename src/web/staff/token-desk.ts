@@ -1,29 +1,20 @@
-import { findPlanById, formatMoney, listPlans, normalisePhone, purchasePrice, type Plan } from '../../billing/index.js';
+import { findPlanById, normalisePhone, purchasePrice, type Plan } from '../../billing/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Db } from '../../db/connection.js';
 import type { Currency } from '../../db/schema/billing.js';
 import { LangoError } from '../../errors.js';
-import { agentFloat, describeValidity, sellTokenForCash } from '../../hotspot/index.js';
+import { agentFloat, sellTokenForCash } from '../../hotspot/index.js';
 import type { Language } from '../../i18n/index.js';
 import { callbackUrl, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
 import { getSetting } from '../../settings/index.js';
 import { findAgentSaleByKey, listAgentSales, recordAgentSale, type AgentSale, type StaffMember } from '../../staff/index.js';
-import { pickProvider } from '../captive/hotspot-sales.js';
+import { mobileProviders, pickProvider, voucherOffers, type VoucherOffer } from '../captive/hotspot-sales.js';
 
 // The agent's token page joined to the domains, as web/captive/hotspot-sales.ts is for the
 // portal: a cash token is sold, paid and booked in one transaction; a mobile money token is a
 // hotspot purchase (payments' requestPurchase) whose settlement sells the voucher once paid.
 
-export interface TokenPackage {
-  planId: number;
-  name: string;
-  /** Formatted in the page language. */
-  price: string;
-  /** How long it lasts, in the page language ('1 hour'). */
-  description: string;
-  /** The provider that prompts the recipient's phone, or null when only cash is possible. */
-  provider: string | null;
-}
+export type TokenPackage = VoucherOffer;
 
 export type SaleState =
   | { state: 'issued'; code: string }
@@ -62,31 +53,13 @@ const sellable = (plan: Plan) => plan.billingKind === 'prepaid' && plan.priceMin
 
 export function createTokenDesk(deps: TokenDeskDeps): TokenDesk {
   const { db, box, providers, zone } = deps;
-  const mobileProviders = (): PaymentProvider[] => {
-    // Without a public address no provider can call back.
-    if (getSetting(db, 'payments.publicUrl') === null) return [];
-    return providers.usable(deps.onProviderError);
-  };
+  const phoneProviders = (): PaymentProvider[] => mobileProviders(db, providers, deps.onProviderError);
 
   const sellForCash = (input: IssueInput, plan: Plan, phone: string): AgentSale => sellTokenForCash(db, box, { key: input.key, seller: input.seller, plan, phone, now: input.now, zone });
 
   return {
     packages(language) {
-      const available = mobileProviders();
-      return listPlans(db)
-        .filter(sellable)
-        .sort((a, b) => a.priceMinor - b.priceMinor || a.name.localeCompare(b.name))
-        .map((plan) => {
-          // What the recipient pays: taxes and promotions included.
-          const priceMinor = purchasePrice(db, plan.id, Date.now(), zone);
-          return {
-            planId: plan.id,
-            name: plan.name,
-            price: formatMoney(priceMinor, plan.currency, language === 'ar' ? 'ar-u-nu-latn' : 'en'),
-            description: describeValidity(plan, language),
-            provider: pickProvider({ currency: plan.currency, priceMinor }, available)?.name ?? null,
-          };
-        });
+      return voucherOffers(db, zone, language, phoneProviders());
     },
 
     async issue(input) {
@@ -98,7 +71,7 @@ export function createTokenDesk(deps: TokenDeskDeps): TokenDesk {
       if (!phone) throw new LangoError('INPUT_BAD_PHONE', { value: input.phone });
       if (input.payment === 'cash') return sellForCash(input, plan, phone);
 
-      const provider = pickProvider({ currency: plan.currency, priceMinor: purchasePrice(db, plan.id, input.now, zone) }, mobileProviders());
+      const provider = pickProvider({ currency: plan.currency, priceMinor: purchasePrice(db, plan.id, input.now, zone) }, phoneProviders());
       if (!provider) throw new LangoError('STAFF_NO_MOBILE_MONEY');
       const actor = `agent:${input.seller.username}`;
       const url = callbackUrl(db, box, provider);
