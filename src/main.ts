@@ -179,7 +179,7 @@ async function main(): Promise<void> {
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the captive portal sells without it'),
       }),
     },
-    // Staff pages at /staff: sign-in, password change, the agent's WiFi token page.
+    // Staff pages at /staff: sign-in, the admin screens, the agent's WiFi token page.
     staff: {
       db: connection.db,
       zone: config.LANGO_TIMEZONE,
@@ -190,6 +190,8 @@ async function main(): Promise<void> {
         zone: config.LANGO_TIMEZONE,
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; agents sell for cash only'),
       }),
+      // What the screens use beyond the database (src/web/staff/services.ts).
+      services: {},
     },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });

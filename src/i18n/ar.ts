@@ -1,6 +1,15 @@
 import type { en } from './en.js';
-
-type Catalogue<T> = { [K in keyof T]?: T[K] extends string ? string : Catalogue<T[K]> };
+import type { Catalogue } from './shape.js';
+import * as dashboard from './staff/dashboard.js';
+import * as sessions from './staff/sessions.js';
+import * as plans from './staff/plans.js';
+import * as routers from './staff/routers.js';
+import * as invoices from './staff/invoices.js';
+import * as vouchers from './staff/vouchers.js';
+import * as messages from './staff/messages.js';
+import * as settings from './staff/settings.js';
+import * as users from './staff/users.js';
+import * as audit from './staff/audit.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -89,6 +98,39 @@ export const ar: Catalogue<typeof en> = {
   },
   // Staff accounts, sign-in and the staff pages at /staff.
   staff: {
+    dashboard: dashboard.ar,
+    sessions: sessions.ar,
+    plans: plans.ar,
+    routers: routers.ar,
+    invoices: invoices.ar,
+    vouchers: vouchers.ar,
+    messages: messages.ar,
+    settings: settings.ar,
+    users: users.ar,
+    audit: audit.ar,
+    nav: {
+      label: 'القائمة',
+      dashboard: 'لوحة المتابعة',
+      customers: 'العملاء',
+      sessions: 'الجلسات',
+      plans: 'الباقات',
+      routers: 'الموجّهات',
+      invoices: 'الفواتير',
+      payments: 'المدفوعات',
+      vouchers: 'القسائم',
+      tokens: 'بيع رموز الواي فاي',
+      messages: 'الرسائل',
+      settings: 'الإعدادات',
+      users: 'الموظفون',
+      audit: 'سجل التدقيق',
+    },
+    ui: {
+      previous: 'الصفحة السابقة',
+      next: 'الصفحة التالية',
+      pages: 'الصفحات',
+      page: 'صفحة {{page}}',
+      confirm: 'نعم، {{what}}',
+    },
     firstAdminCreated: 'أُنشئ أول حساب للموظفين «admin» بكلمة المرور {{password}} — تظهر هذه المرة فقط، وسيُطلب تغييرها عند أول دخول.',
     errors: {
       badUsername: '«{{value}}» ليس اسم مستخدم صالحًا للموظفين: استخدم من 3 إلى 32 حرفًا لاتينيًا صغيرًا أو رقمًا أو نقطة أو شرطة. مثال: ‎--username amina',

@@ -1,3 +1,13 @@
+import * as dashboard from './staff/dashboard.js';
+import * as sessions from './staff/sessions.js';
+import * as plans from './staff/plans.js';
+import * as routers from './staff/routers.js';
+import * as invoices from './staff/invoices.js';
+import * as vouchers from './staff/vouchers.js';
+import * as messages from './staff/messages.js';
+import * as settings from './staff/settings.js';
+import * as users from './staff/users.js';
+import * as audit from './staff/audit.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -162,6 +172,41 @@ export const en = {
   },
   // Staff accounts, sign-in and the staff pages at /staff (src/staff, src/web/staff).
   staff: {
+    // Each screen's texts live beside each other in src/i18n/staff/ (English and Arabic together).
+    dashboard: dashboard.en,
+    sessions: sessions.en,
+    plans: plans.en,
+    routers: routers.en,
+    invoices: invoices.en,
+    vouchers: vouchers.en,
+    messages: messages.en,
+    settings: settings.en,
+    users: users.en,
+    audit: audit.en,
+    // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
+    nav: {
+      label: 'Menu',
+      dashboard: 'Dashboard',
+      customers: 'Customers',
+      sessions: 'Sessions',
+      plans: 'Plans',
+      routers: 'Routers',
+      invoices: 'Invoices',
+      payments: 'Payments',
+      vouchers: 'Vouchers',
+      tokens: 'Sell WiFi tokens',
+      messages: 'Messages',
+      settings: 'Settings',
+      users: 'Staff',
+      audit: 'Audit log',
+    },
+    ui: {
+      previous: 'Previous page',
+      next: 'Next page',
+      pages: 'Pages',
+      page: 'Page {{page}}',
+      confirm: 'Yes, {{what}}',
+    },
     firstAdminCreated:
       'Created the first staff account "admin" with password {{password}} — it is shown only this once; you will be asked to change it at first login.',
     errors: {

@@ -18,3 +18,23 @@ describe('the role × action table', () => {
     }
   });
 });
+
+describe('the role × action table, by the issue’s role descriptions', () => {
+  it('lets an administrator do everything', () => {
+    for (const action of actions) expect(can('admin', action), action).toBe(true);
+  });
+
+  it('keeps prices, plans and money changes with administrators and billing managers', () => {
+    for (const action of ['plans.edit', 'invoices.edit', 'payments.review', 'payments.record', 'customers.plan'] as const) {
+      expect(roles.filter((role) => can(role, action)), action).toEqual(['admin', 'billing_manager']);
+    }
+  });
+
+  it('gives support read-only billing and technicians the routers', () => {
+    expect(can('support', 'invoices.view')).toBe(true);
+    expect(can('support', 'plans.view')).toBe(true);
+    expect(can('technician', 'routers.edit')).toBe(true);
+    expect(can('support', 'routers.edit')).toBe(false);
+    expect(can('billing_manager', 'routers.edit')).toBe(false);
+  });
+});

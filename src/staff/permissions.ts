@@ -29,6 +29,42 @@ export const permissions = {
   /** Approve or dismiss a flagged payment; record cash or bank money received. */
   'payments.review': ['admin', 'billing_manager'],
   'payments.record': ['admin', 'billing_manager'],
+  /** The dashboard: sessions now, routers up/down, pending reviews (money figures need reports.view). */
+  'dashboard.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Revenue and collection figures and charts. */
+  'reports.view': ['admin', 'billing_manager'],
+  /** Create a customer and edit their details, password and MAC binding. */
+  'customers.edit': ['admin', 'billing_manager', 'support'],
+  /** Move a customer to another plan (prorated charges or credits). */
+  'customers.plan': ['admin', 'billing_manager'],
+  /** Live sessions and session history. */
+  'sessions.view': ['admin', 'support', 'technician'],
+  /** Change a live session's speed now (CoA). */
+  'sessions.speed': ['admin', 'support', 'technician'],
+  /** See plans and the reply attributes a router would get. */
+  'plans.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Create and edit plans, prices and FUP tiers. */
+  'plans.edit': ['admin', 'billing_manager'],
+  /** See routers (NAS), their Message-Authenticator mode and last packet. */
+  'routers.view': ['admin', 'support', 'technician'],
+  /** Add routers and change their settings or shared secret. */
+  'routers.edit': ['admin', 'technician'],
+  /** See invoices, credit notes and receipts. */
+  'invoices.view': ['admin', 'billing_manager', 'support'],
+  /** Issue a credit note or void an invoice. */
+  'invoices.edit': ['admin', 'billing_manager'],
+  /** See voucher batches and codes. */
+  'vouchers.view': ['admin', 'billing_manager', 'support'],
+  /** Create, print and revoke voucher batches. */
+  'vouchers.manage': ['admin', 'billing_manager'],
+  /** See the SMS outbox, templates and campaigns. */
+  'messages.view': ['admin', 'billing_manager', 'support'],
+  /** Send bulk SMS, edit templates, cancel queued messages. */
+  'messages.send': ['admin', 'billing_manager'],
+  /** Company, taxes, currency, time zone, payment and SMS providers. */
+  'settings.manage': ['admin'],
+  /** Search the audit log. */
+  'audit.view': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Action = keyof typeof permissions;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { webDir } from '../web-dir.js';
 
 // Files of web/hotspot/: the RouterOS template set operators upload, and the portal's script.
 
@@ -27,16 +27,9 @@ export interface HotspotFiles {
   templates: Record<RouterTemplate, string>;
 }
 
-/** web/hotspot of this install, found from this module (src/web/captive under vitest, dist/src/web/captive when built). */
+/** web/hotspot of this install. */
 export function defaultHotspotDir(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; ) {
-    const candidate = join(dir, 'web', 'hotspot');
-    if (existsSync(join(candidate, 'login.html'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no web/hotspot/login.html found in ${start} or any folder above it`);
-    dir = parent;
-  }
+  return webDir('hotspot', 'login.html');
 }
 
 export function hashedAsset(stem: string, extension: string, type: string, body: Buffer, compress = true): HashedAsset {

@@ -6,24 +6,12 @@ import { customerBalance, findCustomer, formatMoney, listInvoices, searchCustome
 import type { Db } from '../../db/connection.js';
 import { t, type Language } from '../../i18n/index.js';
 import { can, recordAudit, type StaffSession } from '../../staff/index.js';
-import { escapeHtml, renderFrame, type SignedIn } from './pages.js';
+import { escapeHtml, renderFrame } from './pages.js';
+import type { StaffScreens } from './screens.js';
 
 // Issue 7's customer screens: search, a customer's page (details, balance, open invoices, latest
 // events, live sessions with Disconnect) and status changes with a reason. Registered from the
 // staff plugin (index.ts), whose preHandler has already checked session, role and CSRF.
-
-/** What the staff plugin lends its screens: its page helpers and the signed-in session. */
-export interface StaffScreens {
-  db: Db;
-  zone: string;
-  prefix: string;
-  now: () => number;
-  sessionOf: (request: FastifyRequest) => StaffSession;
-  languageOf: (request: FastifyRequest) => Language;
-  signedIn: (session: StaffSession) => SignedIn;
-  html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
-  message: (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => FastifyReply;
-}
 
 const STATUS_ACTIONS = { suspend: 'suspended', reactivate: 'active', terminate: 'terminated' } as const;
 type StatusAction = keyof typeof STATUS_ACTIONS;

@@ -28,6 +28,8 @@ async function build(options: Partial<StaffWebOptions> = {}, trustProxy = false)
   const routes: Array<{ method: string; url: string; action: RouteAction }> = [];
   const app = Fastify({ trustProxy });
   app.addHook('onRoute', (route) => {
+    // The stylesheet and scripts: public files (tested below), not pages.
+    if (route.url.startsWith('/staff/assets/')) return;
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, action: route.config!.staffAction! });
   });
   await app.register(staffPages, { db: conn.db, zone: 'Africa/Nairobi', tokens: desk, ...options, prefix: '/staff' });
@@ -210,6 +212,27 @@ describe('signing in', () => {
     const form = await send(app, 'GET', '/staff/tokens', { cookie: `${agent.cookie}; lango_staff_lang=ar` });
     expect(form.body).toContain('أصدر رمز واي فاي');
     expect(form.body).toContain('وكيل مبيعات');
+    await app.close();
+  });
+});
+
+describe('the staff pages’ files', () => {
+  it('serves the stylesheet the pages link, compressed, for a year, and the pages themselves never from cache', async () => {
+    const { app } = await build();
+    const page = await send(app, 'GET', '/staff/sign-in');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const href = /<link rel="stylesheet" href="([^"]+)"/.exec(page.body)?.[1];
+    expect(href).toMatch(/^\/staff\/assets\/staff\.css\?v=[0-9a-f]{12}$/);
+    const css = await app.inject({ method: 'GET', url: href!, headers: { 'accept-encoding': 'gzip' } });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-encoding']).toBe('gzip');
+    expect(css.headers['cache-control']).toContain('immutable');
+    expect(css.headers['cache-control']).toContain('max-age=31536000');
+    expect(css.headers['content-type']).toContain('text/css');
+    const chart = await app.inject({ method: 'GET', url: '/staff/assets/uPlot.iife.min.js' });
+    expect(chart.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/staff/assets/../index.ts' })).statusCode).toBe(404);
     await app.close();
   });
 });

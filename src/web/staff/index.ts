@@ -1,4 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import zlib from 'node:zlib';
+import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
@@ -23,11 +25,40 @@ import {
   type StaffSession,
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
+import { registerStaffAssets } from './assets.js';
 import { cookieHeader, readCookies } from './cookies.js';
-import { registerCustomerRoutes } from './customers.js';
-import { homePage, messagePage, passwordPage, salePage, salesPage, signInPage, STYLE_HASH, tokensPage, type SaleView, type SignedIn, type TokenFormValues } from './pages.js';
+import { homePage, messagePage, passwordPage, salePage, salesPage, signInPage, tokensPage, type SaleView, type SignedIn, type TokenFormValues } from './pages.js';
 import type { TokenDesk } from './token-desk.js';
+import { registerAuditRoutes } from './audit.js';
+import { registerCustomerRoutes } from './customers.js';
+import { registerDashboardRoutes } from './dashboard.js';
+import { registerInvoiceRoutes } from './invoices.js';
+import { registerMessageRoutes } from './messages.js';
 import { registerPaymentRoutes } from './payments.js';
+import { registerPlanRoutes } from './plans.js';
+import { registerRouterRoutes } from './routers.js';
+import type { RegisterScreen, StaffScreens } from './screens.js';
+import type { StaffServices } from './services.js';
+import { registerSessionRoutes } from './sessions.js';
+import { registerSettingsRoutes } from './settings.js';
+import { registerUserRoutes } from './users.js';
+import { registerVoucherRoutes } from './vouchers.js';
+
+/** Every screen module, each registering its own routes (the menu is in nav.ts). */
+const SCREENS: readonly RegisterScreen[] = [
+  registerDashboardRoutes,
+  registerCustomerRoutes,
+  registerSessionRoutes,
+  registerPlanRoutes,
+  registerRouterRoutes,
+  registerInvoiceRoutes,
+  registerPaymentRoutes,
+  registerVoucherRoutes,
+  registerMessageRoutes,
+  registerSettingsRoutes,
+  registerUserRoutes,
+  registerAuditRoutes,
+];
 
 export { createTokenDesk, type TokenDesk, type TokenPackage, type SaleState } from './token-desk.js';
 
@@ -54,6 +85,8 @@ export interface StaffWebOptions {
   sessionTtlMs?: number;
   /** The clock (tests). */
   now?: () => number;
+  /** The daemon's parts some screens use (src/web/staff/services.ts). */
+  services?: StaffServices;
 }
 
 export const SESSION_COOKIE = 'lango_staff';
@@ -92,9 +125,16 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   const sessions = new WeakMap<FastifyRequest, StaffSession>();
 
   // Every route says what it needs, or the server does not start.
+  const isAsset = (url: string) => url.startsWith(`${prefix}/assets/`);
   app.addHook('onRoute', (route) => {
+    // The stylesheet and scripts: public, like the sign-in page that needs them.
+    if (isAsset(route.url)) route.config = { ...route.config, staffAction: 'public' };
     if (route.config?.staffAction === undefined) throw new Error(`staff route ${route.method} ${route.url} names no action (src/staff/permissions.ts)`);
   });
+
+  // Pages and files compressed on the way out (gzip or brotli, as the browser accepts): slow links.
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } });
+  await registerStaffAssets(app);
 
   await app.register(rateLimit, {
     global: false,
@@ -118,14 +158,15 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
     return html(reply, status, messagePage({ language, prefix, title: t('staff.web.title', {}, language), text, ...(session && { signedIn: signedIn(session) }) }));
   };
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.headers({
-      'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
-      'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     });
+    // Files under /assets are named by content hash: the browser keeps them (set by @fastify/static).
+    if (!isAsset(request.url)) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -195,6 +236,7 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
     const language = languageOf(request);
     // An agent's work is the token page: straight there.
     if (session.staff.role === 'agent' && options.tokens) return reply.redirect(`${prefix}/tokens`, 303);
+    if (can(session.staff.role, 'dashboard.view')) return reply.redirect(`${prefix}/dashboard`, 303);
     const links = [
       ...(options.tokens && can(session.staff.role, 'tokens.issue') ? [{ href: `${prefix}/tokens`, text: t('staff.web.home.tokens', {}, language) }] : []),
       ...(options.tokens && can(session.staff.role, 'tokens.view-own') ? [{ href: `${prefix}/tokens/sales`, text: t('staff.web.home.sales', {}, language) }] : []),
@@ -229,8 +271,8 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   });
 
   if (options.tokens) registerTokenRoutes(options.tokens);
-  registerCustomerRoutes(app, { db, zone: options.zone, prefix, now, sessionOf, languageOf, signedIn, html, message });
-  registerPaymentRoutes(app, { db, prefix, zone: options.zone, now, session: sessionOf, language: languageOf, html, message, signedIn });
+  const screens: StaffScreens = { db, zone: options.zone, prefix, now, sessionOf, languageOf, signedIn, html, message, services: options.services ?? {} };
+  for (const register of SCREENS) register(app, screens);
 
   function registerTokenRoutes(desk: TokenDesk): void {
     const showForm = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { key?: string; values?: TokenFormValues; error?: string } = {}) => {

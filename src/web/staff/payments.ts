@@ -7,24 +7,12 @@ import { errorCatalogue, errorMessage, LangoError } from '../../errors.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, type Attempt } from '../../payments/index.js';
 import { can, type StaffSession } from '../../staff/index.js';
-import { escapeHtml, renderFrame, type SignedIn } from './pages.js';
+import { escapeHtml, renderFrame } from './pages.js';
+import type { StaffScreens } from './screens.js';
 
 // Issue 7's payment screens: the queue of mobile-money payments waiting for a person (approve
 // to a customer, or dismiss with a reason), callbacks for requests Lango never made, and cash or
 // bank money recorded at the counter. Same domain calls as `lango payments …` and `lango pay`.
-
-/** What the staff plugin lends these routes: its session, language and page helpers. */
-export interface StaffPaymentContext {
-  db: Db;
-  prefix: string;
-  zone: string;
-  now: () => number;
-  session: (request: FastifyRequest) => StaffSession;
-  language: (request: FastifyRequest) => Language;
-  html: (reply: FastifyReply, status: number, body: string) => unknown;
-  message: (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => unknown;
-  signedIn: (session: StaffSession) => SignedIn;
-}
 
 const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
 
@@ -44,7 +32,7 @@ const errorBox = (text: string | undefined) => (text ? `<p class="error" role="a
 const noticeBox = (text: string | undefined) => (text ? `<p class="notice" role="status">${escapeHtml(text)}</p>` : '');
 const statusOf = (err: LangoError) => (errorCatalogue[err.code] as { status?: number }).status ?? 400;
 
-export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentContext): void {
+export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): void {
   const { db, prefix } = ctx;
   const locale = (l: Language) => (l === 'ar' ? 'ar-u-nu-latn' : 'en');
   const money = (minor: number, currency: Currency, l: Language) => formatMoney(minor, currency, locale(l));
@@ -76,8 +64,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   }
 
   function queuePage(request: FastifyRequest, extra: { error?: string; notice?: string } = {}): string {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     const reviewer = can(session.staff.role, 'payments.review');
     const csrf = reviewer ? session.csrfToken : null;
     const attempts = listAttempts(db, { review: true });
@@ -104,7 +92,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   }
 
   app.get<{ Querystring: { approved?: string; dismissed?: string; done?: string } }>('/payments', { config: { staffAction: 'payments.view' } }, async (request, reply) => {
-    const l = ctx.language(request);
+    const l = ctx.languageOf(request);
     const q = request.query;
     const notice =
       typeof q.approved === 'string' && /^[A-Z0-9-]{1,40}$/.test(q.approved) ? tx('queue.approved', l, { receipt: q.approved })
@@ -115,8 +103,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/approve', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
     const id = Number(request.params.id);
     const raw = (request.body ?? {}) as Record<string, unknown>;
@@ -150,8 +138,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/dismiss', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
     const id = Number(request.params.id);
     const reason = field((request.body ?? {}) as Record<string, unknown>, 'reason', 200);
@@ -167,8 +155,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   });
 
   app.post<{ Params: { id: string } }>('/payments/callbacks/:id/done', { config: { staffAction: 'payments.review' } }, async (request, reply) => {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     if (!ID.test(request.params.id)) return ctx.message(request, reply, 404, t('staff.web.notFound', {}, l));
     const id = Number(request.params.id);
     if (!markCallbackReviewed(db, id, actor(session), ctx.now())) return ctx.html(reply, 409, queuePage(request, { error: errorMessage('PAY_NOT_FOR_REVIEW', l, { id }) }));
@@ -178,8 +166,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   interface RecordValues { username?: string; amount?: string; method?: string; reference?: string; received?: string }
 
   function recordPage(request: FastifyRequest, extra: { values?: RecordValues; error?: string; result?: string } = {}): string {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     const v = extra.values ?? {};
     const today = DateTime.fromMillis(ctx.now(), { zone: ctx.zone }).toISODate()!;
     const input = (name: keyof RecordValues, label: string, attrs: string) =>
@@ -202,8 +190,8 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffPaymentCon
   app.get('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => ctx.html(reply, 200, recordPage(request)));
 
   app.post('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => {
-    const session = ctx.session(request);
-    const l = ctx.language(request);
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
     const raw = (request.body ?? {}) as Record<string, unknown>;
     const values: RecordValues = { username: field(raw, 'username', 64), amount: field(raw, 'amount', 16), method: field(raw, 'method', 8), reference: field(raw, 'reference', 64), received: field(raw, 'received', 10) };
     const refuse = (status: number, error: string) => ctx.html(reply, status, recordPage(request, { values, error }));
