@@ -50,11 +50,11 @@ export function recordTransfers(page: Page, prefix: string): { done(): Promise<T
   return { done: () => Promise.all(pending) };
 }
 
-/** Signs in on the staff pages as a person would; waits for the start page unless told not to (an agent lands on the token form, a locked account stays put). */
+/** Signs in on the staff pages as a person would; waits for the start page (the dashboard, the token form or the password change) unless told not to (an agent lands on the token form, a locked account stays put). */
 export async function staffSignIn(page: Page, staffUrl: string, username: string, password: string, options: { waitForHome?: boolean } = {}): Promise<void> {
   await page.goto(`${staffUrl}/sign-in`);
   await page.fill('#username', username);
   await page.fill('#password', password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  if (options.waitForHome ?? true) await page.waitForURL(`${staffUrl}/`);
+  if (options.waitForHome ?? true) await page.waitForURL((url) => url.href.startsWith(staffUrl) && !url.pathname.endsWith('/sign-in') && url.pathname !== new URL(staffUrl).pathname + '/');
 }

@@ -3,5 +3,9 @@
 // route × role test builds the plugin with none of them).
 
 export interface StaffServices {
-  // Each screen's parts are added below as that screen needs them.
+  /**
+   * When each router (by NAS id) last sent a RADIUS packet this process received, in ms since
+   * the epoch; a router absent from the map has sent nothing since the daemon started.
+   */
+  lastPacketAt?: () => ReadonlyMap<number, number>;
 }
