@@ -94,6 +94,7 @@ export const errorCatalogue = {
   STAFF_UNKNOWN: { status: 404, message: 'staff.errors.unknownStaff' },
   STAFF_NO_MOBILE_MONEY: { status: 409, message: 'staff.errors.noMobileMoney' },
   STAFF_PAYMENT_WAITING: { status: 409, message: 'staff.errors.paymentWaiting' },
+  STAFF_LAST_ADMIN: { status: 409, message: 'staff.errors.lastAdmin' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

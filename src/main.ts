@@ -2,9 +2,11 @@
 import { createAccessHandler } from './aaa/access.js';
 import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
+import { NasActivity } from './aaa/nas-activity.js';
 import { NasDirectory } from './aaa/nas-directory.js';
 import { EnforcementWorker, enqueueExpired, enqueueForCustomer, recordExpiryWarnings } from './aaa/enforcement.js';
 import { createSessionWriter } from './aaa/sessions.js';
+import { pruneUserDays } from './aaa/session-stats.js';
 import { activateCustomer, billingJobFor, createSubscriberLookup, pruneSubscriberChanges, runBilling, BILLING_RUN } from './billing/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
@@ -56,10 +58,13 @@ async function main(): Promise<void> {
   const dictionary = loadDictionary(defaultDictionaryPath());
   const attributes = resolveAttributes(dictionary);
   const metrics = createMetrics();
-  const sessionWriter = createSessionWriter(connection);
-  const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit, onRollback: () => sessionWriter.forget() });
+  const sessionWriter = createSessionWriter(connection, { zone: config.LANGO_TIMEZONE });
+  // The writer's daily roll-up is written at the end of each batch's own transaction.
+  const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit, beforeCommit: () => sessionWriter.flushDailyUsage(), onRollback: () => sessionWriter.forget() });
   const radiusLogger = logger.child({ subsystem: 'radius' });
-  const nasDirectory = new NasDirectory(connection.db, box, logger.child({ subsystem: 'nas' }));
+  // When each router last sent a packet, for the staff pages (memory only, one Map.set per packet).
+  const nasActivity = new NasActivity();
+  const nasDirectory = new NasDirectory(connection.db, box, logger.child({ subsystem: 'nas' }), nasActivity);
   nasDirectory.load();
   nasDirectory.startRefreshing();
 
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; agents sell for cash only'),
       }),
       // What the screens use beyond the database (src/web/staff/services.ts).
-      services: {},
+      services: { box, lastPacketAt: () => nasActivity.view(), interimSeconds: config.LANGO_INTERIM_INTERVAL },
     },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
@@ -204,10 +209,16 @@ async function main(): Promise<void> {
 
   // Housekeeping off the hot path: sessions the router forgot, and plans that ran out while
   // their sessions were open. Writes go through the group commit like every other write.
+  let userDaysPrunedAt = 0;
   const runHousekeeping = () => {
     commit.submit(
       () => {
         const now = Date.now();
+        // Who was online which day is kept for the charts and a year's comparison; once a day is enough.
+        if (now - userDaysPrunedAt >= 86_400_000) {
+          pruneUserDays(connection.db, { now, zone: config.LANGO_TIMEZONE });
+          userDaysPrunedAt = now;
+        }
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);
         recordExpiryWarnings(connection.db, now);

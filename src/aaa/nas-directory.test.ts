@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
+import { NasActivity } from './nas-activity.js';
 import * as nasData from './nas.js';
 import { NasDirectory } from './nas-directory.js';
 
@@ -54,5 +55,20 @@ describe('router directory', () => {
     const restarted = new NasDirectory(other.db, box, pino({ level: 'silent' }));
     restarted.load();
     expect(restarted.find('10.0.0.1')?.messageAuthenticatorSeen).toBe(true);
+  });
+});
+
+describe('router activity from the directory', () => {
+  it('notes the time of every packet from a known router, and nothing for unknown addresses or CoA lookups', () => {
+    const activity = new NasActivity();
+    const added = nasData.addNas(other.db, box, { name: 'R1', ip: '10.0.0.1', secret: 'testing123' });
+    const directory = new NasDirectory(daemon.db, box, pino({ level: 'silent' }), activity);
+    directory.load();
+    directory.byId(added.id);
+    directory.find('192.0.2.66');
+    expect(activity.view().size).toBe(0);
+    const before = Date.now();
+    directory.find('::ffff:10.0.0.1');
+    expect(activity.view().get(added.id)).toBeGreaterThanOrEqual(before);
   });
 });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ClientDirectory, RadiusClient } from '../radius/server.js';
+import type { NasActivity } from './nas-activity.js';
 import { createRoutersVersion, loadRadiusClients, markMessageAuthenticatorSeen, normaliseAddress } from './nas.js';
 
 /**
@@ -21,6 +22,8 @@ export class NasDirectory implements ClientDirectory {
     private readonly db: Db,
     private readonly box: SecretBox,
     private readonly logger: Logger,
+    /** Told of every packet from a known router (the staff pages' "last packet seen"). */
+    private readonly activity?: NasActivity,
   ) {
     this.version = createRoutersVersion(db);
   }
@@ -47,12 +50,20 @@ export class NasDirectory implements ClientDirectory {
     return this.clients.size;
   }
 
+  /**
+   * The server's lookup for every datagram: a hit is a packet from a known router's address, so
+   * it is noted (before the server checks its authenticator: a router with a wrong secret still
+   * shows as talking, which is what a technician chasing "no reply" wants to know first).
+   */
   find(address: string): RadiusClient | undefined {
     const ip = normaliseAddress(address);
-    const client = this.clients.get(ip);
-    if (client) return client;
-    this.reloadIfChanged();
-    return this.clients.get(ip);
+    let client = this.clients.get(ip);
+    if (!client) {
+      this.reloadIfChanged();
+      client = this.clients.get(ip);
+    }
+    if (client) this.activity?.seen(client.id, Date.now());
+    return client;
   }
 
   /** For CoA: the router that holds a session, by its row id. */

@@ -6,6 +6,8 @@ import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { addNas } from './nas.js';
 import { addCustomer, addPlan } from '../billing/index.js';
+import { DateTime } from 'luxon';
+import { createGroupCommit } from '../db/group-commit.js';
 import { createSessionWriter, listSessions, unwrapCounter, type AccountingRecord, type SessionWriter, type UsageOwner } from './sessions.js';
 
 const T0 = Date.UTC(2025, 0, 15, 8, 0, 0);
@@ -227,9 +229,115 @@ describe('sessions', () => {
     });
   });
 
+  it('filters sessions by state, user, router, IP, device and start time, newest first, one page at a time', () => {
+    writer.record(event({ acctSessionId: 's1', username: 'alice', eventTime: T0, framedIp: '10.0.0.11', callingStationId: 'AA-BB-CC-00-00-01' }), null);
+    writer.record(event({ acctSessionId: 's2', username: 'alice', eventTime: T0 + 60_000, framedIp: '10.0.0.12', stop: { cause: 'User-Request' } }), null);
+    writer.record(event({ acctSessionId: 's3', username: 'bob', nasId: nasB, eventTime: T0 + 120_000, framedIp: '10.0.0.13' }), null);
+    const ids = (filter: Parameters<typeof listSessions>[1]) => listSessions(conn.db, filter).map((s) => s.acctSessionId);
+    expect(ids({})).toEqual(['s3', 's2', 's1']);
+    expect(ids({ active: true })).toEqual(['s3', 's1']);
+    expect(ids({ ended: true })).toEqual(['s2']);
+    expect(ids({ username: 'alice' })).toEqual(['s2', 's1']);
+    expect(ids({ nasId: nasB })).toEqual(['s3']);
+    expect(ids({ ip: '10.0.0.12' })).toEqual(['s2']);
+    expect(ids({ mac: 'aa:bb:cc:00:00:01' })).toEqual(['s1']);
+    expect(ids({ from: T0 + 60_000, to: T0 + 120_000 })).toEqual(['s2']);
+    expect(ids({ limit: 2, offset: 1 })).toEqual(['s2', 's1']);
+  });
+
   it('treats a small drop as a late packet and a huge drop without Gigawords as a wrap', () => {
     expect(unwrapCounter(5_000, 4_000, false)).toBe(4_000);
     expect(unwrapCounter(4_294_000_000, 10, false)).toBe(2 ** 32 + 10);
     expect(unwrapCounter(4_294_000_000, 10, true)).toBe(10);
+  });
+
+  describe('daily roll-up', () => {
+    const zone = 'Africa/Nairobi';
+    const local = (iso: string) => DateTime.fromISO(iso, { zone }).toMillis();
+    let now: number;
+    let daily: SessionWriter;
+    beforeEach(() => {
+      now = local('2026-11-23T22:00');
+      daily = createSessionWriter(conn, { zone, clock: () => now });
+    });
+    const traffic = () => conn.sqlite.prepare('SELECT day, nas_id AS nasId, bytes_down AS down, bytes_up AS up FROM usage_daily ORDER BY day, nas_id').all();
+    const userDays = () => conn.sqlite.prepare('SELECT day, user FROM usage_user_days ORDER BY day, user').all();
+    const totals = () => conn.sqlite.prepare('SELECT SUM(output_octets) AS down, SUM(input_octets) AS up FROM sessions').get();
+    /** Records through a real group commit, as the daemon does, and waits for the batch. */
+    function commitAll(records: Array<() => void>): Promise<Array<Error | undefined>> {
+      const commit = createGroupCommit(conn.sqlite, { beforeCommit: () => daily.flushDailyUsage(), onRollback: () => daily.forget() });
+      return Promise.all(records.map((work) => new Promise<Error | undefined>((resolve) => commit.submit(work, resolve))));
+    }
+
+    it('adds each packet’s counter delta once: a retransmission adds nothing, a Stop only what it adds beyond the Interim', async () => {
+      await commitAll([
+        () => daily.record(event({}), null),
+        () => daily.record(interim(300, 1_000), null),
+        () => daily.record(interim(300, 1_000), null), // retransmitted
+        () => daily.record(interim(200, 500), null), // late, smaller totals
+      ]);
+      expect(traffic()).toEqual([{ day: '2026-11-23', nasId: nasA, down: 10_000, up: 1_000 }]);
+      await commitAll([() => daily.record(interim(600, 1_500, { stop: { cause: 'User-Request' } }), null)]);
+      await commitAll([() => daily.record(interim(600, 1_500, { stop: { cause: 'User-Request' } }), null)]); // Stop again, after the mirror let go
+      expect(traffic()).toEqual([{ day: '2026-11-23', nasId: nasA, down: 15_000, up: 1_500 }]);
+      expect(totals()).toEqual({ down: 15_000, up: 1_500 });
+      expect(userDays()).toEqual([{ day: '2026-11-23', user: 'u:bob' }]);
+    });
+
+    it('keeps routers apart and sums many sessions into one row per day and router', async () => {
+      await commitAll([
+        () => daily.record(interim(60, 100, { acctSessionId: 'a1', username: 'ann' }), null),
+        () => daily.record(interim(60, 200, { acctSessionId: 'a2', username: 'ben' }), null),
+        () => daily.record(interim(60, 400, { acctSessionId: 'b1', username: 'cat', nasId: nasB }), null),
+      ]);
+      expect(traffic()).toEqual([
+        { day: '2026-11-23', nasId: nasA, down: 3_000, up: 300 },
+        { day: '2026-11-23', nasId: nasB, down: 4_000, up: 400 },
+      ]);
+      expect(totals()).toEqual({ down: 7_000, up: 700 });
+      expect(userDays()).toEqual(['u:ann', 'u:ben', 'u:cat'].map((user) => ({ day: '2026-11-23', user })));
+    });
+
+    it('counts a customer by id, a Start with no traffic yet too, and an open session again on the next day in Nairobi', async () => {
+      const box = createSecretBox(Buffer.alloc(32, 1));
+      addPlan(conn.db, { name: 'P', priceMinor: 100, currency: 'KES' });
+      const customer = addCustomer(conn.db, box, { username: 'bob', password: 'x', planName: 'P' });
+      const owner = { customerId: customer.id, periodStart: T0 };
+      await commitAll([() => daily.record(event({}), owner)]);
+      expect(userDays()).toEqual([{ day: '2026-11-23', user: String(customer.id) }]);
+      expect(traffic()).toEqual([]);
+
+      now = local('2026-11-23T23:55');
+      await commitAll([() => daily.record(interim(300, 1_000), owner)]);
+      // 00:05 in Nairobi is still 21:05 UTC on the 23rd: the operator's day decides.
+      now = local('2026-11-24T00:05');
+      await commitAll([() => daily.record(interim(900, 3_000), owner)]);
+      expect(traffic()).toEqual([
+        { day: '2026-11-23', nasId: nasA, down: 10_000, up: 1_000 },
+        { day: '2026-11-24', nasId: nasA, down: 20_000, up: 2_000 },
+      ]);
+      expect(userDays()).toEqual([
+        { day: '2026-11-23', user: String(customer.id) },
+        { day: '2026-11-24', user: String(customer.id) },
+      ]);
+    });
+
+    it('keeps neither the session row nor its roll-up when its record fails, and keeps its batch-mates’ both', async () => {
+      const outcomes = await commitAll([
+        () => daily.record(interim(60, 100, { acctSessionId: 'ok', username: 'ann' }), null),
+        () => {
+          daily.record(interim(60, 900, { acctSessionId: 'bad', username: 'ben' }), null);
+          throw new Error('enforcement failed');
+        },
+      ]);
+      expect(outcomes.map((e) => e?.message)).toEqual([undefined, 'enforcement failed']);
+      expect(listSessions(conn.db).map((r) => r.acctSessionId)).toEqual(['ok']);
+      expect(traffic()).toEqual([{ day: '2026-11-23', nasId: nasA, down: 1_000, up: 100 }]);
+      expect(userDays()).toEqual([{ day: '2026-11-23', user: 'u:ann' }]);
+      // The NAS retries the failed one: now it counts, once.
+      await commitAll([() => daily.record(interim(60, 900, { acctSessionId: 'bad', username: 'ben' }), null)]);
+      expect(traffic()).toEqual([{ day: '2026-11-23', nasId: nasA, down: 10_000, up: 1_000 }]);
+      expect(userDays()).toEqual([{ day: '2026-11-23', user: 'u:ann' }, { day: '2026-11-23', user: 'u:ben' }]);
+    });
   });
 });

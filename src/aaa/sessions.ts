@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Connection, Db } from '../db/connection.js';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Connection, Db, Sqlite } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
-import { nas, sessions } from '../db/schema/aaa.js';
+import { nas, sessions, usageDaily, usageUserDays } from '../db/schema/aaa.js';
 import { usage } from '../db/schema/billing.js';
 import type { UsageNow } from './usage.js';
 
@@ -70,14 +71,34 @@ export function unwrapCounter(previous: number, incoming: number, gigawords: boo
   return incoming + Math.ceil((previous - incoming) / WRAP) * WRAP;
 }
 
+interface DayTraffic {
+  down: number;
+  up: number;
+}
+
 /**
  * The single writer of the sessions and usage tables. Counters are cumulative per session, so
  * the upsert keeps the larger of stored and incoming values: a retransmitted, delayed or
  * reordered packet can never lower them, and a Stop, once recorded, is never undone by a late
  * Interim-Update. Usage gets only what a packet adds beyond the session's previous maximum, so
  * duplicates, replays after a restart and reordering add nothing.
+ *
+ * The same deltas feed the daily roll-up (usage_daily per router, usage_user_days per account)
+ * on the day each packet arrives in `zone`. They are summed in memory and written once per key
+ * at the end of the transaction that holds the session rows (flushDailyUsage, the group commit's beforeCommit), so a group
+ * commit of 2000 packets costs a handful of upserts, and a crash keeps both or neither.
  */
-export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sqlite'>) {
+export function createSessionWriter(
+  { db, sqlite }: Pick<Connection, 'db' | 'sqlite'>,
+  options: {
+    /** The operator's zone: usage_daily's days are its calendar days. */
+    zone?: string;
+    /** Arrival time of the packet being recorded (tests move it across midnight). */
+    clock?: () => number;
+  } = {},
+) {
+  const zone = options.zone ?? 'UTC';
+  const clock = options.clock ?? Date.now;
   const upsert = compileStatement(
     sqlite,
     db
@@ -206,6 +227,74 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
   };
 
 
+  // The daily roll-up. Today's bounds come from luxon once a day (DST makes days 23 or 25 hours
+  // long), not per packet. Accounts already counted today are remembered, so a user-day is
+  // inserted once per process per day rather than once per packet.
+  const addDaily = compileStatement(
+    sqlite,
+    db
+      .insert(usageDaily)
+      .values({ day: sql.placeholder('day'), nasId: sql.placeholder('nasId'), bytesDown: sql.placeholder('down'), bytesUp: sql.placeholder('up') })
+      .onConflictDoUpdate({
+        target: [usageDaily.day, usageDaily.nasId],
+        set: { bytesDown: sql`${usageDaily.bytesDown} + excluded.bytes_down`, bytesUp: sql`${usageDaily.bytesUp} + excluded.bytes_up` },
+      }),
+  );
+  const addUserDay = compileStatement(
+    sqlite,
+    db.insert(usageUserDays).values({ day: sql.placeholder('day'), user: sql.placeholder('user') }).onConflictDoNothing(),
+  );
+  let today = { day: '', start: 0, end: -Infinity };
+  const customersToday = new Set<number>();
+  const namesToday = new Set<string>();
+  /** Not yet written: day -> NAS id -> bytes, and [day, user] pairs. */
+  const pendingTraffic = new Map<string, Map<number, DayTraffic>>();
+  const pendingUsers: Array<[string, string]> = [];
+
+  const dayNow = (): string => {
+    const now = clock();
+    if (now >= today.end || now < today.start) {
+      const start = DateTime.fromMillis(now, { zone }).startOf('day');
+      today = { day: start.toISODate()!, start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() };
+      customersToday.clear();
+      namesToday.clear();
+    }
+    return today.day;
+  };
+  const stageDaily = (nasId: number, customerId: number | null, username: string, down: number, up: number) => {
+    const day = dayNow();
+    if (customerId !== null) {
+      if (!customersToday.has(customerId)) {
+        customersToday.add(customerId);
+        pendingUsers.push([day, String(customerId)]);
+      }
+    } else if (!namesToday.has(username)) {
+      namesToday.add(username);
+      pendingUsers.push([day, `u:${username}`]);
+    }
+    if (down === 0 && up === 0) return;
+    let byNas = pendingTraffic.get(day);
+    if (!byNas) pendingTraffic.set(day, (byNas = new Map()));
+    const sums = byNas.get(nasId);
+    if (sums) {
+      sums.down += down;
+      sums.up += up;
+    } else byNas.set(nasId, { down, up });
+  };
+  const flushDaily = () => {
+    for (const [day, byNas] of pendingTraffic) for (const [nasId, { down, up }] of byNas) addDaily.run({ day, nasId, down, up });
+    for (const [day, user] of pendingUsers) addUserDay.run({ day, user });
+    pendingTraffic.clear();
+    pendingUsers.length = 0;
+  };
+  /** What was staged did not reach the disk; whom we think we counted today may not have either. */
+  const dropDaily = () => {
+    pendingTraffic.clear();
+    pendingUsers.length = 0;
+    customersToday.clear();
+    namesToday.clear();
+  };
+
   const closeOpen = db
     .update(sessions)
     .set({
@@ -249,6 +338,10 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       }) as { id: number };
       const counted: UsageOwner | null =
         before?.customerId != null && before.periodStart != null ? { customerId: before.customerId, periodStart: before.periodStart } : owner;
+      // Never negative: a retransmitted or reordered packet with smaller totals adds nothing.
+      const addedInput = Math.max(0, input - (before?.input ?? 0));
+      const addedOutput = Math.max(0, output - (before?.output ?? 0));
+      stageDaily(r.nasId, counted?.customerId ?? null, r.username, addedOutput, addedInput);
       if (r.stop) sessionMax.delete(mapKey);
       else {
         if (sessionMax.size >= MIRROR_LIMIT) sessionMax.clear();
@@ -271,8 +364,8 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
       }
       const tracked = live && live.periodStart === counted.periodStart ? live : undefined;
       const added = {
-        input: Math.max(0, input - (before?.input ?? 0)),
-        output: Math.max(0, output - (before?.output ?? 0)),
+        input: addedInput,
+        output: addedOutput,
         seconds: Math.max(0, r.sessionTime - (before?.seconds ?? 0)),
       };
       if (added.input === 0 && added.output === 0 && added.seconds === 0) return null;
@@ -300,6 +393,16 @@ export function createSessionWriter({ db, sqlite }: Pick<Connection, 'db' | 'sql
     forget(): void {
       sessionMax.clear();
       customerLive.clear();
+      dropDaily();
+    },
+    /**
+     * Writes the roll-up staged by the records since the last call: the group commit's
+     * beforeCommit, so it commits or rolls back with the session rows it came from (forget()
+     * drops it on a rollback). Callers recording outside a group commit (tests, tools) call it
+     * themselves.
+     */
+    flushDailyUsage(): void {
+      flushDaily();
     },
     /** Sessions silent for too long; see closeStaleSessions. */
     closeStale(now: number, defaultInterimSeconds: number, graceSeconds: number): number {
@@ -348,11 +451,54 @@ export interface SessionView {
   customerId: number | null;
 }
 
-export function listSessions(db: Db, options: { active?: boolean; limit?: number } = {}): SessionView[] {
-  return listSessionsWhere(db, options.active ? isNull(sessions.stoppedAt) : undefined, options.limit ?? 1000);
+export interface SessionFilter {
+  /** Open sessions only (live). */
+  active?: boolean;
+  /** Closed sessions only (history). */
+  ended?: boolean;
+  username?: string;
+  nasId?: number;
+  /** Framed-IP-Address, exactly. */
+  ip?: string;
+  /** Calling-Station-Id (the device's MAC), as the router sent it or in any usual spelling. */
+  mac?: string;
+  /** Started at or after (ms). */
+  from?: number;
+  /** Started before (ms). */
+  to?: number;
+  limit?: number;
+  offset?: number;
 }
 
-function listSessionsWhere(db: Db, where: SQL | undefined, limit: number): SessionView[] {
+/**
+ * Sessions newest first, a page at a time. Live sessions by user or router come from the
+ * partial indexes on open sessions; history walks sessions_started newest first, stopping at
+ * the page's end, so a page costs what it shows plus what the filters skip.
+ */
+export function listSessions(db: Db, options: SessionFilter = {}): SessionView[] {
+  const macs = options.mac === undefined ? undefined : macSpellings(options.mac);
+  const where = and(
+    options.active ? isNull(sessions.stoppedAt) : undefined,
+    options.ended ? isNotNull(sessions.stoppedAt) : undefined,
+    options.username === undefined ? undefined : eq(sessions.username, options.username),
+    options.nasId === undefined ? undefined : eq(sessions.nasId, options.nasId),
+    options.ip === undefined ? undefined : eq(sessions.framedIp, options.ip),
+    macs === undefined ? undefined : inArray(sql`upper(${sessions.callingStationId})`, macs),
+    options.from === undefined ? undefined : gte(sessions.startedAt, options.from),
+    options.to === undefined ? undefined : lt(sessions.startedAt, options.to),
+  );
+  return listSessionsWhere(db, where, options.limit ?? 1000, options.offset ?? 0);
+}
+
+/** Routers send a MAC as AA-BB-CC-…, aa:bb:cc:… or AABB.CC…: every spelling of the one typed, upper-cased. */
+export function macSpellings(mac: string): string[] {
+  const hex = mac.toUpperCase().replace(/[^0-9A-F]/g, '');
+  if (hex.length !== 12) return [mac.trim().toUpperCase()];
+  const pairs = hex.match(/../g)!;
+  return [pairs.join(':'), pairs.join('-'), hex, `${hex.slice(0, 4)}.${hex.slice(4, 8)}.${hex.slice(8)}`];
+}
+
+function listSessionsWhere(db: Db, where: SQL | undefined, limit: number, offset = 0): SessionView[] {
   return db
     .select({
       id: sessions.id,
@@ -375,6 +521,7 @@ function listSessionsWhere(db: Db, where: SQL | undefined, limit: number): Sessi
     .where(where)
     .orderBy(desc(sessions.startedAt), desc(sessions.id))
     .limit(limit)
+    .offset(offset)
     .all();
 }
 

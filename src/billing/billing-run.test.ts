@@ -237,6 +237,20 @@ describe('prepaid renewals', () => {
     books();
   });
 
+  it('issues one credit note for a staff form sent twice with the same request key', async () => {
+    const customer = withPlanAt(conn, 'nekesa', 'Monthly prepaid', at('2026-01-31T12:00'));
+    adjustWallet(conn.db, { customerId: customer.id, amountMinor: 150000, currency: 'KES', reason: 'opening balance', actor: 'cli:test', at: at('2026-01-31T12:00') });
+    await runBilling(conn.db, { now: at('2026-02-28T13:00'), zone, pause: noPause });
+    const [invoice] = listInvoices(conn.db, { customerId: customer.id });
+    const send = () => issueCreditNote(conn.db, { invoiceNumber: invoice!.number, amountMinor: 20000, reason: 'Outage 4 days', actor: 'staff:amina', at: at('2026-03-05T10:00'), zone, requestKey: '6f1c2b9e-0d4a-4c1e-9a53-2f0e7b1d8c44' });
+    const first = send();
+    const second = send();
+    expect(second.number).toBe(first.number);
+    expect(listInvoices(conn.db, { customerId: customer.id, kind: 'credit_note' })).toHaveLength(1);
+    expect(customerBalance(conn.db, customer.id, 'KES').walletMinor).toBe(20000);
+    books();
+  });
+
   it('refuses a staff adjustment without a reason', () => {
     const customer = withPlanAt(conn, 'wafula', 'Monthly prepaid', at('2026-01-31T12:00'));
     expect(() => adjustWallet(conn.db, { customerId: customer.id, amountMinor: 100, currency: 'KES', reason: ' ', actor: 'cli:test', at: 1 })).toThrow(/Say why/);

@@ -1,6 +1,6 @@
-import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { customers } from '../db/schema/billing.js';
+import { customers, subscriptions, type CustomerStatus } from '../db/schema/billing.js';
 import { getSetting } from '../settings/index.js';
 import { findCustomerById, type CustomerSummary } from './customers.js';
 import { normaliseMac } from './mac.js';
@@ -15,7 +15,7 @@ const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}
  * 254712…, +254 712…), or its last digits; a device MAC in any notation. Customers only, not
  * voucher accounts; at most `limit`, by username.
  */
-export function searchCustomers(db: Db, query: string, limit = 50): CustomerSummary[] {
+export function searchCustomers(db: Db, query: string, limit = 50, filter: Omit<CustomerListFilter, 'limit'> = {}): CustomerSummary[] {
   const q = query.trim().slice(0, 100);
   if (q === '') return [];
   const matches: SQL[] = [
@@ -32,9 +32,38 @@ export function searchCustomers(db: Db, query: string, limit = 50): CustomerSumm
   const ids = db
     .select({ id: customers.id })
     .from(customers)
-    .where(and(eq(customers.kind, 'customer'), or(...matches)))
+    .where(and(...filtersOf(filter), or(...matches)))
     .orderBy(asc(customers.username))
     .limit(Math.max(1, Math.min(limit, 200)))
+    .offset(Math.max(0, filter.offset ?? 0))
     .all();
   return ids.map((row) => findCustomerById(db, row.id)).filter((c): c is CustomerSummary => c !== undefined);
+}
+
+export interface CustomerListFilter {
+  status?: CustomerStatus | undefined;
+  planId?: number | undefined;
+  offset?: number;
+  limit?: number;
+}
+
+/** Customers (not vouchers), newest first, optionally of one status or plan: the list staff see before they search. */
+export function listCustomersPage(db: Db, filter: CustomerListFilter = {}): CustomerSummary[] {
+  const ids = db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(...filtersOf(filter)))
+    .orderBy(desc(customers.createdAt), desc(customers.id))
+    .limit(Math.max(1, Math.min(filter.limit ?? 50, 500)))
+    .offset(Math.max(0, filter.offset ?? 0))
+    .all();
+  return ids.map((row) => findCustomerById(db, row.id)).filter((c): c is CustomerSummary => c !== undefined);
+}
+
+/** Customers only (not voucher accounts), of the status and plan asked for. */
+function filtersOf(filter: Omit<CustomerListFilter, 'limit'>): SQL[] {
+  const where: SQL[] = [eq(customers.kind, 'customer')];
+  if (filter.status) where.push(eq(customers.status, filter.status));
+  if (filter.planId !== undefined) where.push(sql`${customers.id} IN (SELECT ${subscriptions.customerId} FROM ${subscriptions} WHERE ${subscriptions.planId} = ${filter.planId})`);
+  return where;
 }

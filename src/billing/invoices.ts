@@ -263,9 +263,22 @@ export function liftOverdueSuspension(db: Db, customerId: number, at: number, ac
  * net and tax are the invoice's in proportion. What the invoice still owed is reduced first;
  * the rest goes back to the wallet.
  */
-export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMinor: number | 'all'; reason: string; actor: string; at: number; zone: string }): Invoice {
+/** The credit note a form with this request key already issued (a double click, a reload of the POST). */
+export function creditNoteForRequest(db: Db, requestKey: string): Invoice | undefined {
+  return db.select().from(invoices).where(eq(invoices.key, `credit-request:${requestKey}`)).get();
+}
+
+/**
+ * Credits part or all of an invoice. `requestKey` (a staff form's one-time key) makes it
+ * idempotent: the same key again returns the note it issued the first time and changes nothing.
+ */
+export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMinor: number | 'all'; reason: string; actor: string; at: number; zone: string; requestKey?: string }): Invoice {
   return db.transaction((tx) => {
     const d = tx as Db;
+    if (input.requestKey !== undefined) {
+      const earlier = creditNoteForRequest(d, input.requestKey);
+      if (earlier) return earlier;
+    }
     const invoice = d.select().from(invoices).where(and(eq(invoices.number, input.invoiceNumber), eq(invoices.kind, 'invoice'))).get();
     if (!invoice) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number: input.invoiceNumber });
     const credited = d.select({ total: sql<number>`coalesce(sum(${invoices.grossMinor}), 0)` }).from(invoices).where(eq(invoices.correctsId, invoice.id)).get()?.total ?? 0;
@@ -278,7 +291,7 @@ export function issueCreditNote(db: Db, input: { invoiceNumber: string; amountMi
     const number = nextNumber(d, SERIES.credit_note, input.at, input.zone);
     const note = d
       .insert(invoices)
-      .values({ number, kind: 'credit_note', key: `credit:${number}`, customerId: invoice.customerId, subscriptionId: invoice.subscriptionId, currency: invoice.currency, status: 'issued', issuedAt: input.at, dueAt: input.at, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, netMinor: net, taxMinor: tax, grossMinor: gross, correctsId: invoice.id, createdAt: Date.now(), actor: input.actor })
+      .values({ number, kind: 'credit_note', key: input.requestKey !== undefined ? `credit-request:${input.requestKey}` : `credit:${number}`, customerId: invoice.customerId, subscriptionId: invoice.subscriptionId, currency: invoice.currency, status: 'issued', issuedAt: input.at, dueAt: input.at, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, netMinor: net, taxMinor: tax, grossMinor: gross, correctsId: invoice.id, createdAt: Date.now(), actor: input.actor })
       .returning()
       .get();
     d.insert(invoiceLines).values({ invoiceId: note.id, position: 0, description: `${input.reason} (${invoice.number})`, quantity: 1, unitPriceMinor: gross, discountMinor: 0, netMinor: net, taxMinor: tax, grossMinor: gross, taxes: [] }).run();
@@ -372,7 +385,7 @@ export function voidInvoice(db: Db, input: { invoiceNumber: string; reason: stri
     if (invoice.status === 'void' || invoice.paidMinor > credited) throw new LangoError('INPUT_CANNOT_VOID', { number: invoice.number });
     const creditNote = issueCreditNote(d, { invoiceNumber: invoice.number, amountMinor: 'all', reason: input.reason, actor: input.actor, at: input.at, zone: input.zone });
     const voided = d.update(invoices).set({ status: 'void' }).where(eq(invoices.id, invoice.id)).returning().get();
-    recordAudit(d, input.actor, 'invoice.void', `invoice:${invoice.number}`, { creditNote: creditNote.number, reason: input.reason }, input.at);
+    recordAudit(d, input.actor, 'invoice.void', `invoice:${invoice.number}`, { creditNote: creditNote.number, reason: input.reason, before: { status: invoice.status, grossMinor: invoice.grossMinor, paidMinor: invoice.paidMinor, currency: invoice.currency }, after: { status: voided.status, creditedMinor: creditNote.grossMinor } }, input.at);
     return { invoice: voided, creditNote };
   }, { behavior: 'immediate' });
 }

@@ -36,8 +36,14 @@ export function createGroupCommit(
     maxBatch?: number;
     onBatch?: (stats: GroupCommitStats) => void;
     onCallbackError?: (err: Error) => void;
-    /** Called whenever a transaction of this group commit rolled back, before any replay. */
+    /** Called whenever a transaction or a record's savepoint of this group commit rolled back, before any replay. */
     onRollback?: () => void;
+    /**
+     * Runs last inside each transaction (and each record's savepoint when a batch is replayed),
+     * for writes that sum up the batch's records (the daily usage roll-up): they commit or roll
+     * back with the records they came from.
+     */
+    beforeCommit?: () => void;
     /** Longest a record waits for batch-mates while packets keep arriving (ms). */
     maxWaitMs?: number;
   } = {},
@@ -49,16 +55,23 @@ export function createGroupCommit(
   let firstQueuedAt = 0;
   let lengthAtLastTurn = 0;
 
+  const beforeCommit = options.beforeCommit ?? (() => {});
   const runAll = sqlite.transaction((items: Item[]) => {
     for (const item of items) item.work();
+    beforeCommit();
   });
-  const runInSavepoint = sqlite.transaction((work: () => void) => work());
+  const runInSavepoint = sqlite.transaction((work: () => void) => {
+    work();
+    beforeCommit();
+  });
   const runEachAlone = sqlite.transaction((items: Item[], failed: Map<Item, Error>) => {
     for (const item of items) {
       try {
         runInSavepoint(item.work);
       } catch (err) {
         failed.set(item, err as Error);
+        // What the record staged for beforeCommit went with its savepoint.
+        options.onRollback?.();
       }
     }
   });
@@ -75,8 +88,6 @@ export function createGroupCommit(
         options.onRollback?.();
         throw err;
       }
-      // Savepoints that rolled back single records count as rollbacks too.
-      if (failed.size > 0) options.onRollback?.();
     }
   };
 

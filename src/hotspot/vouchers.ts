@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { addVoucherAccount, chargePlanFromWallet, closeVoucherAccount, findPlanByName, formatMoney, notify, recordPayment, type Plan } from '../billing/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
@@ -27,6 +27,8 @@ export interface BatchInput {
   seller?: string | null;
   actor: string;
   now: number;
+  /** The staff form's one-time key (see createBatchOnce). */
+  key?: string;
 }
 
 export const MAX_BATCH = 10_000;
@@ -67,6 +69,7 @@ export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch:
         macLock: input.macLock ?? false,
         nasIds: input.nasIds && input.nasIds.length > 0 ? input.nasIds : null,
         seller: input.seller ?? null,
+        createKey: input.key ?? null,
         createdAt: input.now,
         actor: input.actor,
       })
@@ -76,6 +79,26 @@ export function createBatch(db: Db, box: SecretBox, input: BatchInput): { batch:
     recordAudit(d, input.actor, 'voucher.batch.create', `batch:${batch.id}`, { name: batch.name, plan: plan.name, count: input.count, priceMinor: batch.priceMinor, currency: batch.currency }, input.now);
     return { batch, codes };
   }, { behavior: 'immediate' });
+}
+
+/**
+ * A batch made from a staff form at most once: the form's key, sent again (a double click, a
+ * reload of the POST), finds the batch the first sending made and creates nothing, so no second
+ * set of sellable codes exists. The key is a unique column of the batch; check and creation
+ * share one immediate transaction.
+ */
+export function createBatchOnce(db: Db, box: SecretBox, input: BatchInput & { key: string }): { batch: VoucherBatch; created: boolean } {
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const earlier = batchMadeWithKey(d, input.key);
+    if (earlier) return { batch: earlier, created: false };
+    return { batch: createBatch(d, box, input).batch, created: true };
+  }, { behavior: 'immediate' });
+}
+
+/** The batch a staff form with this key made, if it was sent before. */
+export function batchMadeWithKey(db: Db, key: string): VoucherBatch | undefined {
+  return db.select().from(voucherBatches).where(eq(voucherBatches.createKey, key)).get();
 }
 
 /** Adds `count` codes to a batch inside the caller's transaction (a batch print, a purchase). */
@@ -116,10 +139,24 @@ export interface VoucherView {
 }
 
 /**
+ * stateOf in SQL, so counts and state filters run in the database instead of loading whole
+ * batches. The two must agree: vouchers.test.ts checks them against each other.
+ */
+function stateSql(now: number): SQL<VoucherState> {
+  const bytes = sql`CASE WHEN ${plans.dataCounts} = 'download' THEN coalesce(${usage.outputOctets}, 0) ELSE coalesce(${usage.inputOctets}, 0) + coalesce(${usage.outputOctets}, 0) END`;
+  return sql<VoucherState>`(CASE
+    WHEN ${vouchers.revokedAt} IS NOT NULL THEN 'revoked'
+    WHEN ${subscriptions.periodStart} IS NULL THEN (CASE WHEN ${voucherBatches.useBefore} IS NOT NULL AND ${now} >= ${voucherBatches.useBefore} THEN 'expired' ELSE 'unused' END)
+    WHEN ${subscriptions.periodEnd} IS NOT NULL AND ${now} >= ${subscriptions.periodEnd} THEN 'expired'
+    WHEN (${plans.dataBytes} IS NOT NULL AND ${bytes} >= ${plans.dataBytes}) OR (${plans.timeAllowanceSeconds} IS NOT NULL AND coalesce(${usage.onlineSeconds}, 0) >= ${plans.timeAllowanceSeconds}) THEN 'exhausted'
+    ELSE 'active' END)`;
+}
+
+/**
  * Codes with their state, derived from the account: unused (never logged in; expired once the
  * use-before date passes), active, exhausted (data or time used up), expired, revoked.
  */
-export function listVouchers(db: Db, filter: { batchId?: number; code?: string; state?: VoucherState } = {}, now = Date.now(), limit = 10_000): VoucherView[] {
+export function listVouchers(db: Db, filter: { batchId?: number; code?: string; state?: VoucherState; /** Serials from this one on (paging a batch). */ fromSerial?: number } = {}, now = Date.now(), limit = 10_000, offset = 0): VoucherView[] {
   const rows = db
     .select({
       code: vouchers.code,
@@ -145,39 +182,49 @@ export function listVouchers(db: Db, filter: { batchId?: number; code?: string; 
     .innerJoin(subscriptions, eq(subscriptions.customerId, vouchers.customerId))
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .leftJoin(usage, and(eq(usage.customerId, vouchers.customerId), eq(usage.periodStart, subscriptions.periodStart)))
-    .where(and(filter.batchId !== undefined ? eq(vouchers.batchId, filter.batchId) : undefined, filter.code !== undefined ? eq(vouchers.code, filter.code.trim().toUpperCase()) : undefined))
+    .where(
+      and(
+        filter.batchId !== undefined ? eq(vouchers.batchId, filter.batchId) : undefined,
+        filter.code !== undefined ? eq(vouchers.code, filter.code.trim().toUpperCase()) : undefined,
+        filter.fromSerial !== undefined ? gte(vouchers.serial, filter.fromSerial) : undefined,
+        // In SQL, before the limit: a state filter pages what matches, not what the limit let through.
+        filter.state !== undefined ? sql`${stateSql(now)} = ${filter.state}` : undefined,
+      ),
+    )
     .orderBy(asc(vouchers.batchId), asc(vouchers.serial))
     .limit(limit)
+    .offset(offset)
     .all();
-  const views = rows.map((r): VoucherView => {
+  return rows.map((r): VoucherView => {
     const bytes = r.dataCounts === 'download' ? r.output : r.input + r.output;
-    const state: VoucherState =
-      r.revokedAt !== null ? 'revoked'
-      : r.periodStart === null ? (r.useBefore !== null && now >= r.useBefore ? 'expired' : 'unused')
-      : r.periodEnd !== null && now >= r.periodEnd ? 'expired'
-      : (r.dataBytes !== null && bytes >= r.dataBytes) || (r.timeAllowanceSeconds !== null && r.seconds >= r.timeAllowanceSeconds) ? 'exhausted'
-      : 'active';
-    return { code: r.code, serial: r.serial, batch: r.batch, plan: r.plan, state, firstUsedAt: r.periodStart, endsAt: r.periodEnd, lockedMac: r.lockedMac, bytesUsed: bytes, secondsUsed: r.seconds, revokeReason: r.revokeReason, customerId: r.customerId };
+    return { code: r.code, serial: r.serial, batch: r.batch, plan: r.plan, state: stateOf(r, bytes, now), firstUsedAt: r.periodStart, endsAt: r.periodEnd, lockedMac: r.lockedMac, bytesUsed: bytes, secondsUsed: r.seconds, revokeReason: r.revokeReason, customerId: r.customerId };
   });
-  return filter.state ? views.filter((v) => v.state === filter.state) : views;
+}
+
+function stateOf(r: { revokedAt: number | null; periodStart: number | null; periodEnd: number | null; useBefore: number | null; dataBytes: number | null; timeAllowanceSeconds: number | null; seconds: number }, bytes: number, now: number): VoucherState {
+  return r.revokedAt !== null ? 'revoked'
+    : r.periodStart === null ? (r.useBefore !== null && now >= r.useBefore ? 'expired' : 'unused')
+    : r.periodEnd !== null && now >= r.periodEnd ? 'expired'
+    : (r.dataBytes !== null && bytes >= r.dataBytes) || (r.timeAllowanceSeconds !== null && r.seconds >= r.timeAllowanceSeconds) ? 'exhausted'
+    : 'active';
 }
 
 /** Cancels codes (one, or every unused one of a batch), with a reason, audit-logged; live sessions are the caller's to end. */
-export function revokeVouchers(db: Db, input: { codes?: string[]; batchId?: number; reason: string; actor: string; now: number }): { revoked: number; customerIds: number[] } {
+export function revokeVouchers(db: Db, input: { codes?: string[]; batchId?: number; /** Only codes never logged in with (lost cards); codes in use keep working. */ unusedOnly?: boolean; reason: string; actor: string; now: number }): { revoked: number; customerIds: number[] } {
   if (input.reason.trim().length < 3) throw new LangoError('INPUT_REASON_REQUIRED');
   return db.transaction((tx) => {
     const d = tx as Db;
     const targets = d
       .select({ id: vouchers.id, customerId: vouchers.customerId, code: vouchers.code })
       .from(vouchers)
-      .where(and(sql`${vouchers.revokedAt} IS NULL`, input.codes ? inArray(vouchers.code, input.codes.map((c) => c.trim().toUpperCase())) : undefined, input.batchId !== undefined ? eq(vouchers.batchId, input.batchId) : undefined))
+      .where(and(sql`${vouchers.revokedAt} IS NULL`, input.codes ? inArray(vouchers.code, input.codes.map((c) => c.trim().toUpperCase())) : undefined, input.batchId !== undefined ? eq(vouchers.batchId, input.batchId) : undefined, input.unusedOnly ? inArray(vouchers.customerId, d.select({ id: subscriptions.customerId }).from(subscriptions).where(isNull(subscriptions.periodStart))) : undefined))
       .all();
     if (input.codes && targets.length === 0) throw new LangoError('HOTSPOT_UNKNOWN_VOUCHER', { code: input.codes.join(', ') });
     for (const t of targets) {
       d.update(vouchers).set({ revokedAt: input.now, revokedBy: input.actor, revokeReason: input.reason }).where(eq(vouchers.id, t.id)).run();
       closeVoucherAccount(d, t.customerId, input.now);
     }
-    recordAudit(d, input.actor, 'voucher.revoke', input.batchId !== undefined ? `batch:${input.batchId}` : `voucher:${targets.map((t) => t.code).join(',')}`, { count: targets.length, reason: input.reason }, input.now);
+    recordAudit(d, input.actor, 'voucher.revoke', input.batchId !== undefined ? `batch:${input.batchId}` : `voucher:${targets.map((t) => t.code).join(',')}`, { count: targets.length, reason: input.reason, ...(input.unusedOnly && { unusedOnly: true }) }, input.now);
     return { revoked: targets.length, customerIds: targets.map((t) => t.customerId) };
   }, { behavior: 'immediate' });
 }
@@ -186,6 +233,8 @@ export interface BatchReport {
   batch: VoucherBatch;
   plan: string;
   counts: Record<VoucherState, number>;
+  /** Codes logged in with at least once. */
+  used: number;
   /** Codes used at least once, at the batch price: what the batch has earned if every used card was sold. */
   soldMinor: number;
   price: string;
@@ -194,15 +243,7 @@ export interface BatchReport {
 /** Sales per batch (and so per seller): how many codes are unused, active, used up, expired or revoked. */
 export function batchReports(db: Db, now = Date.now()): BatchReport[] {
   const batches = db.select({ batch: voucherBatches, plan: plans.name }).from(voucherBatches).innerJoin(plans, eq(plans.id, voucherBatches.planId)).orderBy(asc(voucherBatches.id)).all();
-  return batches.map(({ batch, plan }) => {
-    const counts: Record<VoucherState, number> = { unused: 0, active: 0, exhausted: 0, expired: 0, revoked: 0 };
-    let used = 0;
-    for (const v of listVouchers(db, { batchId: batch.id }, now, MAX_BATCH)) {
-      counts[v.state]++;
-      if (v.firstUsedAt !== null) used++;
-    }
-    return { batch, plan, counts, soldMinor: used * batch.priceMinor, price: formatMoney(batch.priceMinor, batch.currency as Currency) };
-  });
+  return reportsOf(db, batches, now, 'all');
 }
 
 /** Customer ids of a batch's accounts (for closing live sessions after a revoke). */
@@ -251,4 +292,66 @@ export function sellPaidVoucher(
   chargePlanFromWallet(db, voucher.customerId, input.plan.id, input.now, input.zone, input.actor, `sale:${input.saleKey}`);
   notify(db, voucher.customerId, 'credentials', input.now, `voucher:${voucher.code}:code`);
   return { code: voucher.code, customerId: voucher.customerId, paymentId: payment.id, receiptNumber: payment.receiptNumber };
+}
+
+/** One batch's report (what `batchReports` gives for every batch). */
+export function batchReport(db: Db, batchId: number, now = Date.now()): BatchReport | undefined {
+  const row = db.select({ batch: voucherBatches, plan: plans.name }).from(voucherBatches).innerJoin(plans, eq(plans.id, voucherBatches.planId)).where(eq(voucherBatches.id, batchId)).get();
+  return row && reportsOf(db, [row], now)[0];
+}
+
+/** Batch reports one page at a time, newest batch first (the staff screen's list). */
+export function batchReportPage(db: Db, page: { limit: number; offset: number }, now = Date.now()): BatchReport[] {
+  const batches = db.select({ batch: voucherBatches, plan: plans.name }).from(voucherBatches).innerJoin(plans, eq(plans.id, voucherBatches.planId)).orderBy(desc(voucherBatches.id)).limit(page.limit).offset(page.offset).all();
+  return reportsOf(db, batches, now);
+}
+
+/**
+ * Reports for these batches from one GROUP BY over their codes (by batch id, through the
+ * vouchers_batch index): the database counts, rather than every code being loaded to be counted.
+ * `all` counts every batch's codes without naming them (the CLI's report of every batch).
+ */
+function reportsOf(db: Db, batches: Array<{ batch: VoucherBatch; plan: string }>, now: number, scope: 'listed' | 'all' = 'listed'): BatchReport[] {
+  const tallies = new Map<number, { counts: Record<VoucherState, number>; used: number }>();
+  const ids = batches.map((b) => b.batch.id);
+  if (ids.length > 0) {
+    const state = stateSql(now);
+    // The same joins as listVouchers: stateSql reads the batch, account, plan and usage.
+    const rows = db
+      .select({ batchId: vouchers.batchId, state, codes: sql<number>`count(*)`, used: sql<number>`count(${subscriptions.periodStart})` })
+      .from(vouchers)
+      .innerJoin(voucherBatches, eq(voucherBatches.id, vouchers.batchId))
+      .innerJoin(subscriptions, eq(subscriptions.customerId, vouchers.customerId))
+      .innerJoin(plans, eq(plans.id, subscriptions.planId))
+      .leftJoin(usage, and(eq(usage.customerId, vouchers.customerId), eq(usage.periodStart, subscriptions.periodStart)))
+      .where(scope === 'all' ? undefined : inArray(vouchers.batchId, ids))
+      .groupBy(vouchers.batchId, state)
+      .all();
+    for (const row of rows) {
+      let tally = tallies.get(row.batchId);
+      if (!tally) tallies.set(row.batchId, (tally = { counts: { unused: 0, active: 0, exhausted: 0, expired: 0, revoked: 0 }, used: 0 }));
+      tally.counts[row.state] += row.codes;
+      tally.used += row.used;
+    }
+  }
+  return batches.map(({ batch, plan }) => {
+    const { counts, used } = tallies.get(batch.id) ?? { counts: { unused: 0, active: 0, exhausted: 0, expired: 0, revoked: 0 }, used: 0 };
+    return { batch, plan, counts, used, soldMinor: used * batch.priceMinor, price: formatMoney(batch.priceMinor, batch.currency as Currency) };
+  });
+}
+
+/**
+ * A page of a batch's codes, by serial, of one state or any. The state filter runs in SQL with
+ * the page's LIMIT/OFFSET, walking the batch's codes in serial order through vouchers_batch.
+ */
+export function voucherPage(db: Db, batchId: number, state: VoucherState | undefined, page: { limit: number; offset: number }, now = Date.now()): VoucherView[] {
+  if (state === undefined) return listVouchersFrom(db, batchId, now, page);
+  return listVouchers(db, { batchId, state }, now, page.limit, page.offset);
+}
+
+// Without a filter, the page's first serial comes from the index alone, so the joins run for the page's codes only.
+function listVouchersFrom(db: Db, batchId: number, now: number, page: { limit: number; offset: number }): VoucherView[] {
+  const first = db.select({ serial: vouchers.serial }).from(vouchers).where(eq(vouchers.batchId, batchId)).orderBy(asc(vouchers.serial)).limit(1).offset(page.offset).get();
+  if (!first) return [];
+  return listVouchers(db, { batchId, fromSerial: first.serial }, now, page.limit);
 }

@@ -92,6 +92,13 @@ describe('bulk SMS campaigns', () => {
     expect(listMessages(conn.db)).toHaveLength(4);
   });
 
+  it('lists campaigns newest first, a page at a time', () => {
+    const first = sendCampaign(conn.db, { plan: 'Home 5M' }, body, 'staff:3', now).campaign.id;
+    const second = sendCampaign(conn.db, { plan: 'Home 5M' }, body, 'staff:3', now + DOUBLE_SUBMIT_WINDOW_MS + 1).campaign.id;
+    expect(listCampaigns(conn.db, 1).map((c) => c.id)).toEqual([second]);
+    expect(listCampaigns(conn.db, 1, 1).map((c) => c.id)).toEqual([first]);
+  });
+
   it('refuses a placeholder a campaign cannot fill, and a filter that matches nobody', () => {
     expect(refusal(() => previewCampaign(conn.db, {}, 'Your plan {{plan}} is great')).code).toBe('INPUT_BAD_PLACEHOLDER');
     expect(refusal(() => sendCampaign(conn.db, { plan: 'No such plan' }, body, 'staff:3', now)).code).toBe('INPUT_NO_RECIPIENTS');

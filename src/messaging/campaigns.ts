@@ -113,8 +113,8 @@ export interface CampaignSummary extends Campaign {
   statuses: Partial<Record<MessageStatus, number>>;
 }
 
-export function listCampaigns(db: Db, limit = 50): CampaignSummary[] {
-  const rows = db.select().from(campaigns).orderBy(desc(campaigns.id)).limit(limit).all();
+export function listCampaigns(db: Db, limit = 50, offset = 0): CampaignSummary[] {
+  const rows = db.select().from(campaigns).orderBy(desc(campaigns.id)).limit(limit).offset(offset).all();
   if (rows.length === 0) return [];
   const counts = db
     .select({ campaignId: messages.campaignId, status: messages.status, n: sql<number>`count(*)` })

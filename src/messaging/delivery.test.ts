@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../db/connection.js';
 import { deliveryReports } from '../db/schema/messaging.js';
-import { applyDeliveryReport } from './delivery.js';
+import { applyDeliveryReport, lastReports } from './delivery.js';
 import type { SmsGateway } from './gateway.js';
 import { findMessage, queueMessage } from './outbox.js';
 import { createSmsSender } from './sender.js';
@@ -71,5 +71,18 @@ describe('delivery reports', () => {
       for (const sent of ids) applyDeliveryReport(conn.db, 'at', { gatewayMessageId: `ATXid_${sent}`, status: 'delivered', failureReason: null }, now);
     });
     expect(findMessage(conn.db, id)).toMatchObject({ status: 'delivered', gatewayMessageId: `ATXid_${id}` });
+  });
+
+  it('gives each message its newest report for the outbox screen, and nothing for one never sent', async () => {
+    const id = queued('m5');
+    const other = queued('m6');
+    await sendAll();
+    applyDeliveryReport(conn.db, 'at', { gatewayMessageId: `ATXid_${id}`, status: 'sent', failureReason: null }, now + 1);
+    applyDeliveryReport(conn.db, 'at', { gatewayMessageId: `ATXid_${id}`, status: 'failed', failureReason: 'UserIsInactive' }, now + 2);
+    const never = queued('m7');
+    const reports = lastReports(conn.db, [findMessage(conn.db, id)!, findMessage(conn.db, other)!, findMessage(conn.db, never)!]);
+    expect(reports.get(id)).toEqual({ status: 'failed', failureReason: 'UserIsInactive', receivedAt: now + 2 });
+    expect(reports.has(other)).toBe(false);
+    expect(reports.has(never)).toBe(false);
   });
 });

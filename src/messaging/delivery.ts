@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { deliveryReports, messages } from '../db/schema/messaging.js';
 import type { DeliveryReport } from './gateway.js';
@@ -59,4 +59,32 @@ export function applyStoredReports(db: Db, messageId: number, gatewayName: strin
     .orderBy(asc(deliveryReports.id))
     .get();
   if (early) advance(db, messageId, early as Pick<DeliveryReport, 'status' | 'failureReason'>, now);
+}
+
+export interface LastReport {
+  status: string;
+  failureReason: string | null;
+  receivedAt: number;
+}
+
+/** The newest delivery report of each message that has one, for the outbox screen (by message id). */
+export function lastReports(db: Db, list: ReadonlyArray<{ id: number; gateway: string | null; gatewayMessageId: string | null }>): Map<number, LastReport> {
+  const byGatewayId = new Map<string, number>();
+  for (const m of list) if (m.gateway !== null && m.gatewayMessageId !== null) byGatewayId.set(`${m.gateway}\u0000${m.gatewayMessageId}`, m.id);
+  const found = new Map<number, LastReport>();
+  if (byGatewayId.size === 0) return found;
+  // By gateway, then ids: the order of the reports' unique index, so a page reads a few index entries.
+  const idsByGateway = new Map<string, string[]>();
+  for (const m of list) if (m.gateway !== null && m.gatewayMessageId !== null) idsByGateway.set(m.gateway, [...(idsByGateway.get(m.gateway) ?? []), m.gatewayMessageId]);
+  const rows = db
+    .select()
+    .from(deliveryReports)
+    .where(or(...[...idsByGateway].map(([gateway, ids]) => and(eq(deliveryReports.gateway, gateway), inArray(deliveryReports.gatewayMessageId, ids)))))
+    .orderBy(desc(deliveryReports.id))
+    .all();
+  for (const row of rows) {
+    const id = byGatewayId.get(`${row.gateway}\u0000${row.gatewayMessageId}`);
+    if (id !== undefined && !found.has(id)) found.set(id, { status: row.status, failureReason: row.failureReason, receivedAt: row.receivedAt });
+  }
+  return found;
 }

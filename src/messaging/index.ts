@@ -12,12 +12,15 @@ export {
   resetTemplate,
   listTemplates,
   renderTemplate,
+  checkTemplateBody,
+  templateRenderer,
   type TemplateKey,
   type TemplateValues,
   type TemplateView,
 } from './templates.js';
+export { previewTemplate } from './template-preview.js';
 export { queueMessage, listMessages, findMessage, cancelMessage, isSendableNumber, type Message, type MessageFilter, type QueueInput } from './outbox.js';
 export { dispatchNotifications, type DispatchOptions, type DispatchResult } from './dispatcher.js';
 export { createSmsSender, retryDelayMs, MAX_ATTEMPTS, type SmsSender, type SenderOptions, type DrainResult } from './sender.js';
-export { applyDeliveryReport, type DeliveryOutcome } from './delivery.js';
+export { applyDeliveryReport, lastReports, type DeliveryOutcome, type LastReport } from './delivery.js';
 export { previewCampaign, sendCampaign, listCampaigns, DOUBLE_SUBMIT_WINDOW_MS, type Campaign, type CampaignFilter, type CampaignPreview, type CampaignSummary } from './campaigns.js';

@@ -53,6 +53,19 @@ describe('the outbox', () => {
     expect(listMessages(conn.db, { status: ['queued'], beforeId: ids[2] }).map((m) => m.id)).toEqual([ids[0]]);
   });
 
+  it('filters by number, template or free text and creation time, and skips rows for a page', () => {
+    const at = (key: string, to: string, template: string | null, created: number) =>
+      queueMessage(conn.db, { key, to, language: 'en', template, body: 'Hello there', critical: false, now: created }).id;
+    const a = at('a', '+254712345678', 'renewed', now);
+    const b = at('b', '+254722000111', null, now + 60_000);
+    const c = at('c', '+254712345678', null, now + 120_000);
+    expect(listMessages(conn.db, { recipient: '+254712345678' }).map((m) => m.id)).toEqual([c, a]);
+    expect(listMessages(conn.db, { template: 'renewed' }).map((m) => m.id)).toEqual([a]);
+    expect(listMessages(conn.db, { template: null }).map((m) => m.id)).toEqual([c, b]);
+    expect(listMessages(conn.db, { createdFrom: now + 60_000, createdBefore: now + 120_000 }).map((m) => m.id)).toEqual([b]);
+    expect(listMessages(conn.db, { limit: 1, offset: 1 }).map((m) => m.id)).toEqual([b]);
+  });
+
   it('lets staff cancel a queued message, audit-logged, but not one already sent', () => {
     const { id } = queue('event:2');
     expect(cancelMessage(conn.db, id, 'staff:4', now + 1)).toMatchObject({ status: 'cancelled', finishedAt: now + 1 });

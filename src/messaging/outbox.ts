@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Language } from '../db/schema/billing.js';
 import { messages, type MessageStatus } from '../db/schema/messaging.js';
@@ -70,27 +70,53 @@ export interface MessageFilter {
   status?: MessageStatus | readonly MessageStatus[] | undefined;
   customerId?: number | undefined;
   campaignId?: number | undefined;
+  /** E.164 with '+', exactly as stored. */
+  recipient?: string | undefined;
+  /** A template key; null = free text (manual messages and campaigns). */
+  template?: string | null | undefined;
+  /** Created at or after (ms). */
+  createdFrom?: number | undefined;
+  /** Created before (ms). */
+  createdBefore?: number | undefined;
   /** Paging: only messages with a smaller id (the list is newest first). */
   beforeId?: number | undefined;
   /** At most 1000; 100 when absent. */
   limit?: number | undefined;
+  /** Paging for screens: rows to skip. */
+  offset?: number | undefined;
 }
 
-/** Newest first. Bodies are included: they are for staff screens, never for logs. */
+/**
+ * A message whose key starts with this carries a secret (a staff sign-in code): the gateway
+ * gets the body, but no screen or command shows it, since whoever reads the outbox could
+ * otherwise sign in as the person the code is for.
+ */
+export const SECRET_KEY_PREFIX = 'secret:';
+const HIDDEN_BODY = '••••••';
+
+const shown = (row: Message): Message => (row.key.startsWith(SECRET_KEY_PREFIX) ? { ...row, body: HIDDEN_BODY } : row);
+
+/** Newest first. Bodies are included (hidden for secret messages): they are for staff screens, never for logs. */
 export function listMessages(db: Db, filter: MessageFilter = {}): Message[] {
   const statuses = filter.status === undefined ? undefined : typeof filter.status === 'string' ? [filter.status] : filter.status;
   const conditions: Array<SQL | undefined> = [
     statuses === undefined ? undefined : inArray(messages.status, [...statuses]),
     filter.customerId === undefined ? undefined : eq(messages.customerId, filter.customerId),
     filter.campaignId === undefined ? undefined : eq(messages.campaignId, filter.campaignId),
+    filter.recipient === undefined ? undefined : eq(messages.recipient, filter.recipient),
+    filter.template === undefined ? undefined : filter.template === null ? isNull(messages.template) : eq(messages.template, filter.template),
+    filter.createdFrom === undefined ? undefined : gte(messages.createdAt, filter.createdFrom),
+    filter.createdBefore === undefined ? undefined : lt(messages.createdAt, filter.createdBefore),
     filter.beforeId === undefined ? undefined : lt(messages.id, filter.beforeId),
   ];
   const limit = Math.min(Math.max(1, Math.trunc(filter.limit ?? 100)), 1000);
-  return db.select().from(messages).where(and(...conditions)).orderBy(desc(messages.id)).limit(limit).all();
+  const offset = Math.max(0, Math.trunc(filter.offset ?? 0));
+  return db.select().from(messages).where(and(...conditions)).orderBy(desc(messages.id)).limit(limit).offset(offset).all().map(shown);
 }
 
 export function findMessage(db: Db, id: number): Message | undefined {
-  return db.select().from(messages).where(eq(messages.id, id)).get();
+  const row = db.select().from(messages).where(eq(messages.id, id)).get();
+  return row && shown(row);
 }
 
 /**

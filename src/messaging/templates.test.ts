@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../db/connection.js';
 import { auditTrail } from '../staff/index.js';
 import { countSmsParts } from './segments.js';
+import { previewTemplate } from './template-preview.js';
 import { checkTemplateBody, listTemplates, renderTemplate, resetTemplate, setTemplate, templateKeys, templatePlaceholders } from './templates.js';
 import { openTestDatabase, refusal } from './test-fixtures.js';
 
@@ -69,6 +70,10 @@ describe('message templates', () => {
     expect(auditTrail(conn.db, 'template:renewed:ar')[0]).toMatchObject({ actor: 'staff:7', action: 'sms.template.set' });
     expect(resetTemplate(conn.db, 'renewed', 'ar', 'staff:7')).toBe(true);
     expect(renderTemplate(conn.db, 'renewed', 'ar', sample)).toContain('جدّدنا باقة Home 5M');
+    // Newest first: the reset, then the change, each with the text before and after.
+    const [reset, set] = auditTrail(conn.db, 'template:renewed:ar');
+    expect(set!.detail).toMatchObject({ before: expect.stringContaining('جدّدنا'), after: '{{operator}}: تم التجديد حتى {{expiry}}' });
+    expect(reset).toMatchObject({ action: 'sms.template.reset', detail: { before: '{{operator}}: تم التجديد حتى {{expiry}}', after: expect.stringContaining('جدّدنا') } });
   });
 
   it('signs with the operator name from the settings, leaves a missing value empty and never expands placeholders inside a value', () => {
@@ -78,5 +83,14 @@ describe('message templates', () => {
 
   it('lets every template greet by name and sign with the operator', () => {
     for (const key of templateKeys) expect(templatePlaceholders[key]).toEqual(expect.arrayContaining(['operator', 'name', 'username']));
+  });
+});
+
+describe('previewing a template before it is saved', () => {
+  it('fills the typed text with sample values and the operator’s name, and counts its parts', () => {
+    const preview = previewTemplate(conn.db, 'renewed', 'en', '{{operator}}: {{name}}, {{plan}} until {{expiry}}.');
+    expect(preview.text).toBe('Skyline Net: Amina Odhiambo, Home 10M until 8 Feb 2026, 15:00.');
+    expect(preview.parts).toMatchObject({ parts: 1, encoding: 'gsm7' });
+    expect(refusal(() => previewTemplate(conn.db, 'renewed', 'en', 'Hi {{nmae}}')).code).toBe('INPUT_BAD_PLACEHOLDER');
   });
 });

@@ -118,11 +118,12 @@ export function setTemplate(db: Db, key: string, language: string, body: string,
   const lang = checkLanguage(language);
   const text = checkTemplateBody(k, body);
   db.transaction((tx) => {
+    const before = currentOverride(tx as Db, k, lang) ?? defaultBody(k, lang);
     tx.insert(messageTemplates)
       .values({ key: k, language: lang, body: text, updatedAt: now, actor })
       .onConflictDoUpdate({ target: [messageTemplates.key, messageTemplates.language], set: { body: text, updatedAt: now, actor } })
       .run();
-    recordAudit(tx as Db, actor, 'sms.template.set', `template:${k}:${lang}`, { body: text }, now);
+    recordAudit(tx as Db, actor, 'sms.template.set', `template:${k}:${lang}`, { body: text, before, after: text }, now);
   }, { behavior: 'immediate' });
   return viewOf(k, lang, { body: text, updatedAt: now, actor });
 }
@@ -132,10 +133,19 @@ export function resetTemplate(db: Db, key: string, language: string, actor: stri
   const k = checkKey(key);
   const lang = checkLanguage(language);
   return db.transaction((tx) => {
+    const before = currentOverride(tx as Db, k, lang);
     const removed = tx.delete(messageTemplates).where(and(eq(messageTemplates.key, k), eq(messageTemplates.language, lang))).run().changes > 0;
-    if (removed) recordAudit(tx as Db, actor, 'sms.template.reset', `template:${k}:${lang}`, {}, now);
+    if (removed) recordAudit(tx as Db, actor, 'sms.template.reset', `template:${k}:${lang}`, { before, after: defaultBody(k, lang) }, now);
     return removed;
   }, { behavior: 'immediate' });
+}
+
+function currentOverride(db: Db, key: TemplateKey, language: Language): string | undefined {
+  return db
+    .select({ body: messageTemplates.body })
+    .from(messageTemplates)
+    .where(and(eq(messageTemplates.key, key), eq(messageTemplates.language, language)))
+    .get()?.body;
 }
 
 export function listTemplates(db: Db): TemplateView[] {

@@ -6,20 +6,20 @@ import { staff, type StaffRole } from '../db/schema/staff.js';
 import { LangoError } from '../errors.js';
 import { recordAudit } from './audit.js';
 import { isRole, roles } from './permissions.js';
+import { countWrongTry } from './lockout.js';
+import { createPendingSignIn } from './second-factor.js';
 import { createSession, endSessions, type StaffMember } from './sessions.js';
 
-/** Wrong passwords in a row that lock an account, and for how long. */
-export const LOCK_AFTER = 5;
-export const LOCK_MS = 15 * 60_000;
+export { LOCK_AFTER, LOCK_MS } from './lockout.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 128;
 
-const hash = (password: string) => argon2.hash(password, { type: argon2.argon2id });
+export const hash = (password: string) => argon2.hash(password, { type: argon2.argon2id });
 
 /** 15 random bytes -> 20 base64url characters: strong, and easy to copy from a terminal. */
-function generatePassword(): string {
+export function generatePassword(): string {
   return randomBytes(15).toString('base64url');
 }
 
@@ -100,7 +100,11 @@ export type SignInResult =
   /** Unknown username or wrong password: the same answer for both. */
   | { kind: 'wrong' }
   /** Too many wrong passwords: refused until `until`, whatever the password. */
-  | { kind: 'locked'; until: number };
+  | { kind: 'locked'; until: number }
+  /** The right password, and a second factor is awaited: `token` names the pending sign-in (not a session). */
+  | { kind: 'second-factor'; staff: StaffMember; token: string; expiresAt: number; totp: boolean; sms: boolean }
+  /** The right password for an account an administrator has disabled. */
+  | { kind: 'disabled' };
 
 // Verified against for unknown usernames, so a wrong name takes as long as a wrong password.
 let dummyHash: Promise<string> | undefined;
@@ -123,24 +127,23 @@ export async function signIn(db: Db, username: string, password: string, now: nu
   return db.transaction((tx) => {
     const d = tx as Db;
     // Read again after the slow hash: a lock set meanwhile (guesses in parallel) still holds.
-    const current = d.select({ lockedUntil: staff.lockedUntil, failed: staff.failedSignIns }).from(staff).where(eq(staff.id, row.id)).get()!;
-    const lockOver = current.lockedUntil !== null && current.lockedUntil <= now;
-    if (!lockOver && current.lockedUntil !== null) return { kind: 'locked', until: current.lockedUntil } as const;
+    const current = d.select({ lockedUntil: staff.lockedUntil }).from(staff).where(eq(staff.id, row.id)).get()!;
+    if (current.lockedUntil !== null && current.lockedUntil > now) return { kind: 'locked', until: current.lockedUntil } as const;
+    const member: StaffMember = { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword };
+    if (right && row.disabledAt !== null) return { kind: 'disabled' } as const;
+    const totp = row.totpSecret !== null;
+    const sms = row.smsSignIn && row.phone !== null;
+    if (right && (totp || sms)) {
+      // The count of wrong tries is not reset yet: wrong codes add to it, so knowing the
+      // password does not buy unlimited guesses at the code.
+      return { kind: 'second-factor', staff: member, totp, sms, ...createPendingSignIn(d, row.id, now) } as const;
+    }
     if (right) {
-      d.update(staff).set({ failedSignIns: 0, lockedUntil: null }).where(eq(staff.id, row.id)).run();
+      d.update(staff).set({ failedSignIns: 0, lockedUntil: null, lastSignInAt: now }).where(eq(staff.id, row.id)).run();
       const session = createSession(d, row.id, now, ttlMs);
-      return { kind: 'signed-in', staff: { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword }, ...session } as const;
+      return { kind: 'signed-in', staff: member, ...session } as const;
     }
-    const failed = (lockOver ? 0 : current.failed) + 1;
-    if (failed >= LOCK_AFTER) {
-      const until = now + LOCK_MS;
-      d.update(staff).set({ failedSignIns: 0, lockedUntil: until }).where(eq(staff.id, row.id)).run();
-      endSessions(d, row.id);
-      recordAudit(d, 'system', 'staff.lock', `staff:${row.id}`, { username: row.username, after: LOCK_AFTER, until }, now);
-      return { kind: 'locked', until } as const;
-    }
-    d.update(staff).set({ failedSignIns: failed, lockedUntil: null }).where(eq(staff.id, row.id)).run();
-    return { kind: 'wrong' } as const;
+    return countWrongTry(d, row.id, now);
   }, { behavior: 'immediate' });
 }
 
@@ -159,7 +162,7 @@ export async function changePassword(db: Db, input: { staffId: number; current: 
     const d = tx as Db;
     d.update(staff).set({ passwordHash, mustChangePassword: false, passwordChangedAt: input.now }).where(eq(staff.id, row.id)).run();
     endSessions(d, row.id, input.keepSessionId);
-    recordAudit(d, `staff:${row.id}`, 'staff.password.change', `staff:${row.id}`, {}, input.now);
+    recordAudit(d, `staff:${row.username}`, 'staff.password.change', `staff:${row.id}`, {}, input.now);
   }, { behavior: 'immediate' });
 }
 

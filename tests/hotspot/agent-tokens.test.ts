@@ -148,8 +148,8 @@ describe('staff access', () => {
   it('answers a support account 403 on the token page', async () => {
     const { context, page } = await newPhone(browser);
     await signIn(page, 'otieno', 'support-desk-1');
-    await page.waitForURL(`${staffUrl}/`);
-    expect(await page.getByRole('link', { name: 'Issue a WiFi token' }).count()).toBe(0);
+    await page.waitForURL(`${staffUrl}/dashboard`);
+    expect(await page.getByRole('link', { name: 'Sell WiFi tokens' }).count()).toBe(0);
     const response = await page.goto(`${staffUrl}/tokens`);
     expect(response?.status()).toBe(403);
     await page.getByText('Your account (support) may not open this page.').waitFor();
@@ -198,8 +198,8 @@ describe('staff access', () => {
     await page.fill('#next', 'a-new-admin-password');
     await page.fill('#repeat', 'a-new-admin-password');
     await page.getByRole('button', { name: 'Change password' }).click();
-    await page.waitForURL(`${staffUrl}/`);
-    await page.getByRole('link', { name: 'Issue a WiFi token' }).waitFor();
+    await page.waitForURL(`${staffUrl}/dashboard`);
+    await page.getByRole('link', { name: 'Sell WiFi tokens' }).waitFor();
     expect((await cli<Array<{ username: string; mustChangePassword: boolean }>>('staff', 'list')).find((s) => s.username === 'admin')?.mustChangePassword).toBe(false);
     await context.close();
   });

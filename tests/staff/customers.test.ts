@@ -75,6 +75,9 @@ describe('the customer screens', () => {
     await page.getByRole('button', { name: 'Change status' }).click();
     await page.getByText('Suspended. 1 open session(s) will be disconnected.').waitFor();
     expect(await page.locator('#status').textContent()).toBe('suspended');
+    // The history on the page has the suspension, with its reason.
+    expect((await page.locator('#timeline tbody tr').first().textContent())!).toContain('Suspended');
+    expect((await page.locator('#timeline tbody tr').first().textContent())!).toContain('Reported the router stolen');
 
     const alice = cli<Customer>('customer', 'show', '--username', 'alice');
     expect(alice.status).toBe('suspended');

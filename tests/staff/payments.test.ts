@@ -8,8 +8,9 @@ import { connectMpesa } from '../support/mpesa.js';
 
 // Issue 7's payment screens end to end: a billing manager records counter cash at /staff (once
 // per reference), and approves M-Pesa paybill money that arrived for an unknown account (the
-// Daraja emulator, validation off, so it lands in suspense, flagged) to a customer; a support
-// account sees the queue read-only and is refused the approve POST.
+// Daraja emulator, validation off, so it lands in suspense, flagged) to a customer, then finds
+// it in the list of payments received; a support account sees the queue read-only and is
+// refused the approve POST.
 
 let daemon: Daemon;
 let daraja: DarajaEmulator;
@@ -122,6 +123,18 @@ describe('payments pending review', () => {
     expect(await page.locator(`#attempt-${id}`).count()).toBe(0);
     expect(await wallet('kamau')).toBe(30000);
     expect((await review()).some((a) => a.id === id)).toBe(false);
+    const credited = plain(await page.locator('[role=status]').textContent()).match(/RCT-\d{4}-\d{6}/)![0];
+
+    // The money is now among the payments received, found by method and customer.
+    await page.getByRole('link', { name: 'All payments received' }).click();
+    await page.selectOption('#f-method', 'mpesa');
+    await page.fill('#f-customer', 'kamau');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/method=mpesa/);
+    const rows = page.locator('#payments tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(plain(await rows.first().textContent())).toContain(credited);
+    expect(plain(await rows.first().textContent())).toContain('KES 300.00');
     await context.close();
   });
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers } from './billing.js';
 
 export type MessageAuthenticatorPolicy = 'yes' | 'no' | 'auto';
@@ -57,6 +57,9 @@ export const sessions = sqliteTable(
     index('sessions_open_by_user').on(t.username).where(sql`stopped_at IS NULL`),
     index('sessions_open_by_nas').on(t.nasId).where(sql`stopped_at IS NULL`),
     index('sessions_started').on(t.startedAt),
+    // A customer's or a username's session history, newest first (staff screens).
+    index('sessions_by_customer').on(t.customerId, t.startedAt),
+    index('sessions_by_user').on(t.username, t.startedAt),
   ],
 );
 
@@ -123,3 +126,29 @@ export const notificationEvents = sqliteTable(
   ],
 );
 
+
+/**
+ * Traffic per day and router, added up by the accounting writer from each packet's counter
+ * deltas (one upsert per day and router per group commit, not per packet): charts and reports
+ * read days, never the sessions table. `day` is the operator's calendar day, 'YYYY-MM-DD'.
+ */
+export const usageDaily = sqliteTable(
+  'usage_daily',
+  {
+    day: text('day').notNull(),
+    nasId: integer('nas_id').notNull(),
+    bytesDown: integer('bytes_down').notNull().default(0),
+    bytesUp: integer('bytes_up').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.nasId] })],
+);
+
+/** Who was online on a day (a customer id, or 'u:' + username for unknown users): counted, never listed. */
+export const usageUserDays = sqliteTable(
+  'usage_user_days',
+  {
+    day: text('day').notNull(),
+    user: text('user').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.user] })],
+);

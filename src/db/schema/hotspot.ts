@@ -26,6 +26,8 @@ export const voucherBatches = sqliteTable('voucher_batches', {
   nasIds: text('nas_ids', { mode: 'json' }).$type<number[] | null>(),
   /** Who sells the batch (a shop, an agent), for sales per seller. */
   seller: text('seller'),
+  /** The staff form's one-time key: the same form sent twice makes one batch. */
+  createKey: text('create_key').unique(),
   createdAt: integer('created_at').notNull(),
   actor: text('actor').notNull(),
 });

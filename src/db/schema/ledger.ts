@@ -93,7 +93,7 @@ export const invoices = sqliteTable(
     createdAt: integer('created_at').notNull(),
     actor: text('actor').notNull(),
   },
-  (t) => [index('invoices_open_by_customer').on(t.customerId, t.status, t.issuedAt), index('invoices_by_due').on(t.status, t.dueAt)],
+  (t) => [index('invoices_open_by_customer').on(t.customerId, t.status, t.issuedAt), index('invoices_by_due').on(t.status, t.dueAt), index('invoices_issued').on(t.issuedAt)],
 );
 
 export interface InvoiceLineTax {
@@ -162,7 +162,12 @@ export const payments = sqliteTable(
     actor: text('actor').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('payments_once').on(t.method, t.reference)],
+  (t) => [
+    uniqueIndex('payments_once').on(t.method, t.reference),
+    // Money received per day and month (the dashboard, reports) reads only this index.
+    index('payments_by_received').on(t.receivedAt, t.currency, t.amountMinor),
+    index('payments_by_customer').on(t.customerId, t.receivedAt),
+  ],
 );
 
 /** A named, ordered list of taxes a plan's price carries (Kenya: excise duty, then VAT on top). */

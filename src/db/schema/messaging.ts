@@ -50,6 +50,8 @@ export const messages = sqliteTable(
     // The sender's claim: queued only, critical first, oldest due first — read in index order, no sort.
     index('messages_queued').on(sql`${t.critical} DESC`, t.nextAttemptAt, t.id).where(sql`${t.status} = 'queued'`),
     index('messages_gateway_id').on(t.gateway, t.gatewayMessageId), index('messages_customer').on(t.customerId, t.createdAt),
+    // The outbox screen's "sent to this phone" filter, newest first.
+    index('messages_recipient').on(t.recipient, t.id),
   ],
 );
 

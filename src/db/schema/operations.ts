@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -43,5 +44,11 @@ export const auditLog = sqliteTable(
     subject: text('subject').notNull(),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [index('audit_by_subject').on(t.subject, t.at)],
+  (t) => [
+    index('audit_by_subject').on(t.subject, t.at),
+    index('audit_by_actor').on(t.actor, t.at),
+    index('audit_by_at').on(t.at),
+    // "On what" searches by a username written in the detail (vouchers, staff sign-ins…).
+    index('audit_by_username').on(sql`json_extract(${t.detail}, '$.username')`),
+  ],
 );

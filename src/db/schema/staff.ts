@@ -16,7 +16,40 @@ export const staff = sqliteTable('staff', {
   /** Sign-in refused, even with the right password, until this moment (ms); null = not locked. */
   lockedUntil: integer('locked_until'),
   passwordChangedAt: integer('password_changed_at'),
+  /** Set by an administrator: no sign-in until enabled again (ms); null = active. */
+  disabledAt: integer('disabled_at'),
+  lastSignInAt: integer('last_sign_in_at'),
+  /** E.164 with '+', for sign-in codes by SMS; null = none. */
+  phone: text('phone'),
+  /** Sign-in needs a code by SMS as well as the password (needs `phone`). */
+  smsSignIn: integer('sms_sign_in', { mode: 'boolean' }).notNull().default(false),
+  /** The TOTP (RFC 6238) secret, base32, sealed by the secret box; null = two-step sign-in off. */
+  totpSecret: text('totp_secret'),
+  /** The last time step a TOTP code was accepted for: the same code is not taken twice. */
+  totpLastStep: integer('totp_last_step'),
 });
+
+/**
+ * A sign-in half done: the password was right and a second factor is awaited. Not a session:
+ * it opens no page, lives minutes, and only its token's SHA-256 is kept. The SMS code is kept
+ * hashed, with its own expiry and tries.
+ */
+export const staffPendingSignIns = sqliteTable(
+  'staff_pending_sign_ins',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull().unique(),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    smsCodeHash: text('sms_code_hash'),
+    smsExpiresAt: integer('sms_expires_at'),
+    smsTries: integer('sms_tries').notNull().default(0),
+  },
+  (t) => [index('staff_pending_by_expiry').on(t.expiresAt)],
+);
 
 /**
  * A signed-in browser. Only a SHA-256 of the cookie's random token is kept, so a copy of the

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../../db/connection.js';
-import { addStaff, can, createSession, roles, type StaffRole } from '../../staff/index.js';
-import { FORM_COOKIE, SESSION_COOKIE, staffPages, type RouteAction, type StaffWebOptions } from './index.js';
+import { listMessages } from '../../messaging/index.js';
+import { addStaff, can, createSession, newTotpSecret, roles, setSmsSignIn, setStaffDisabled, totpCode, turnOnTotp, type StaffRole } from '../../staff/index.js';
+import { FORM_COOKIE, PENDING_COOKIE, SESSION_COOKIE, staffPages, type RouteAction, type StaffWebOptions } from './index.js';
 import type { TokenDesk } from './token-desk.js';
 
 // The staff plugin through fastify.inject: every route with every role, CSRF, cookies, sign-in.
@@ -233,6 +235,105 @@ describe('the staff pages’ files', () => {
     const chart = await app.inject({ method: 'GET', url: '/staff/assets/uPlot.iife.min.js' });
     expect(chart.statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/staff/assets/../index.ts' })).statusCode).toBe(404);
+    await app.close();
+  });
+});
+
+describe('two-step sign-in', () => {
+  const box = createSecretBox(Buffer.alloc(32, 3));
+
+  async function codeStep(app: FastifyInstance, username: string, password: string) {
+    const page = await app.inject({ method: 'GET', url: '/staff/sign-in' });
+    const form = setCookies(page).find((c) => c.startsWith(`${FORM_COOKIE}=`))!.split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const response = await send(app, 'POST', '/staff/sign-in', { cookie: form, csrf: token }, { username, password });
+    return response;
+  }
+  /** Opens the code page with the pending cookie; returns the cookies and form token its form needs. */
+  async function codePage(app: FastifyInstance, pending: string) {
+    const page = await app.inject({ method: 'GET', url: '/staff/sign-in/code', headers: { cookie: pending } });
+    const form = setCookies(page).find((c) => c.startsWith(`${FORM_COOKIE}=`))?.split(';')[0];
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    return { page, who: { cookie: `${pending}; ${form}`, csrf: token! } };
+  }
+
+  it('asks for the app’s code after the right password, refuses a wrong one in plain words, and signs in with the right one', async () => {
+    const { app } = await build({ services: { box } });
+    const { staff } = await addStaff(conn.db, { username: 'two-step', role: 'support', password: 'two-step-password' });
+    const { secret } = newTotpSecret('two-step');
+    const earlier = Date.now() - 60_000;
+    expect(turnOnTotp(conn.db, box, { actor: 'staff:two-step', staffId: staff.id, secret, code: totpCode(secret, earlier), now: earlier }).kind).toBe('on');
+
+    const first = await codeStep(app, 'two-step', 'two-step-password');
+    expect(first.statusCode).toBe(303);
+    expect(first.headers.location).toBe('/staff/sign-in/code');
+    expect(setCookies(first).some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    const pendingCookie = setCookies(first).find((c) => c.startsWith(`${PENDING_COOKIE}=`))!;
+    expect(pendingCookie).toMatch(/HttpOnly; SameSite=Strict; Max-Age=300$/);
+    const pending = pendingCookie.split(';')[0]!;
+    // The pending cookie opens no page.
+    expect((await send(app, 'GET', '/staff/', { cookie: `${SESSION_COOKIE}=${pending.split('=')[1]}` })).statusCode).toBe(303);
+
+    const { page, who } = await codePage(app, pending);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('autocomplete="one-time-code"');
+    const code = totpCode(secret, Date.now());
+    const wrong = await send(app, 'POST', '/staff/sign-in/code', who, { code: code === '123456' ? '654321' : '123456' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('That code is not right.');
+    const again = await codePage(app, pending);
+    const right = await send(app, 'POST', '/staff/sign-in/code', again.who, { code });
+    expect(right.statusCode).toBe(303);
+    expect(right.headers.location).toBe('/staff/');
+    expect(setCookies(right).find((c) => c.startsWith(`${SESSION_COOKIE}=`))).toMatch(/HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(setCookies(right).find((c) => c.startsWith(`${PENDING_COOKIE}=`))).toMatch(/Max-Age=0/);
+    await app.close();
+  });
+
+  it('sends the code page back to the password without a pending sign-in', async () => {
+    const { app } = await build({ services: { box } });
+    const response = await app.inject({ method: 'GET', url: '/staff/sign-in/code', headers: { cookie: `${PENDING_COOKIE}=made-up` } });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/staff/sign-in');
+    const posted = await send(app, 'POST', '/staff/sign-in/code', { cookie: `${PENDING_COOKIE}=made-up; ${FORM_COOKIE}=t`, csrf: 't' }, { code: '123456' });
+    expect(posted.statusCode).toBe(400);
+    expect(posted.body).toContain('The sign-in took too long. Sign in again with your password.');
+    await app.close();
+  });
+
+  it('queues a sign-in code by SMS through the outbox, and signs in with it', async () => {
+    const { app } = await build({ services: { box } });
+    const { staff } = await addStaff(conn.db, { username: 'sms-step', role: 'support', password: 'sms-step-password' });
+    await setSmsSignIn(conn.db, { actor: 'staff:sms-step', staffId: staff.id, password: 'sms-step-password', phone: '+254712000999', on: true, now: Date.now() });
+    const first = await codeStep(app, 'sms-step', 'sms-step-password');
+    const pending = setCookies(first).find((c) => c.startsWith(`${PENDING_COOKIE}=`))!.split(';')[0]!;
+    const { page, who } = await codePage(app, pending);
+    expect(page.body).toContain('Send me a code by SMS');
+    const sent = await send(app, 'POST', '/staff/sign-in/code/sms', who, {});
+    expect(sent.statusCode).toBe(303);
+    expect(sent.headers.location).toBe('/staff/sign-in/code?sent=1');
+    // The outbox screens hide the code (whoever reads the outbox must not sign in with it); the gateway gets the body.
+    const listed = listMessages(conn.db, {}).find((m) => m.recipient === '+254712000999');
+    expect(listed?.body).toBe('••••••');
+    const sms = conn.sqlite.prepare('SELECT body FROM messages WHERE recipient = ?').get('+254712000999') as { body: string } | undefined;
+    const code = /code is (\d{6})\./.exec(sms?.body ?? '')?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    const shown = await app.inject({ method: 'GET', url: '/staff/sign-in/code?sent=1', headers: { cookie: pending } });
+    expect(shown.body).toContain('A code was sent by SMS to +2547…999.');
+    const done = await send(app, 'POST', '/staff/sign-in/code', (await codePage(app, pending)).who, { code: code! });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/staff/');
+    await app.close();
+  });
+
+  it('tells the owner of a disabled account so, and only with the right password', async () => {
+    const { app } = await build();
+    const { staff } = await addStaff(conn.db, { username: 'gone-away', role: 'support', password: 'gone-away-password' });
+    setStaffDisabled(conn.db, { actor: 'staff:admin-1', id: staff.id, disabled: true, now: Date.now() });
+    const right = await codeStep(app, 'gone-away', 'gone-away-password');
+    expect(right.statusCode).toBe(403);
+    expect(right.body).toContain('This account is disabled. Ask an administrator to enable it.');
+    expect((await codeStep(app, 'gone-away', 'not-the-password')).body).toContain('Wrong username or password.');
     await app.close();
   });
 });

@@ -4,30 +4,42 @@ import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import { formatMoney, listPlans, type Plan } from '../../billing/index.js';
 import type { Db } from '../../db/connection.js';
 import { errorMessage, LangoError } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
+import { queueMessage } from '../../messaging/index.js';
 import {
   can,
   changePassword,
+  cleanCode,
+  completeSignIn,
   csrfMatches,
   findAgentSale,
   findAgentSaleByKey,
   listAgentSales,
   LOCK_AFTER,
+  newTotpSecret,
+  PENDING_TTL_MS,
+  pendingSignIn,
   randomToken,
+  secondFactorOf,
+  sendSmsCode,
   sessionFor,
+  setSmsSignIn,
   signIn,
   signOut,
+  turnOffTotp,
+  turnOnTotp,
   type Action,
   type StaffSession,
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
 import { registerStaffAssets } from './assets.js';
 import { cookieHeader, readCookies } from './cookies.js';
-import { homePage, messagePage, passwordPage, salePage, salesPage, signInPage, tokensPage, type SaleView, type SignedIn, type TokenFormValues } from './pages.js';
+import { codePage, homePage, messagePage, passwordPage, salePage, salesPage, securityPage, signInPage, tokensPage, type SaleView, type SecurityView, type SignedIn, type TokenFormValues } from './pages.js';
 import type { TokenDesk } from './token-desk.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerCustomerRoutes } from './customers.js';
@@ -93,8 +105,14 @@ export const SESSION_COOKIE = 'lango_staff';
 /** Double-submit token of the sign-in form, before any session exists. */
 export const FORM_COOKIE = 'lango_staff_form';
 const LANGUAGE_COOKIE = 'lango_staff_lang';
+/** Between a right password and the second factor: names a pending sign-in, opens no page. */
+export const PENDING_COOKIE = 'lango_staff_pending';
 
 const signInBody = z.object({ username: z.string().max(200), password: z.string().max(1000) });
+const codeBody = z.object({ code: z.string().max(20) });
+const totpOnBody = z.object({ secret: z.string().max(128), code: z.string().max(20) });
+const passwordOnlyBody = z.object({ password: z.string().max(1000) });
+const smsBody = z.object({ phone: z.string().max(40).optional(), sms: z.literal('on').optional(), password: z.string().max(1000) });
 const passwordBody = z.object({ current: z.string().max(1000), next: z.string().max(1000), repeat: z.string().max(1000) });
 const tokenBody = z.object({
   key: z.uuid(),
@@ -104,6 +122,11 @@ const tokenBody = z.object({
 });
 
 const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
+
+/** '+254712345678' → '+2547…678': the code page says where the SMS went without printing the number. */
+function maskPhone(phone: string): string {
+  return phone.length <= 7 ? phone : `${phone.slice(0, 5)}…${phone.slice(-3)}`;
+}
 
 function sameText(a: string | undefined, b: unknown): boolean {
   if (typeof a !== 'string' || typeof b !== 'string' || a.length === 0) return false;
@@ -211,12 +234,86 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
       request.log.info({ staff: result.staff.username }, 'staff signed in');
       return reply.redirect(`${prefix}/`, 303);
     }
-    if (result.kind === 'locked') {
-      request.log.warn({ staff: body.data.username.slice(0, 64) }, 'sign-in refused: the account is locked');
-      const time = DateTime.fromMillis(result.until, { zone: options.zone }).setLocale(language === 'ar' ? 'ar-u-nu-latn' : 'en-GB').toFormat('HH:mm');
-      return showSignIn(request, reply, 423, { username: body.data.username, error: t('staff.web.signIn.locked', { count: LOCK_AFTER, time }, language) });
+    if (result.kind === 'second-factor') {
+      setCookie(request, reply, PENDING_COOKIE, result.token, Math.floor(PENDING_TTL_MS / 1000));
+      request.log.info({ staff: result.staff.username }, 'staff password right; waiting for the second factor');
+      return reply.redirect(`${prefix}/sign-in/code`, 303);
     }
+    if (result.kind === 'disabled') {
+      request.log.warn({ staff: body.data.username.slice(0, 64) }, 'sign-in refused: the account is disabled');
+      return showSignIn(request, reply, 403, { username: body.data.username, error: t('staff.users.accountDisabled', {}, language) });
+    }
+    if (result.kind === 'locked') return showLocked(request, reply, result.until, body.data.username);
     return showSignIn(request, reply, 401, { username: body.data.username, error: t('staff.web.signIn.wrong', {}, language) });
+  });
+
+  const showLocked = (request: FastifyRequest, reply: FastifyReply, until: number, username: string) => {
+    const language = languageOf(request);
+    request.log.warn({ staff: username.slice(0, 64) }, 'sign-in refused: the account is locked');
+    const time = DateTime.fromMillis(until, { zone: options.zone }).setLocale(language === 'ar' ? 'ar-u-nu-latn' : 'en-GB').toFormat('HH:mm');
+    return showSignIn(request, reply, 423, { username, error: t('staff.web.signIn.locked', { count: LOCK_AFTER, time }, language) });
+  };
+
+  // The second step: the code page (the pending sign-in's cookie, and a form token as on the sign-in page).
+  const showCode = (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string; notice?: string } = {}) => {
+    const pending = pendingSignIn(db, cookies(request).get(PENDING_COOKIE), now());
+    if (!pending) return reply.redirect(`${prefix}/sign-in`, 303);
+    const formToken = randomToken();
+    setCookie(request, reply, FORM_COOKIE, formToken, 3600);
+    return html(reply, status, codePage({ language: languageOf(request), prefix, csrfToken: formToken, totp: pending.totp && options.services?.box !== undefined, sms: pending.phone !== null, ...extra }));
+  };
+  const signInRate = { max: options.signInPerMinute ?? 20, timeWindow: 60_000 };
+  const expired = (request: FastifyRequest, reply: FastifyReply) => {
+    setCookie(request, reply, PENDING_COOKIE, '', 0);
+    return showSignIn(request, reply, 400, { error: t('staff.users.code.expired', {}, languageOf(request)) });
+  };
+
+  app.get<{ Querystring: { sent?: string } }>('/sign-in/code', { config: { staffAction: 'public' } }, async (request, reply) => {
+    const pending = pendingSignIn(db, cookies(request).get(PENDING_COOKIE), now());
+    const sent = request.query.sent === '1' && pending?.phone ? { notice: t('staff.users.code.sent', { phone: maskPhone(pending.phone) }, languageOf(request)) } : {};
+    return showCode(request, reply, 200, sent);
+  });
+
+  app.post('/sign-in/code', { config: { staffAction: 'public', rateLimit: signInRate } }, async (request, reply) => {
+    const language = languageOf(request);
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    const body = codeBody.safeParse(raw);
+    const result = completeSignIn(db, options.services?.box, cookies(request).get(PENDING_COOKIE), body.success ? cleanCode(body.data.code) : '', now(), options.sessionTtlMs);
+    if (result.kind === 'signed-in') {
+      setCookie(request, reply, FORM_COOKIE, '', 0);
+      setCookie(request, reply, PENDING_COOKIE, '', 0);
+      setCookie(request, reply, SESSION_COOKIE, result.token, Math.floor((result.expiresAt - now()) / 1000));
+      request.log.info({ staff: result.staff.username }, 'staff signed in (two steps)');
+      return reply.redirect(`${prefix}/`, 303);
+    }
+    if (result.kind === 'expired') return expired(request, reply);
+    if (result.kind === 'locked') {
+      setCookie(request, reply, PENDING_COOKIE, '', 0);
+      return showLocked(request, reply, result.until, '');
+    }
+    request.log.warn({ reason: result.kind }, 'sign-in code refused');
+    return showCode(request, reply, 401, { error: t(result.kind === 'used' ? 'staff.users.code.used' : 'staff.users.code.wrong', {}, language) });
+  });
+
+  app.post('/sign-in/code/sms', { config: { staffAction: 'public', rateLimit: signInRate } }, async (request, reply) => {
+    const language = languageOf(request);
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    let result;
+    try {
+      result = sendSmsCode(db, cookies(request).get(PENDING_COOKIE), now(), (d, sms) => {
+        queueMessage(d, { key: sms.key, to: sms.to, language, body: t('staff.users.code.smsText', { code: sms.code, minutes: sms.minutes }, language), critical: true, now: now() });
+      });
+    } catch (err) {
+      if (!(err instanceof LangoError)) throw err;
+      request.log.warn({ code: err.code }, 'a staff sign-in SMS could not be queued');
+      return showCode(request, reply, 400, { error: t('staff.users.code.smsFailed', {}, language) });
+    }
+    if (result.kind === 'expired') return expired(request, reply);
+    if (result.kind === 'no-phone') return showCode(request, reply, 400, { error: t('staff.users.code.smsFailed', {}, language) });
+    if (result.kind === 'too-soon') return showCode(request, reply, 429, { error: t('staff.users.code.tooSoon', { seconds: result.seconds }, language) });
+    return reply.redirect(`${prefix}/sign-in/code?sent=1`, 303);
   });
 
   app.get<{ Querystring: { to?: string } }>('/language', { config: { staffAction: 'public' } }, async (request, reply) => {
@@ -244,6 +341,7 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
       ...(can(session.staff.role, 'payments.view') ? [{ href: `${prefix}/payments`, text: t('staff.staffPayments.home', {}, language) }] : []),
       ...(can(session.staff.role, 'payments.record') ? [{ href: `${prefix}/payments/record`, text: t('staff.staffPayments.recordLink', {}, language) }] : []),
       { href: `${prefix}/password`, text: t('staff.web.home.password', {}, language) },
+      { href: `${prefix}/security`, text: t('staff.users.security.link', {}, language) },
     ];
     return html(reply, 200, homePage({ language, prefix, signedIn: signedIn(session), links }));
   });
@@ -268,6 +366,63 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
     }
     request.log.info({ staff: session.staff.username }, 'staff password changed');
     return reply.redirect(`${prefix}/`, 303);
+  });
+
+  // One's own two-step sign-in: the authenticator app and SMS codes.
+  const showSecurity = async (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string; notice?: string; typedPhone?: string } = {}) => {
+    const session = sessionOf(request);
+    const state = secondFactorOf(db, session.staff.id);
+    if (!state) return message(request, reply, 404, t('staff.web.notFound', {}, languageOf(request)));
+    const box = options.services?.box;
+    let setup: SecurityView['setup'];
+    if (!state.totp && box) {
+      const fresh = newTotpSecret(session.staff.username);
+      setup = { secret: fresh.secret, qr: await QRCode.toDataURL(fresh.uri, { errorCorrectionLevel: 'M', margin: 2, width: 200 }) };
+    }
+    const view: SecurityView = { totp: state.totp, unavailable: box === undefined, phone: state.phone, smsSignIn: state.smsSignIn, ...(setup && { setup }), ...(extra.typedPhone !== undefined && { typedPhone: extra.typedPhone }) };
+    return html(reply, status, securityPage({ language: languageOf(request), prefix, signedIn: signedIn(session), view, ...(extra.error && { error: extra.error }), ...(extra.notice && { notice: extra.notice }) }));
+  };
+  const SECURITY_DONE = { on: 'staff.users.security.turnedOn', off: 'staff.users.security.turnedOff', sms: 'staff.users.security.smsSaved' } as const;
+
+  app.get<{ Querystring: { done?: string } }>('/security', { config: { staffAction: 'account.self' } }, async (request, reply) => {
+    const done = request.query.done;
+    const notice = typeof done === 'string' && Object.hasOwn(SECURITY_DONE, done) ? t(SECURITY_DONE[done as keyof typeof SECURITY_DONE], {}, languageOf(request)) : undefined;
+    return showSecurity(request, reply, 200, notice ? { notice } : {});
+  });
+
+  app.post('/security/totp', { config: { staffAction: 'account.self' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const language = languageOf(request);
+    const box = options.services?.box;
+    if (!box) return showSecurity(request, reply, 400);
+    const body = totpOnBody.safeParse(request.body ?? {});
+    const result = body.success ? turnOnTotp(db, box, { actor: `staff:${session.staff.username}`, staffId: session.staff.id, secret: body.data.secret, code: body.data.code, now: now() }) : { kind: 'wrong' as const };
+    // A new secret is shown with the error: the one tried may already sit in the app, and a fresh scan is the clear way on.
+    if (result.kind === 'wrong') return showSecurity(request, reply, 400, { error: t('staff.users.security.wrongSetupCode', {}, language) });
+    if (result.kind === 'already-on') return showSecurity(request, reply, 409, { error: t('staff.users.security.alreadyOn', {}, language) });
+    request.log.info({ staff: session.staff.username }, 'two-step sign-in turned on');
+    return reply.redirect(`${prefix}/security?done=on`, 303);
+  });
+
+  app.post('/security/totp/off', { config: { staffAction: 'account.self' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const body = passwordOnlyBody.safeParse(request.body ?? {});
+    const result = body.success ? await turnOffTotp(db, { actor: `staff:${session.staff.username}`, staffId: session.staff.id, password: body.data.password, now: now() }) : { kind: 'wrong-password' as const };
+    if (result.kind === 'wrong-password') return showSecurity(request, reply, 400, { error: t('staff.users.security.wrongPassword', {}, languageOf(request)) });
+    request.log.info({ staff: session.staff.username }, 'two-step sign-in turned off');
+    return reply.redirect(`${prefix}/security?done=off`, 303);
+  });
+
+  app.post('/security/sms', { config: { staffAction: 'account.self' } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const language = languageOf(request);
+    const body = smsBody.safeParse(request.body ?? {});
+    if (!body.success) return showSecurity(request, reply, 400, { error: t('staff.users.security.wrongPassword', {}, language) });
+    const phone = (body.data.phone ?? '').replace(/[\s-]/g, '');
+    const result = await setSmsSignIn(db, { actor: `staff:${session.staff.username}`, staffId: session.staff.id, password: body.data.password, phone: phone === '' ? null : phone, on: body.data.sms === 'on', now: now() });
+    if (result.kind === 'bad-phone') return showSecurity(request, reply, 400, { error: t('staff.users.security.badPhone', {}, language), typedPhone: phone });
+    if (result.kind === 'wrong-password') return showSecurity(request, reply, 400, { error: t('staff.users.security.wrongPassword', {}, language), typedPhone: phone });
+    return reply.redirect(`${prefix}/security?done=sms`, 303);
   });
 
   if (options.tokens) registerTokenRoutes(options.tokens);

@@ -38,7 +38,8 @@ export function renderFrame(frame: Frame): string {
   const { language, prefix } = frame;
   const other = language === 'ar' ? 'en' : 'ar';
   const who = frame.signedIn
-    ? `<span>${escapeHtml(t('staff.web.signedInAs', { username: frame.signedIn.username, role: t(`staff.roles.${frame.signedIn.role}`, {}, language) }, language))}</span>` +
+    ? // The name leads to one's own account: password and two-step sign-in, from every page.
+      `<a href="${prefix}/security">${escapeHtml(t('staff.web.signedInAs', { username: frame.signedIn.username, role: t(`staff.roles.${frame.signedIn.role}`, {}, language) }, language))}</a>` +
       `<form method="post" action="${prefix}/sign-out">${csrfField(frame.signedIn.csrfToken)}<button type="submit">${escapeHtml(t('staff.web.signOut', {}, language))}</button></form>`
     : '';
   const entries = frame.signedIn ? menuFor(frame.signedIn.role) : [];
@@ -84,7 +85,7 @@ export function passwordPage(input: { language: Language; prefix: string; signed
     body: `${input.mustChange ? `<p class="notice">${escapeHtml(t('staff.web.password.mustChange', {}, l))}</p>` : ''}${notice(input.notice)}${error(input.error)}
 <form method="post" action="${input.prefix}/password">${csrfField(input.signedIn.csrfToken)}
 ${field('current', t('staff.web.password.current', {}, l), 'current-password')}${field('next', t('staff.web.password.next', {}, l), 'new-password')}${field('repeat', t('staff.web.password.repeat', {}, l), 'new-password')}
-<button class="main" type="submit">${escapeHtml(t('staff.web.password.button', {}, l))}</button></form>`,
+<button class="main" type="submit">${escapeHtml(t('staff.web.password.button', {}, l))}</button></form>${input.mustChange ? '' : `<ul class="links"><li><a href="${input.prefix}/security">${escapeHtml(t('staff.users.security.link', {}, l))}</a></li></ul>`}`,
   });
 }
 
@@ -194,4 +195,70 @@ export function salesPage(input: { language: Language; prefix: string; signedIn:
 /** A page with one sentence: forbidden, expired form, not found, too many attempts, failure. */
 export function messagePage(input: { language: Language; prefix: string; title: string; text: string; signedIn?: SignedIn }): string {
   return renderFrame({ language: input.language, prefix: input.prefix, title: input.title, body: `<p class="error" role="alert">${escapeHtml(input.text)}</p>`, ...(input.signedIn && { signedIn: input.signedIn }) });
+}
+
+/** The second step of a sign-in: a code from the authenticator app, or one sent by SMS. */
+export function codePage(input: { language: Language; prefix: string; csrfToken: string; totp: boolean; sms: boolean; error?: string; notice?: string }): string {
+  const l = input.language;
+  const intro = input.totp && input.sms ? 'staff.users.code.introBoth' : input.sms ? 'staff.users.code.introSms' : 'staff.users.code.intro';
+  const smsForm = input.sms
+    ? `<form method="post" action="${input.prefix}/sign-in/code/sms">${csrfField(input.csrfToken)}<button type="submit">${escapeHtml(t('staff.users.code.sendSms', {}, l))}</button></form>`
+    : '';
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    title: t('staff.users.code.heading', {}, l),
+    body: `${notice(input.notice)}${error(input.error)}<p>${escapeHtml(t(intro, {}, l))}</p><form method="post" action="${input.prefix}/sign-in/code">${csrfField(input.csrfToken)}
+<label for="code">${escapeHtml(t('staff.users.code.label', {}, l))}</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required maxlength="7" class="ltr" autofocus>
+<button class="main" type="submit">${escapeHtml(t('staff.users.code.button', {}, l))}</button></form>${smsForm}
+<ul class="links"><li><a href="${input.prefix}/sign-in">${escapeHtml(t('staff.users.code.cancel', {}, l))}</a></li></ul>`,
+  });
+}
+
+export interface SecurityView {
+  /** Authenticator codes are on. */
+  totp: boolean;
+  /** Turning them on: the new secret, its QR code (a data: PNG); absent when the server cannot seal secrets. */
+  setup?: { secret: string; qr: string };
+  /** The server cannot seal TOTP secrets (no key file box). */
+  unavailable: boolean;
+  phone: string | null;
+  smsSignIn: boolean;
+  /** Typed values kept after a refused form. */
+  typedPhone?: string;
+}
+
+/** One's own two-step sign-in: the authenticator app (QR code, key, a code to confirm) and SMS codes. */
+export function securityPage(input: { language: Language; prefix: string; signedIn: SignedIn; view: SecurityView; error?: string; notice?: string }): string {
+  const l = input.language;
+  const v = input.view;
+  const csrf = csrfField(input.signedIn.csrfToken);
+  const password = (id: string) => `<label for="${id}">${escapeHtml(t('staff.users.security.password', {}, l))}</label><input id="${id}" name="password" type="password" autocomplete="current-password" required maxlength="128">`;
+  let app: string;
+  if (v.totp) {
+    app = `<p id="totp-state">${escapeHtml(t('staff.users.security.totpOn', {}, l))}</p><h2>${escapeHtml(t('staff.users.security.turnOff', {}, l))}</h2>
+<form method="post" action="${input.prefix}/security/totp/off">${csrf}${password('off-password')}<button class="danger" type="submit">${escapeHtml(t('staff.users.security.offButton', {}, l))}</button></form>`;
+  } else if (v.unavailable || !v.setup) {
+    app = `<p id="totp-state">${escapeHtml(t('staff.users.security.totpOff', {}, l))}</p><p class="warn">${escapeHtml(t('staff.users.security.unavailable', {}, l))}</p>`;
+  } else {
+    app = `<p id="totp-state">${escapeHtml(t('staff.users.security.totpOff', {}, l))}</p><h2>${escapeHtml(t('staff.users.security.turnOn', {}, l))}</h2>
+<p>${escapeHtml(t('staff.users.security.step1', {}, l))}</p><p>${escapeHtml(t('staff.users.security.step2', {}, l))}</p>
+<p><img id="totp-qr" src="${escapeHtml(v.setup.qr)}" alt="${escapeHtml(t('staff.users.security.qrAlt', {}, l))}" width="200" height="200"></p>
+<p><code class="mono ltr" id="totp-secret">${escapeHtml(v.setup.secret.replace(/(.{4})(?=.)/g, '$1 '))}</code></p>
+<form method="post" action="${input.prefix}/security/totp">${csrf}<input type="hidden" name="secret" value="${escapeHtml(v.setup.secret)}">
+<label for="totp-code">${escapeHtml(t('staff.users.security.step3', {}, l))}</label><input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="7" class="ltr">
+<button class="main" type="submit">${escapeHtml(t('staff.users.security.confirmButton', {}, l))}</button></form>`;
+  }
+  const sms = `<h2>${escapeHtml(t('staff.users.security.sms', {}, l))}</h2><p class="hint">${escapeHtml(t('staff.users.security.smsHint', {}, l))}</p>
+<form method="post" action="${input.prefix}/security/sms">${csrf}
+<label for="phone">${escapeHtml(t('staff.users.security.phone', {}, l))}</label><input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="16" class="ltr" value="${escapeHtml(v.typedPhone ?? v.phone ?? '')}">
+<label class="check"><input type="checkbox" name="sms" value="on"${v.smsSignIn ? ' checked' : ''}> ${escapeHtml(t('staff.users.security.smsOn', {}, l))}</label>
+${password('sms-password')}<button type="submit">${escapeHtml(t('staff.users.security.smsButton', {}, l))}</button></form>`;
+  return renderFrame({
+    language: l,
+    prefix: input.prefix,
+    signedIn: input.signedIn,
+    title: t('staff.users.security.heading', {}, l),
+    body: `${notice(input.notice)}${error(input.error)}<p>${escapeHtml(t('staff.users.security.intro', {}, l))}</p>${app}${sms}<ul class="links"><li><a href="${input.prefix}/password">${escapeHtml(t('staff.web.home.password', {}, l))}</a></li></ul>`,
+  });
 }

@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { customerBalance, findCustomer, findCustomerById, formatMoney, parseMoney, recordPayment, type CustomerSummary } from '../../billing/index.js';
+import { customerBalance, type CustomerSummary, findCustomer, findCustomerById, formatMoney, listPaymentPage, parseMoney, type PaymentFilter, paymentMethods, paymentTotals, recordPayment } from '../../billing/index.js';
 import type { Currency } from '../../db/schema/billing.js';
 import type { Db } from '../../db/connection.js';
 import { errorCatalogue, errorMessage, LangoError } from '../../errors.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, type Attempt } from '../../payments/index.js';
 import { can, type StaffSession } from '../../staff/index.js';
+import { dayRange, totalsWorthShowing } from './invoices.js';
 import { escapeHtml, renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
+import { ltr, pager, paging, table } from './ui.js';
 
 // Issue 7's payment screens: the queue of mobile-money payments waiting for a person (approve
 // to a customer, or dismiss with a reason), callbacks for requests Lango never made, and cash or
@@ -26,6 +28,7 @@ const REASONS: Record<string, MessageKey> = {
 };
 
 const ID = /^\d{1,12}$/;
+const PER_PAGE = 50;
 const field = (raw: Record<string, unknown>, name: string, max: number) => (typeof raw[name] === 'string' ? (raw[name] as string).trim().slice(0, max) : '');
 const hidden = (csrf: string) => `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">`;
 const errorBox = (text: string | undefined) => (text ? `<p class="error" role="alert">${escapeHtml(text)}</p>` : '');
@@ -81,7 +84,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
       )
       .join('');
     const callbackPart = `<h2>${escapeHtml(tx('queue.callbacksHeading', l))}</h2>` + (callbacks.length === 0 ? `<p>${escapeHtml(tx('queue.callbacksNone', l))}</p>` : `<table id="callbacks"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);
-    const links = can(session.staff.role, 'payments.record') ? `<ul class="links"><li><a href="${prefix}/payments/record">${escapeHtml(tx('recordLink', l))}</a></li></ul>` : '';
+    const links = `<ul class="links"><li><a href="${prefix}/payments/list">${escapeHtml(t('staff.invoices.payments.link', {}, l))}</a></li>${can(session.staff.role, 'payments.record') ? `<li><a href="${prefix}/payments/record">${escapeHtml(tx('recordLink', l))}</a></li>` : ''}</ul>`;
     return renderFrame({
       language: l,
       prefix,
@@ -187,7 +190,60 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
     return renderFrame({ language: l, prefix, signedIn: ctx.signedIn(session), title: tx('record.heading', l), body });
   }
 
-  app.get('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => ctx.html(reply, 200, recordPage(request)));
+  // ?username=&amount= come from an invoice's "record a payment for this invoice" link.
+  app.get<{ Querystring: Record<string, unknown> }>('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => {
+    const q = (request.query ?? {}) as Record<string, unknown>;
+    const values: RecordValues = { ...(field(q, 'username', 64) && { username: field(q, 'username', 64) }), ...(/^\d{1,12}(\.\d{1,3})?$/.test(field(q, 'amount', 16)) && { amount: field(q, 'amount', 16) }) };
+    return ctx.html(reply, 200, recordPage(request, { values }));
+  });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/payments/list', { config: { staffAction: 'payments.view' } }, async (request, reply) => {
+    const session = ctx.sessionOf(request);
+    const l = ctx.languageOf(request);
+    const q = (request.query ?? {}) as Record<string, unknown>;
+    const values = { method: field(q, 'method', 20), customer: field(q, 'customer', 64), reference: field(q, 'reference', 64), from: field(q, 'from', 10), to: field(q, 'to', 10) };
+    const px = (key: string, values: Record<string, unknown> = {}) => t(`staff.invoices.payments.${key}` as MessageKey, values, l);
+    const methods = [...new Set(['cash', 'bank', 'mpesa', 'momo', ...paymentMethods(db)])];
+    const methodName = (m: string) => (['cash', 'bank', 'mpesa', 'momo', 'adjustment'].includes(m) ? px(`methods.${m}`) : m);
+    const input = (name: keyof typeof values, label: string, attrs: string) =>
+      `<div><label for="f-${name}">${escapeHtml(label)}</label><input id="f-${name}" name="${name}" ${attrs} value="${escapeHtml(values[name])}"></div>`;
+    const option = (value: string, label: string) => `<option value="${escapeHtml(value)}"${value === values.method ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+    const form =
+      `<form method="get" action="${prefix}/payments/list" class="filters" role="search">` +
+      `<div><label for="f-method">${escapeHtml(px('method'))}</label><select id="f-method" name="method">${option('', px('anyMethod'))}${methods.map((m) => option(m, methodName(m))).join('')}</select></div>` +
+      input('customer', px('customer'), 'maxlength="64" autocapitalize="none" spellcheck="false" autocomplete="off"') +
+      input('reference', px('reference'), 'maxlength="64" class="ltr" autocapitalize="none" spellcheck="false" autocomplete="off"') +
+      input('from', px('from'), 'type="date"') +
+      input('to', px('to'), 'type="date"') +
+      `<button type="submit">${escapeHtml(px('button'))}</button></form>`;
+    const links = `<ul class="links"><li><a href="${prefix}/payments">${escapeHtml(t('staff.staffPayments.home', {}, l))}</a></li>${can(session.staff.role, 'payments.record') ? `<li><a href="${prefix}/payments/record">${escapeHtml(tx('recordLink', l))}</a></li>` : ''}</ul>`;
+    const frame = (status: number, body: string) => ctx.html(reply, status, renderFrame({ language: l, prefix, signedIn: ctx.signedIn(session), title: px('heading'), current: '/payments', body: `${form}${body}${links}` }));
+    const range = dayRange(values.from, values.to, ctx.zone);
+    if (range === 'bad') return frame(400, errorBox(t('staff.invoices.badDate', {}, l)));
+    let customerId: number | undefined;
+    if (values.customer !== '') {
+      const customer = findCustomer(db, values.customer);
+      if (!customer) return frame(400, errorBox(t('staff.invoices.unknownCustomer', { username: values.customer }, l)));
+      customerId = customer.id;
+    }
+    const filter: PaymentFilter = { ...(values.method !== '' && { method: values.method }), ...(customerId !== undefined && { customerId }), ...(values.reference !== '' && { reference: values.reference }), ...range };
+    const page = paging(q, PER_PAGE);
+    const rows = listPaymentPage(db, filter, { limit: PER_PAGE + 1, offset: page.offset });
+    if (rows.length === 0) return frame(200, `<p role="status">${escapeHtml(px('none'))}</p>`);
+    const mayOpen = can(session.staff.role, 'invoices.view');
+    const head = ['receipt', 'customer', 'method', 'reference', 'amount', 'received', 'by'].map((k) => escapeHtml(px(k === 'customer' ? 'customer' : k)));
+    const body = rows.slice(0, PER_PAGE).map((p) => [
+      mayOpen ? `<a href="${prefix}/invoices/${encodeURIComponent(p.receiptNumber)}">${ltr(p.receiptNumber)}</a>` : ltr(p.receiptNumber),
+      can(session.staff.role, 'customers.view') ? `<a href="${prefix}/customers/${encodeURIComponent(p.username)}">${ltr(p.username)}</a>` : ltr(p.username),
+      escapeHtml(methodName(p.method)),
+      ltr(p.reference),
+      ltr(money(p.amountMinor, p.currency, l)),
+      ltr(time(p.receivedAt)),
+      ltr(p.actor),
+    ]);
+    const totals = (totalsWorthShowing(filter) ? paymentTotals(db, filter) : []).map((x) => `<p class="hint">${escapeHtml(px('totals', { currency: x.currency, count: x.count, amount: money(x.amountMinor, x.currency, l) }))}</p>`).join('');
+    return frame(200, `${table('payments', head, body)}${pager({ language: l, path: `${prefix}/payments/list`, filters: values, paging: page, more: rows.length > PER_PAGE })}${totals}`);
+  });
 
   app.post('/payments/record', { config: { staffAction: 'payments.record' } }, async (request, reply) => {
     const session = ctx.sessionOf(request);

@@ -2,10 +2,16 @@
 // Every field is optional: a screen without the part it needs says so in words (and the
 // route × role test builds the plugin with none of them).
 
+import type { SecretBox } from '../../crypto/secret-box.js';
+
 export interface StaffServices {
   /**
    * When each router (by NAS id) last sent a RADIUS packet this process received, in ms since
    * the epoch; a router absent from the map has sent nothing since the daemon started.
    */
   lastPacketAt?: () => ReadonlyMap<number, number>;
+  /** The daemon's Acct-Interim-Interval for plans that set none (LANGO_INTERIM_INTERVAL), for the reply preview. */
+  interimSeconds?: number;
+  /** Seals customers' network passwords (the key file's box, as `lango customer add` uses): creating a customer and changing a password need it. */
+  box?: SecretBox;
 }
