@@ -147,20 +147,23 @@ function paymentWhere(filter: PaymentFilter): SQL | undefined {
   );
 }
 
+/** A payment as the lists show it: with its customer's username (joined on customers). */
+const paymentRow = {
+  id: payments.id,
+  receiptNumber: payments.receiptNumber,
+  username: customers.username,
+  method: payments.method,
+  reference: payments.reference,
+  amountMinor: payments.amountMinor,
+  currency: payments.currency,
+  receivedAt: payments.receivedAt,
+  actor: payments.actor,
+};
+
 /** Money received (cash, bank, mobile money), newest first. */
 export function listPaymentPage(db: Db, filter: PaymentFilter, page: { limit: number; offset: number }): PaymentRow[] {
   return db
-    .select({
-      id: payments.id,
-      receiptNumber: payments.receiptNumber,
-      username: customers.username,
-      method: payments.method,
-      reference: payments.reference,
-      amountMinor: payments.amountMinor,
-      currency: payments.currency,
-      receivedAt: payments.receivedAt,
-      actor: payments.actor,
-    })
+    .select(paymentRow)
     .from(payments)
     .innerJoin(customers, eq(customers.id, payments.customerId))
     .where(paymentWhere(filter))
@@ -193,17 +196,7 @@ export function invoiceById(db: Db, id: number): Invoice | undefined {
 /** A receipt (a payment) by its number, with the customer's username. */
 export function findPaymentByReceipt(db: Db, receiptNumber: string): PaymentRow | undefined {
   return db
-    .select({
-      id: payments.id,
-      receiptNumber: payments.receiptNumber,
-      username: customers.username,
-      method: payments.method,
-      reference: payments.reference,
-      amountMinor: payments.amountMinor,
-      currency: payments.currency,
-      receivedAt: payments.receivedAt,
-      actor: payments.actor,
-    })
+    .select(paymentRow)
     .from(payments)
     .innerJoin(customers, eq(customers.id, payments.customerId))
     .where(eq(payments.receiptNumber, receiptNumber))
