@@ -54,7 +54,7 @@ export const configSchema = z.object({
     .string()
     .refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as Africa/Nairobi, Africa/Juba or Africa/Kampala')
     .default('Africa/Nairobi')
-    .describe("The operator's time zone: plan time windows (e.g. a 22:00-06:00 night plan), calendar-month validity and monthly usage periods follow it."),
+    .describe("The operator's time zone: plan time windows (e.g. a 22:00-06:00 night plan), calendar-month validity and monthly usage periods follow it. A time zone chosen on the staff settings page wins from the next start."),
   LANGO_STALE_GRACE: z
     .preprocess(
       numeric,

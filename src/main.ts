@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
-import { getSetting } from './settings/index.js';
+import { getSetting, operatorZone } from './settings/index.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { t } from './i18n/index.js';
@@ -44,12 +44,14 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.LANGO_LOG_LEVEL);
+  const configured = readConfig();
+  const logger = createLogger(configured.LANGO_LOG_LEVEL);
 
-  const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE), { rememberOpened: 200_000 });
-  const connection = openDatabase(config.LANGO_DB);
-  logger.info({ db: config.LANGO_DB }, 'database ready (migrations applied)');
+  const box = createSecretBox(loadOrCreateKey(configured.LANGO_KEY_FILE), { rememberOpened: 200_000 });
+  const connection = openDatabase(configured.LANGO_DB);
+  // The time zone chosen on the settings page wins over the environment's.
+  const config: Config = { ...configured, LANGO_TIMEZONE: operatorZone(connection.db, configured.LANGO_TIMEZONE) };
+  logger.info({ db: config.LANGO_DB, zone: config.LANGO_TIMEZONE }, 'database ready (migrations applied)');
   const checkpointer = startCheckpointer(connection.sqlite, config.LANGO_DB, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed; will retry') });
 
   const adminPassword = await ensureFirstAdmin(connection.db);

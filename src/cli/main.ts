@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { createSecretBox, loadOrCreateKey } from '../crypto/secret-box.js';
 import { openDatabase } from '../db/connection.js';
+import { operatorZone } from '../settings/index.js';
 import { LangoError } from '../errors.js';
 import { t } from '../i18n/index.js';
 import type { Command } from './command.js';
@@ -76,7 +77,8 @@ async function main(argv: string[]): Promise<void> {
   const connection = openDatabase(config.LANGO_DB);
   try {
     const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));
-    const result = await command.run({ db: connection.db, connection, box, config }, values);
+    // The time zone chosen on the settings page wins over the environment's, as in the daemon.
+    const result = await command.run({ db: connection.db, connection, box, config: { ...config, LANGO_TIMEZONE: operatorZone(connection.db, config.LANGO_TIMEZONE) } }, values);
     process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : command.print(result)}\n`);
   } catch (err) {
     if (err instanceof LangoError) fail(err.message, 1);

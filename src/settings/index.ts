@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { Db } from '../db/connection.js';
 import { settings as settingsTable } from '../db/schema/operations.js';
@@ -53,6 +54,11 @@ export const settingSchemas = {
   'messaging.smsGateway': z.enum(['log', 'africastalking', 'http']).default('log'),
   /** Price of one SMS part in minor units of the operator's currency, for bulk previews (0 = unknown). */
   'messaging.smsPartCostMinor': z.number().int().min(0).max(1_000_000).default(0),
+  /**
+   * The operator's time zone (IANA, e.g. Africa/Juba), chosen on the staff settings page; when
+   * set it wins over LANGO_TIMEZONE at the next start. Null = LANGO_TIMEZONE.
+   */
+  'operator.timezone': z.string().refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as Africa/Nairobi, Africa/Juba or Africa/Kampala').nullable().default(null),
   /** When billing runs each day, local time HH:MM. */
   'billing.runAt': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('00:05'),
 } as const;
@@ -111,4 +117,13 @@ export function setModuleSetting(db: Db, key: string, value: unknown, actor: str
 /** When a module's setting last changed (0 = never): lets long-lived clients notice a new configuration. */
 export function settingChangedAt(db: Db, key: string): number {
   return db.select({ updatedAt: settingsTable.updatedAt }).from(settingsTable).where(eq(settingsTable.key, key)).get()?.updatedAt ?? 0;
+}
+
+/**
+ * The time zone bills, days and pages use: the one chosen in the settings, else the process's
+ * configured one. Read once at start (daemon, CLI): calendars must not shift under a running
+ * billing job.
+ */
+export function operatorZone(db: Db, configured: string): string {
+  return getSetting(db, 'operator.timezone') ?? configured;
 }

@@ -20,6 +20,7 @@ export const en = {
     operatorAddress: 'Address',
     operatorTaxNumber: 'Tax number (PIN)',
     operatorCountry: 'Country',
+    operatorTimezone: 'Time zone',
     operatorColour: 'Brand colour',
     hotspotSsid: 'WiFi name (SSID)',
     hotspotRouterHosts: 'Hotspot login host names',
@@ -40,6 +41,7 @@ export const en = {
     operatorAddress: 'Printed on invoices. At most 300 characters.',
     operatorTaxNumber: 'Printed on invoices. At most 40 characters.',
     operatorCountry: 'Phone numbers typed without a country code are read as this country’s.',
+    operatorTimezone: 'Bills, due dates, reports and pages use it. Write it like Africa/Nairobi, Africa/Juba or Africa/Kampala. It takes effect when Lango restarts; empty uses the server’s LANGO_TIMEZONE.',
     operatorColour: 'A colour like #0a7d3b for the hotspot page’s buttons. Leave empty for Lango green.',
     hotspotSsid: 'Told to customers who get a code by SMS. 1 to 32 characters, or empty.',
     hotspotRouterHosts: 'Only for a router whose hotspot name looks public (login.example.net). Separate names with commas.',
@@ -78,7 +80,7 @@ export const en = {
   zone: {
     heading: 'Time zone',
     text: 'Times follow the time zone',
-    how: 'It is set where the server starts, with LANGO_TIMEZONE in the environment or lango.config.json, then a restart:',
+    how: 'Change it with the time zone field above; it takes effect when Lango restarts (sudo systemctl restart lango). Without it, the server’s setting is used:',
   },
   taxes: {
     heading: 'Taxes',
@@ -165,6 +167,7 @@ export const ar: Catalogue<typeof en> = {
     operatorAddress: 'العنوان',
     operatorTaxNumber: 'الرقم الضريبي',
     operatorCountry: 'البلد',
+    operatorTimezone: 'المنطقة الزمنية',
     operatorColour: 'لون العلامة',
     hotspotSsid: 'اسم شبكة الواي فاي',
     hotspotRouterHosts: 'أسماء مضيفي صفحة الدخول',
@@ -185,6 +188,7 @@ export const ar: Catalogue<typeof en> = {
     operatorAddress: 'يُطبع على الفواتير. 300 حرف كحد أقصى.',
     operatorTaxNumber: 'يُطبع على الفواتير. 40 حرفا كحد أقصى.',
     operatorCountry: 'أرقام الهاتف المكتوبة دون رمز الدولة تُقرأ على أنها من هذا البلد.',
+    operatorTimezone: 'تستخدمها الفواتير ومواعيد الاستحقاق والتقارير والصفحات. اكتبها مثل Africa/Nairobi أو Africa/Juba أو Africa/Kampala. تسري عند إعادة تشغيل Lango؛ وإن تُركت فارغة يُستخدم LANGO_TIMEZONE للخادم.',
     operatorColour: 'لون مثل ‎#0a7d3b لأزرار صفحة الدخول. اتركه فارغا للون لانغو الأخضر.',
     hotspotSsid: 'يُبلَّغ للعملاء الذين يستلمون رمزا برسالة. من 1 إلى 32 حرفا، أو فارغ.',
     hotspotRouterHosts: 'فقط لراوتر يبدو اسم صفحة دخوله عاما (login.example.net). افصل الأسماء بفواصل.',
@@ -223,7 +227,7 @@ export const ar: Catalogue<typeof en> = {
   zone: {
     heading: 'المنطقة الزمنية',
     text: 'تتبع الأوقات المنطقة الزمنية',
-    how: 'تُضبط حيث يبدأ الخادم، بالمتغير LANGO_TIMEZONE في البيئة أو في lango.config.json، ثم إعادة التشغيل:',
+    how: 'غيّرها من حقل المنطقة الزمنية أعلاه؛ تسري عند إعادة تشغيل Lango (sudo systemctl restart lango). وبدونه يُستخدم إعداد الخادم:',
   },
   taxes: {
     heading: 'الضرائب',

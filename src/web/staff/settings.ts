@@ -43,6 +43,7 @@ const COMPANY: readonly PlainField[] = [
   { key: 'operator.address', name: 'operatorAddress', kind: 'text' },
   { key: 'operator.taxNumber', name: 'operatorTaxNumber', kind: 'text' },
   { key: 'operator.country', name: 'operatorCountry', kind: 'choice', options: ['KE', 'SS', 'UG'] },
+  { key: 'operator.timezone', name: 'operatorTimezone', kind: 'text' },
   { key: 'operator.colour', name: 'operatorColour', kind: 'colour' },
   { key: 'hotspot.ssid', name: 'hotspotSsid', kind: 'text' },
   { key: 'hotspot.routerHosts', name: 'hotspotRouterHosts', kind: 'list' },
