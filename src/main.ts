@@ -15,6 +15,9 @@ import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { walFileSize } from './db/wal.js';
+import { markRunning, markStopped } from './settings/run-marker.js';
+import { recoverAtStart } from './startup-recovery.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -48,10 +51,14 @@ async function main(): Promise<void> {
   const logger = createLogger(configured.LANGO_LOG_LEVEL);
 
   const box = createSecretBox(loadOrCreateKey(configured.LANGO_KEY_FILE), { rememberOpened: 200_000 });
+  // What an unclean stop left in the write-ahead log, measured before SQLite reads it back.
+  const walBytes = walFileSize(configured.LANGO_DB);
   const connection = openDatabase(configured.LANGO_DB);
   // The time zone chosen on the settings page wins over the environment's.
   const config: Config = { ...configured, LANGO_TIMEZONE: operatorZone(connection.db, configured.LANGO_TIMEZONE) };
   logger.info({ db: config.LANGO_DB, zone: config.LANGO_TIMEZONE }, 'database ready (migrations applied)');
+  // Before the scheduler, the SMS sender and housekeeping start: says whether the last stop was clean, and what it left.
+  recoverAtStart({ connection, logger, walBytes, now: Date.now(), interimSeconds: config.LANGO_INTERIM_INTERVAL, staleGraceSeconds: config.LANGO_STALE_GRACE });
   const checkpointer = startCheckpointer(connection.sqlite, config.LANGO_DB, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed; will retry') });
 
   const adminPassword = await ensureFirstAdmin(connection.db);
@@ -200,11 +207,15 @@ async function main(): Promise<void> {
       // What the screens use beyond the database (src/web/staff/services.ts).
       services: { box, lastPacketAt: () => nasActivity.view(), interimSeconds: config.LANGO_INTERIM_INTERVAL },
     },
+    // The customers' self-service portal at /portal: sign-in by password or SMS code, their own account.
+    portal: { db: connection.db, zone: config.LANGO_TIMEZONE },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
   const httpAddress = http.server.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.LANGO_HTTP_PORT;
   logger.info({ authPort, acctPort, httpPort, bind: config.LANGO_BIND, routers: nasDirectory.size }, 'Lango is listening');
+  // Removed as the last step of a clean stop: found at the next start, it means this run did not stop cleanly.
+  markRunning(connection.db, process.pid);
   if (nasDirectory.size === 0) {
     logger.warn('no routers yet: add one with `lango nas add --name R1 --ip <router IP> --secret <shared secret>`');
   }
@@ -296,6 +307,7 @@ async function main(): Promise<void> {
     await coa.close();
     nasDirectory.stopRefreshing();
     await checkpointer.stop();
+    markStopped(connection.db);
     connection.close();
     logger.info('stopped');
     process.exit(0);

@@ -426,12 +426,26 @@ export type SessionWriter = ReturnType<typeof createSessionWriter>;
  * simultaneous use. The plan's interim interval applies where it has one.
  */
 export function closeStaleSessions(db: Db, now: number, defaultInterimSeconds: number, graceSeconds: number): number {
-  const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.customer_id = ${sessions.customerId}), ${defaultInterimSeconds})`;
   return db
     .update(sessions)
     .set({ stoppedAt: now, terminateCause: 'Lango-Stale' })
-    .where(and(isNull(sessions.stoppedAt), sql`${sessions.updatedAt} < ${now} - 1000 * (3 * ${interim} + ${graceSeconds})`))
+    .where(staleOpen(now, defaultInterimSeconds, graceSeconds))
     .run().changes;
+}
+
+function staleOpen(now: number, defaultInterimSeconds: number, graceSeconds: number): SQL {
+  const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.customer_id = ${sessions.customerId}), ${defaultInterimSeconds})`;
+  return and(isNull(sessions.stoppedAt), sql`${sessions.updatedAt} < ${now} - 1000 * (3 * ${interim} + ${graceSeconds})`)!;
+}
+
+/**
+ * For the start-up report after an unclean stop: sessions still open, and how many of them
+ * are already past the stale limit (closeStaleSessions closes those on its next pass).
+ */
+export function openAndStaleSessions(db: Db, now: number, defaultInterimSeconds: number, graceSeconds: number): { open: number; stale: number } {
+  const open = db.select({ n: sql<number>`count(*)` }).from(sessions).where(isNull(sessions.stoppedAt)).get()?.n ?? 0;
+  const stale = db.select({ n: sql<number>`count(*)` }).from(sessions).where(staleOpen(now, defaultInterimSeconds, graceSeconds)).get()?.n ?? 0;
+  return { open, stale };
 }
 
 export interface SessionView {

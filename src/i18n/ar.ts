@@ -10,6 +10,7 @@ import * as messages from './staff/messages.js';
 import * as settings from './staff/settings.js';
 import * as users from './staff/users.js';
 import * as audit from './staff/audit.js';
+import * as account from './portal/account.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -55,6 +56,101 @@ export const ar: Catalogue<typeof en> = {
       refunded: 'تم الاسترداد',
     },
   },
+  // Reply-Message texts, shown by the hotspot on customers' phones (and on the captive portal):
+  // plain words, and "كرت" for a voucher as on the portal.
+  radius: {
+    badCredentials: 'اسم المستخدم أو كلمة المرور غير صحيح.',
+    noCredentials: 'لم تُرسل كلمة المرور. سجّل الدخول مرة أخرى من صفحة الدخول.',
+    accountSuspended: 'حسابك موقوف. ادفع أو تواصل مع الدعم لإعادة تفعيله.',
+    accountTerminated: 'هذا الحساب مغلق. يرجى التواصل مع الدعم.',
+    noPlan: 'ليست لديك باقة فعّالة. اشترِ باقة من صفحة الدخول أو تواصل مع الدعم.',
+    planExpired: 'انتهت باقتك. اشترِ باقة جديدة من صفحة الدخول.',
+    dataUsedUp: 'نفدت بيانات باقتك. اشترِ المزيد من صفحة الدخول.',
+    timeUsedUp: 'نفد وقت الاتصال في باقتك. اشترِ المزيد من صفحة الدخول.',
+    tooManySessions: 'حسابك متصل الآن من أقصى عدد مسموح من الأجهزة ({{limit}}). سجّل الخروج من أحدها أولًا.',
+    wrongDevice: 'هذا الحساب مربوط بجهاز آخر. تواصل مع الدعم لتغييره.',
+    outsideWindow: 'تعمل هذه الباقة فقط من الساعة {{from}} إلى الساعة {{to}}.',
+    planPaused: 'باقتك متوقفة مؤقتًا. تواصل مع الدعم لاستئنافها.',
+    overdue: 'حسابك موقوف لأن لديك فاتورة متأخرة. ادفعها ليعود الاتصال فورًا.',
+    voucherRevoked: 'أُلغي هذا الكرت. اطلب كرتًا جديدًا من البائع.',
+    voucherUnusedExpired: 'انتهت صلاحية هذا الكرت قبل استخدامه. اطلب كرتًا جديدًا من البائع.',
+    voucherWrongPlace: 'هذا الكرت لا يعمل في نقطة الاتصال هذه.',
+    tooManyAttempts: 'أُدخلت رموز خاطئة كثيرة من هذا الجهاز. انتظر بضع دقائق ثم حاول مرة أخرى.',
+  },
+  // Command-line errors. Commands, options and example values stay in Latin letters; an LRM
+  // (U+200E) before a leading "--" or "+" keeps it on the right side of the token in RTL text.
+  cli: {
+    unknownPlan: 'لا توجد باقة باسم «{{name}}». اعرض القائمة بالأمر: lango plan list',
+    duplicateUsername: 'يوجد عميل باسم «{{username}}». اختر اسم مستخدم آخر.',
+    duplicateNasName: 'يوجد موجّه باسم «{{name}}». اختر اسمًا آخر.',
+    duplicateNasIp: 'يوجد موجّه بعنوان IP {{ip}} ({{name}}). لكل موجّه عنوان IP خاص به.',
+    duplicatePlanName: 'توجد باقة باسم «{{name}}». اختر اسمًا آخر.',
+    badIp: '«{{value}}» ليس عنوان IP. مثال: ‎--ip 192.168.88.1',
+    badSecret: 'يجب أن يكون السر المشترك من 6 إلى 128 حرفًا. مثال: ‎--secret Xk29-long-random',
+    badPassword: 'يجب أن تكون كلمة المرور من 1 إلى 128 حرفًا.',
+    badUsername: 'يجب أن يكون اسم المستخدم من 1 إلى 64 حرفًا بلا مسافات. مثال: ‎--username alice',
+    badName: 'يجب أن يكون الاسم من 1 إلى 64 حرفًا. مثال: ‎--name "1 Hour"',
+    badMoney: '«{{value}}» ليس مبلغًا بعملة {{currency}}. مثال: ‎--price 20 أو ‎--price 49.50',
+    badCurrency: '«{{value}}» ليست عملة مدعومة. استخدم إحدى: {{allowed}}',
+    badDuration: '«{{value}}» ليست مدة. أمثلة: 30m، 1h، 7d، 30d',
+    badDataSize: '«{{value}}» ليس حجم بيانات. أمثلة: 500MB، 1GB، 1.5GB',
+    badRate: '«{{value}}» ليس حد سرعة بصيغة MikroTik. أمثلة: 2M/2M، 512k/2M، 1M/4M 2M/8M 768k/3M 16/16',
+    badChoice: '«{{value}}» غير مسموح للخيار ‎--{{option}}. استخدم أحد: {{allowed}}',
+    badValidity: 'حدّد الصلاحية مرة واحدة فقط: إما مدة مثل 30d أو عدد أشهر مثل 1month.',
+    badTiers: '«{{value}}» ليست قائمة شرائح سرعة. مثال: ‎--fup "10GB:2M/2M,20GB:512k/1M" (كل شريحة تبدأ بعد بيانات أكثر من التي قبلها، وقبل حد البيانات في الباقة).',
+    badWindow: '«{{value}}» ليست فترة زمنية. مثال: ‎--window 22:00-06:00',
+    badCount: '«{{value}}» غير مسموح للخيار ‎--{{option}}. استخدم عددًا صحيحًا من {{min}} إلى {{max}}.',
+    badRouterName: '«{{value}}» ليس اسم كائن صالحًا في الموجّه. استخدم حروفًا لاتينية أو أرقامًا أو نقطة أو شرطة أو شرطة سفلية، حتى 64 حرفًا.',
+    badMac: '«{{value}}» ليس عنوان MAC. مثال: ‎--mac AA:BB:CC:DD:EE:FF',
+    duplicateMac: 'الجهاز {{mac}} مسجّل بالفعل للعميل {{username}}.',
+    unknownCustomer: 'لا يوجد عميل باسم «{{username}}». راجع: lango customer list',
+    unknownSession: 'لا توجد جلسة مفتوحة برقم {{id}}. راجع: lango sessions --active',
+    missingOption: 'الخيار ‎--{{option}} مفقود. راجع: lango {{command}} --help',
+    unknownOption: 'خيار غير معروف: {{option}}. راجع: lango {{command}} --help',
+    unknownCommand: 'أمر غير معروف: «{{command}}». راجع: lango --help',
+  },
+  billing: {
+    badPhone: '«{{value}}» ليس رقم هاتف. أمثلة: 0712345678، ‎+254712345678، ‎+211912345678',
+    badEmail: '«{{value}}» ليس عنوان بريد إلكتروني. مثال: alice@example.com',
+    noSubscription: 'ليست لدى {{username}} باقة بعد. حدّد باقة أولًا: lango customer set-plan {{username}} --plan NAME',
+    reasonRequired: 'اذكر السبب: التعديل يحتاج إلى ‎--reason "…" (يُحفظ في سجل التدقيق).',
+    currencyMismatch: 'هذا الحساب بعملة {{expected}}، والمبلغ المعطى بعملة {{given}}.',
+    duplicatePayment: 'دفعة {{method}} بالمرجع {{reference}} مسجّلة من قبل (الإيصال {{receipt}}).',
+    unknownInvoice: 'لا توجد فاتورة {{number}}. راجع: lango invoice list',
+    creditTooLarge: 'لا يمكن للإشعار الدائن أن يردّ أكثر من {{max}} على الفاتورة {{number}}.',
+    unknownTaxClass: 'لا توجد فئة ضريبية «{{code}}». راجع: lango tax list',
+    badTax: 'الضريبة «{{value}}» غير صالحة: {{reason}}. مثال: ‎--tax "VAT:VAT 16%:16" (بالصيغة code:name:percent، أي الرمز والاسم والنسبة؛ أضف ‎:compound لتُحسب الضريبة فوق الضرائب التي قبلها)',
+    badSetting: 'لا يمكن أن يكون الإعداد {{key}} «{{value}}»: {{reason}}',
+    samePlan: '{{username}} على الباقة «{{plan}}» بالفعل.',
+    badDiscount: 'حدّد الخصم مرة واحدة، بالشكل ‎--percent 10 أو ‎--amount 100 (أكثر من صفر، و100 % على الأكثر)، واجعل النهاية بعد البداية.',
+    walletTooSmall: 'في المحفظة {{wallet}} فقط؛ لا يمكن سحب أكثر من ذلك منها.',
+    cannotVoid: 'الفاتورة {{number}} ملغاة من قبل أو دُفع عليها مبلغ: صحّحها بإشعار دائن بدلًا من ذلك (lango invoice credit).',
+    lineService: '{{plan}}، من {{from}} إلى {{to}}',
+    lineOverage: 'بيانات تجاوزت حد الباقة: {{gb}} GB',
+    lineChangeCredit: 'الجزء غير المستخدم من {{plan}} (رصيد)',
+    lineChangeCharge: '{{plan}} لبقية الفترة',
+  },
+  hotspot: {
+    badPrefix: '«{{value}}» ليس بادئة رموز صالحة: استخدم حتى 6 حروف لاتينية كبيرة أو أرقام، مثل ‎--prefix HS',
+    codesTooShort: 'يسهل تخمين رموز من {{length}} أحرف عند إنشاء هذا العدد من القسائم ({{count}}). استخدم ‎--length 8 أو أكثر.',
+    postpaidPlan: 'الباقة «{{name}}» آجلة الدفع؛ القسائم تحتاج إلى باقة مسبقة الدفع.',
+    unknownVoucher: 'لا توجد قسيمة {{code}} (أو أنها أُلغيت من قبل). راجع: lango voucher list',
+    unknownBatch: 'لا توجد مجموعة قسائم {{batch}}. راجع: lango voucher batches',
+  },
+  payments: {
+    unknownProvider: 'لا يوجد مزوّد دفع باسم «{{name}}». المعروف: {{known}}',
+    notConfigured: '{{name}} غير مُعدّ بعد. أعدّه بالأمر: lango provider set {{name}} key=value …',
+    badConfig: 'إعدادات {{name}} غير مكتملة أو غير صالحة: {{reason}}',
+    noPublicUrl: 'لا يستطيع مزوّدو الدفع الوصول إلى هذا الخادم بعد: حدّد عنوانه العام بالأمر lango settings set payments.publicUrl https://pay.example.net',
+    currencyNotTaken: '{{name}} يقبل الدفع بعملة {{allowed}} فقط، وهذا الحساب بعملة {{currency}}.',
+    amountStep: '{{name}} يقبل المبالغ الصحيحة فقط (بمضاعفات {{step}})، والمبلغ {{amount}} ليس منها.',
+    noPhone: 'لا يوجد رقم هاتف لإرسال طلب الدفع إليه. اكتب رقمًا (مثل 0712345678) أو أضفه إلى بيانات العميل.',
+    nothingDue: 'لا شيء للدفع: حدّد المبلغ (‎--amount) أو الفاتورة.',
+    unknownAttempt: 'لا توجد محاولة دفع {{id}}. راجع: lango payments list',
+    notForReview: 'محاولة الدفع {{id}} لا تنتظر المراجعة (أو لم تأتِ بمال يُضاف إلى الرصيد).',
+    alreadyWaiting: 'هناك دفعة لهذه الباقة تنتظر على ذلك الهاتف. أكملها هناك، أو حاول مرة أخرى بعد دقيقتين.',
+    requestSent: 'أُرسل طلب الدفع إلى {{phone}}: اطلب من العميل إدخال رقمه السري. المحاولة {{id}}.',
+  },
   sms: {
     data_80: '{{operator}}: مرحبا {{name}}، استهلكت 80% من بيانات باقة {{plan}}. اشحن أو رقِّ باقتك لتبقى على السرعة الكاملة.',
     data_100: '{{operator}}: مرحبا {{name}}، نفدت بيانات باقة {{plan}}. اشترِ المزيد من صفحة الدخول أو ادفع للتجديد.',
@@ -80,6 +176,16 @@ export const ar: Catalogue<typeof en> = {
       notQueued: 'الرسالة {{id}} في حالة {{status}}؛ يمكن إلغاء الرسائل المنتظرة فقط.',
       noRecipients: 'لا يوجد عميل له رقم هاتف يطابق هذه التصفية، فلم يُرسل شيء.',
     },
+  },
+  // The operator's logo (lango operator logo). All but logoSet and logoRemoved follow
+  // "Setting operator.logo cannot be …:" (billing.badSetting).
+  operator: {
+    logoSet: 'الشعار من {{file}} ({{type}}، {{size}} KB) يظهر الآن على الفواتير والإشعارات الدائنة والإيصالات.',
+    logoRemoved: 'أُزيل الشعار؛ تعرض المستندات اسم المشغّل فقط.',
+    logoFileOrRemove: 'حدّد إما ‎--file logo.png أو ‎--remove. مثال: lango operator logo --file logo.png',
+    logoUnreadable: 'تعذّرت قراءة الملف ({{reason}}). تحقّق من المسار، مثل ‎--file /home/admin/logo.png',
+    logoNotImage: 'الملف ليس صورة PNG أو JPEG، أو أن الصورة تالفة. احفظ الشعار مرة أخرى بصيغة ‎.png أو ‎.jpg وحاول مرة أخرى.',
+    logoTooLarge: 'حجمه {{size}} KB، والحد الأقصى للشعار {{max}} KB. صغّره (نحو 600×200 بكسل يكفي).',
   },
   // "قسيمة" (voucher) is feminine, hence صالحة. "مجموعة" rather than "دفعة" for a batch, since
   // دفعة also means a payment.
@@ -443,6 +549,7 @@ export const ar: Catalogue<typeof en> = {
     },
   },
   portal: {
+    selfService: account.ar,
     title: 'واي فاي {{operator}}',
     welcome: 'أهلًا بك! سجّل الدخول لتتصل بالإنترنت.',
     voucher: {

@@ -8,6 +8,7 @@ import * as messages from './staff/messages.js';
 import * as settings from './staff/settings.js';
 import * as users from './staff/users.js';
 import * as audit from './staff/audit.js';
+import * as account from './portal/account.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -552,6 +553,7 @@ export const en = {
   // The captive portal at /hotspot (src/web/captive/): read on cheap phones, often over a slow
   // link, so short and plain. Router errors are translated into errors.* where they are known.
   portal: {
+    selfService: account.en,
     title: '{{operator}} Wi-Fi',
     welcome: 'Welcome! Log in to get online.',
     voucher: {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Currency } from '../db/schema/billing.js';
 import { paymentAttempts, type AttemptPurpose, type AttemptStatus, type SettledVia } from '../db/schema/payments.js';
@@ -192,6 +192,19 @@ export function attemptsDueForQuery(db: Db, now: number, limit: number): Attempt
 }
 
 /** Open attempts nobody can ask about (no provider reference): given up on after the provider's limit. */
+/**
+ * For the start-up report after an unclean stop: attempts still waiting for the provider's
+ * answer; `toQuery` of them have a status query scheduled, which the reconcile worker makes.
+ */
+export function countWaitingAttempts(db: Db): { waiting: number; toQuery: number } {
+  const row = db
+    .select({ waiting: sql<number>`count(*)`, toQuery: sql<number>`count(${paymentAttempts.nextQueryAt})` })
+    .from(paymentAttempts)
+    .where(inArray(paymentAttempts.status, OPEN))
+    .get();
+  return { waiting: row?.waiting ?? 0, toQuery: row?.toQuery ?? 0 };
+}
+
 export function unaskableOpenAttempts(db: Db, createdBefore: number): Attempt[] {
   return db
     .select()

@@ -1,6 +1,6 @@
 // The payments domain's front door: attempts and their settlement, provider callbacks, the
 // reconciliation job, the review queue. Providers live in providers/<name>/ behind provider.ts.
-export { type Attempt, findAttempt, listAttempts, type AttemptFilter } from './attempts.js';
+export { type Attempt, findAttempt, listAttempts, countWaitingAttempts, type AttemptFilter } from './attempts.js';
 export { flaggedCallbacks, findCallback, markCallbackReviewed, type InboxRow } from './inbox.js';
 export { receiveCallback, CallbackBodyError, type CallbackAnswer } from './callbacks.js';
 export { reconcilePayments, type ReconcileResult } from './reconcile.js';

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { callbackRoutes, type CallbackOptions } from './callbacks.js';
 import { captivePortal, type CaptiveOptions } from './captive/index.js';
 import { healthRoutes, type HealthSources } from './health.js';
+import { portalPages, type PortalWebOptions } from './portal/index.js';
 import { staffPages, type StaffWebOptions } from './staff/index.js';
 
 /** The HTTP edge. Each area is its own encapsulated plugin; issue 7 adds admin/ and portal/. */
-export function buildHttpServer(options: { logger: Logger; health: HealthSources; callbacks?: CallbackOptions; captive?: CaptiveOptions; staff?: StaffWebOptions; trustProxy?: boolean }): FastifyInstance {
+export function buildHttpServer(options: { logger: Logger; health: HealthSources; callbacks?: CallbackOptions; captive?: CaptiveOptions; staff?: StaffWebOptions; portal?: PortalWebOptions; trustProxy?: boolean }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
@@ -18,5 +19,6 @@ export function buildHttpServer(options: { logger: Logger; health: HealthSources
   if (options.callbacks) app.register(callbackRoutes, options.callbacks);
   if (options.captive) app.register(captivePortal, { ...options.captive, prefix: '/hotspot' });
   if (options.staff) app.register(staffPages, { ...options.staff, prefix: '/staff' });
+  if (options.portal) app.register(portalPages, { ...options.portal, prefix: '/portal' });
   return app;
 }

@@ -92,6 +92,12 @@ export const customers = sqliteTable('customers', {
    * customers; the kind keeps them out of customer lists and reports.
    */
   kind: text('kind').$type<CustomerKind>().notNull().default('customer'),
+  /** The self-service portal's password (argon2id), apart from the network one; null = sign in by SMS code only. */
+  portalPasswordHash: text('portal_password_hash'),
+  /** Wrong portal passwords or codes in a row; the fifth locks portal sign-in for fifteen minutes. */
+  portalFailedSignIns: integer('portal_failed_sign_ins').notNull().default(0),
+  /** Portal sign-in refused until this moment (ms); null = not locked. */
+  portalLockedUntil: integer('portal_locked_until'),
 });
 
 /**

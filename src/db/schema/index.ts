@@ -9,3 +9,4 @@ export * from './change-counters.js';
 export * from './payments.js';
 export * from './messaging.js';
 export * from './hotspot.js';
+export * from './portal.js';

@@ -127,6 +127,8 @@ export const ar: Catalogue<typeof en> = {
   secretOnce: 'هذا هو السر المشترك. يُعرض الآن فقط: انسخه إلى الموجّه. لاحقًا يمكنك فقط إنشاء سر جديد.',
   secretLabel: 'السر المشترك',
   routerCommand: 'على ميكروتك (الطرفية):',
+  // The page puts the English text in the MikroTik command; this one is for completeness.
+  serverAddress: '<عنوان IP لهذا الخادم>',
   secretGone: 'لا يُعرض السر مرة أخرى. إن ضاع، أنشئ سرًا جديدًا أدناه وضعه على الموجّه.',
   added: 'أُضيف الموجّه "{{name}}". يجيبه خادم RADIUS من الآن.',
   saved: 'حُفظ الموجّه "{{name}}".',

@@ -1,0 +1,7 @@
+// The customer self-service portal's domain: portal passwords, sign-in codes by SMS, sessions,
+// and what the home page shows. The web edge is src/web/portal/.
+export { findPortalAccount, hashPassword, PASSWORD_MAX, PASSWORD_MIN, setPortalPassword, signInWithPassword, type PortalAccount, type SignInResult } from './accounts.js';
+export { checkCode, CODE_TRIES, CODE_TTL_MS, requestCode, RESEND_MS, type CodeRequest, type CodeResult } from './codes.js';
+export { portalHome, SESSIONS_SHOWN, type PortalHome } from './home.js';
+export { LOCK_AFTER, LOCK_MS } from './lockout.js';
+export { endSessions, randomToken, sameToken, SESSION_TTL_MS, sessionFor, signOut, type PortalSession } from './sessions.js';
