@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, lte, ne } from 'drizzle-orm';
+import { hashToken, randomToken } from '../crypto/tokens.js';
 import type { Db } from '../db/connection.js';
 import { customers, type Language } from '../db/schema/billing.js';
 import { portalSessions } from '../db/schema/portal.js';
@@ -17,16 +17,6 @@ export interface PortalSession {
   /** Goes in every form of this session; a POST without it is refused. */
   csrfToken: string;
   expiresAt: number;
-}
-
-/** The cookie carries the token; the tables only its SHA-256 (hex). */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** 32 random bytes, base64url. */
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 /** Opens a session (inside or outside a transaction); returns the cookie's token, which is not stored. */
@@ -73,10 +63,4 @@ export function endSessions(d: Db, customerId: number, keepId?: number): number 
     .run().changes;
 }
 
-/** Compares two tokens in constant time; false for anything but a non-empty string. */
-export function sameToken(expected: string | undefined, given: unknown): boolean {
-  if (typeof expected !== 'string' || typeof given !== 'string' || expected.length === 0) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+export { hashToken, randomToken, sameToken } from '../crypto/tokens.js';

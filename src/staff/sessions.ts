@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, lte, ne } from 'drizzle-orm';
+import { hashToken, randomToken, sameToken } from '../crypto/tokens.js';
 import type { Db } from '../db/connection.js';
 import { staff, staffSessions, type StaffRole } from '../db/schema/staff.js';
 
@@ -19,16 +19,6 @@ export interface StaffSession {
   /** Goes in every form of this session; a POST without it is refused. */
   csrfToken: string;
   expiresAt: number;
-}
-
-/** The cookie carries the token; the table only its SHA-256 (hex). */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** 32 random bytes, base64url: the session cookie, the CSRF token. */
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 /** Opens a session for a member of staff; returns the cookie's token, which is not stored. Drops expired sessions on the way. */
@@ -86,8 +76,7 @@ export function endSessions(db: Db, staffId: number, keepId?: number): number {
 
 /** Compares a form's CSRF token with the session's in constant time. */
 export function csrfMatches(session: Pick<StaffSession, 'csrfToken'>, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(session.csrfToken);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameToken(session.csrfToken, given);
 }
+
+export { hashToken, randomToken } from '../crypto/tokens.js';

@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { formatMoney, listPlans, type Plan } from '../../billing/index.js';
+import { sameToken } from '../../crypto/tokens.js';
 import type { Db } from '../../db/connection.js';
 import { errorMessage, LangoError } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
@@ -128,12 +129,6 @@ function maskPhone(phone: string): string {
   return phone.length <= 7 ? phone : `${phone.slice(0, 5)}…${phone.slice(-3)}`;
 }
 
-function sameText(a: string | undefined, b: unknown): boolean {
-  if (typeof a !== 'string' || typeof b !== 'string' || a.length === 0) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * The staff pages (register with prefix '/staff'): sign-in with lockout, sign-out, the forced
@@ -224,7 +219,7 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   app.post('/sign-in', { config: { staffAction: 'public', rateLimit: { max: options.signInPerMinute ?? 20, timeWindow: 60_000 } } }, async (request, reply) => {
     const language = languageOf(request);
     const raw = (request.body ?? {}) as Record<string, unknown>;
-    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    if (!sameToken(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
     const body = signInBody.safeParse(raw);
     if (!body.success) return showSignIn(request, reply, 400, { error: t('staff.web.signIn.wrong', {}, language) });
     const result = await signIn(db, body.data.username, body.data.password, now(), options.sessionTtlMs);
@@ -277,7 +272,7 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   app.post('/sign-in/code', { config: { staffAction: 'public', rateLimit: signInRate } }, async (request, reply) => {
     const language = languageOf(request);
     const raw = (request.body ?? {}) as Record<string, unknown>;
-    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    if (!sameToken(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
     const body = codeBody.safeParse(raw);
     const result = completeSignIn(db, options.services?.box, cookies(request).get(PENDING_COOKIE), body.success ? cleanCode(body.data.code) : '', now(), options.sessionTtlMs);
     if (result.kind === 'signed-in') {
@@ -299,7 +294,7 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   app.post('/sign-in/code/sms', { config: { staffAction: 'public', rateLimit: signInRate } }, async (request, reply) => {
     const language = languageOf(request);
     const raw = (request.body ?? {}) as Record<string, unknown>;
-    if (!sameText(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
+    if (!sameToken(cookies(request).get(FORM_COOKIE), raw._csrf)) return message(request, reply, 403, t('staff.web.badForm', {}, language));
     let result;
     try {
       result = sendSmsCode(db, cookies(request).get(PENDING_COOKIE), now(), (d, sms) => {
