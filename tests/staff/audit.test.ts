@@ -4,7 +4,7 @@ import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { recordAudit } from '../../src/staff/index.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
 
 // Issue 7's audit log screen against the real daemon: entries made the way the product makes
 // them (a status change and a plan price change written by the domain, a role change by the
@@ -14,11 +14,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 beforeAll(async () => {
   daemon = await startDaemon();

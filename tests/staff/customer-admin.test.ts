@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, radclient } from '../support/peers.js';
+import { lango, langoJson, radclient } from '../support/peers.js';
 
 // Issue 7's customer administration, end to end against the real daemon in a phone-sized
 // Chromium: support adds a customer (a wrong phone number is explained and the typed values
@@ -16,11 +16,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Customer { id: number; username: string; status: string; fullName: string | null; phone: string | null; plan: string | null; mac: string | null; macBinding: boolean }
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, radclient } from '../support/peers.js';
+import { langoJson, radclient } from '../support/peers.js';
 
 // Issue 7's plan change, end to end against the real daemon: a billing manager picks a plan,
 // the preview shows the prorated charge, "Confirm" issues exactly that invoice (the CLI shows
@@ -15,11 +15,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Customer { id: number; username: string; plan: string | null }
 interface Invoice { number: string; kind: string; grossMinor: number; currency: string }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
 
 // Issue 7's invoices screen end to end against the real daemon in a phone-sized Chromium: a
 // billing manager filters the list to one customer, opens an invoice (its lines, its PDF),
@@ -14,11 +14,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Invoice { number: string; kind: string; status: string; grossMinor: number; customerId: number; correctsId: number | null }
 interface Balance { balance: { dueMinor: number; walletMinor: number } }

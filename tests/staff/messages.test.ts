@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
 
 // Issue 7's messages screens, end to end against the real daemon in a phone-sized Chromium: the
 // outbox lists what `lango sms send` queued, filters by status and cancels only with the box
@@ -13,11 +13,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Outbox { id: number; to: string; status: string; text: string; template: string | null }
 interface Template { key: string; language: string; body: string; overridden: boolean }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
 
 // Issue 7's plan screens, end to end against the real daemon in a phone-sized Chromium: a billing
 // manager adds a plan with a fair-use tier and sees what a router would be told; `lango plan list`
@@ -13,11 +13,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Plan { id: number; name: string; priceMinor: number; rateLimit: string | null; dataBytes: number | null; durationSeconds: number | null; fupTiers: Array<{ afterBytes: number; rateLimit: string }> }
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }

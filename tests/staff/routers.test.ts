@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, radclient } from '../support/peers.js';
+import { langoJson, radclient } from '../support/peers.js';
 
 // Issue 7's router screens, end to end against the real daemon in a phone-sized Chromium: a
 // technician adds a router and gets a random secret shown once; the running RADIUS server answers
@@ -13,11 +13,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Nas { id: number; name: string; ip: string; requireMessageAuthenticator: string }
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, radclient } from '../support/peers.js';
+import { langoJson, radclient } from '../support/peers.js';
 
 // Issue 7's sessions screen end to end: a router's accounting Start shows as a live session,
 // a Stop moves a session to the history, the filters narrow by user, and support's Disconnect
@@ -15,11 +15,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Action { sessionId: number; kind: string; reason: string }
 interface Audit { actor: string; action: string; detail: Record<string, unknown> }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, until } from '../support/peers.js';
+import { langoJson, until } from '../support/peers.js';
 
 // Issue 7's settings screens, end to end against the real daemon in a phone-sized Chromium: the
 // company name typed by an admin is what the hotspot page shows; M-Pesa set up from the form is
@@ -13,11 +13,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }
 interface TaxClass { code: string; name: string; inclusive: boolean; rules: Array<{ code: string; name: string; rateBasisPoints: number; compound: boolean }> }

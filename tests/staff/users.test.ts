@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
 
 // Issue 7's staff users screen and two-step sign-in, end to end against the real daemon in a
 // phone-sized Chromium: an administrator adds a support agent whose one-time password works once
@@ -16,11 +16,7 @@ let staffUrl: string;
 /** The first password the administrator was shown for wanjiku (the reset must differ from it). */
 let firstPassword = '';
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Audit { actor: string; action: string; subject: string; detail: Record<string, unknown> }
 

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { lango, radclient } from '../support/peers.js';
+import { langoJson, radclient } from '../support/peers.js';
 
 // Issue 7's vouchers screen end to end: a billing manager creates a batch of 5 in the browser,
 // sees its codes, downloads the printable cards as a PDF and revokes the unused codes; the
@@ -15,11 +15,7 @@ let daemon: Daemon;
 let browser: Browser;
 let staffUrl: string;
 
-function cli<T>(...args: string[]): T {
-  const run = lango(daemon, ...args, '--json');
-  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = <T>(...args: string[]): T => langoJson<T>(daemon, ...args);
 
 interface Voucher { code: string; state: string }
 

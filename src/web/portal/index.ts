@@ -1,6 +1,3 @@
-import zlib from 'node:zlib';
-import compress from '@fastify/compress';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -24,6 +21,7 @@ import {
 } from '../../portal/index.js';
 import { pickLanguage } from '../captive/language.js';
 import { cookieHeader, readCookies } from '../cookies.js';
+import { registerPagePlumbing } from '../page-plugin.js';
 import { codePage, homePage, messagePage, passwordPage, signInPage, STYLESHEET, STYLESHEET_NAME, type SignedIn } from './pages.js';
 
 declare module 'fastify' {
@@ -70,14 +68,7 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
   const now = options.now ?? Date.now;
   const sessions = new WeakMap<FastifyRequest, PortalSession>();
 
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } });
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} sign-ins a minute`), { statusCode: context.statusCode }),
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  await registerPagePlumbing(app);
 
   const cookies = (request: FastifyRequest) => readCookies(request.headers.cookie);
   const languageOf = (request: FastifyRequest): Language => {

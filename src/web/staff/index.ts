@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import zlib from 'node:zlib';
-import compress from '@fastify/compress';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import QRCode from 'qrcode';
@@ -38,6 +35,7 @@ import {
   type StaffSession,
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
+import { registerPagePlumbing } from '../page-plugin.js';
 import { registerStaffAssets } from './assets.js';
 import { cookieHeader, readCookies } from './cookies.js';
 import { codePage, homePage, messagePage, passwordPage, salePage, salesPage, securityPage, signInPage, tokensPage, type SaleView, type SecurityView, type SignedIn, type TokenFormValues } from './pages.js';
@@ -150,17 +148,9 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
     if (route.config?.staffAction === undefined) throw new Error(`staff route ${route.method} ${route.url} names no action (src/staff/permissions.ts)`);
   });
 
-  // Pages and files compressed on the way out (gzip or brotli, as the browser accepts): slow links.
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } });
+  // Before the files: they are compressed too.
+  await registerPagePlumbing(app);
   await registerStaffAssets(app);
-
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} sign-ins a minute`), { statusCode: context.statusCode }),
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
 
   const cookies = (request: FastifyRequest) => readCookies(request.headers.cookie);
   const languageOf = (request: FastifyRequest): Language => pickLanguage(cookies(request).get(LANGUAGE_COOKIE), request.headers['accept-language']);

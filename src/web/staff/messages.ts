@@ -30,7 +30,7 @@ import { getSetting } from '../../settings/index.js';
 import { can, type StaffSession } from '../../staff/index.js';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
-import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatTime, ltr, numberLocale, one, pager, paging, table } from './ui.js';
+import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatTime, ltr, numberLocale, one, pager, paging, subNav, table } from './ui.js';
 
 // Issue 7's messages screens: the outbox (filter, cancel a queued message), the text of every
 // message template in both languages (edit with a preview, reset), and bulk SMS (preview the
@@ -58,9 +58,7 @@ export function registerMessageRoutes(app: FastifyInstance, screens: StaffScreen
       { path: '/messages/templates', label: 'templates.heading' },
       ...(can(role, 'messages.send') ? [{ path: '/messages/bulk', label: 'bulk.heading' }] : []),
     ];
-    return `<nav aria-label="${h('sections', l)}"><p>${items
-      .map((i) => (i.path === here ? `<b><a href="${prefix}${i.path}" aria-current="page">${h(i.label, l)}</a></b>` : `<a href="${prefix}${i.path}">${h(i.label, l)}</a>`))
-      .join(' · ')}</p></nav>`;
+    return subNav(prefix, m('sections', l), items.map((i) => ({ path: i.path, text: m(i.label, l) })), here);
   };
 
   const page = (request: FastifyRequest, reply: FastifyReply, status: number, title: string, here: string, body: string) => {

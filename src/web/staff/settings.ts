@@ -14,7 +14,7 @@ import type { ConfigurableModule } from '../../settings/module-config.js';
 import { recordAudit, type StaffSession } from '../../staff/index.js';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
-import { confirmBox, confirmed, csrfField, escapeHtml, flash, ltr, one, table } from './ui.js';
+import { confirmBox, confirmed, csrfField, escapeHtml, flash, ltr, one, subNav, table } from './ui.js';
 
 // Issue 7's settings screens (admin only): the operator's details, billing rules, SMS, taxes,
 // and the payment providers and SMS gateways. Plain settings are the same keys as `lango
@@ -89,9 +89,7 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
       { path: '/settings/taxes', label: 'taxes.heading' },
       { path: '/settings/providers', label: 'providers.heading' },
     ];
-    return `<nav aria-label="${h('sections', l)}"><p>${items
-      .map((i) => (i.path === here ? `<b><a href="${prefix}${i.path}" aria-current="page">${h(i.label, l)}</a></b>` : `<a href="${prefix}${i.path}">${h(i.label, l)}</a>`))
-      .join(' · ')}</p></nav>`;
+    return subNav(prefix, s('sections', l), items.map((i) => ({ path: i.path, text: s(i.label, l) })), here);
   };
 
   const page = (request: FastifyRequest, reply: FastifyReply, status: number, title: string, here: string, body: string) => {

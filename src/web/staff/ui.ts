@@ -91,3 +91,13 @@ export function confirmBox(language: Language, what: string): string {
 }
 
 export const confirmed = (body: Record<string, unknown> | undefined) => body?.confirm === 'yes';
+
+/**
+ * The links between the pages of one screen (outbox · templates · bulk; general · taxes ·
+ * providers), the current one marked. `label` and each item's `text` are plain text.
+ */
+export function subNav(prefix: string, label: string, items: ReadonlyArray<{ path: string; text: string }>, here: string): string {
+  return `<nav aria-label="${escapeHtml(label)}"><p>${items
+    .map((i) => (i.path === here ? `<b><a href="${prefix}${i.path}" aria-current="page">${escapeHtml(i.text)}</a></b>` : `<a href="${prefix}${i.path}">${escapeHtml(i.text)}</a>`))
+    .join(' · ')}</p></nav>`;
+}
