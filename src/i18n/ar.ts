@@ -11,6 +11,12 @@ import * as settings from './staff/settings.js';
 import * as users from './staff/users.js';
 import * as audit from './staff/audit.js';
 import * as account from './portal/account.js';
+import * as portalPay from './portal/pay.js';
+import * as portalPlan from './portal/plan.js';
+import * as portalTickets from './portal/tickets.js';
+import * as portalUsage from './portal/usage.js';
+import * as tickets from './staff/tickets.js';
+import * as offline from './offline.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -214,6 +220,7 @@ export const ar: Catalogue<typeof en> = {
     settings: settings.ar,
     users: users.ar,
     audit: audit.ar,
+    tickets: tickets.ar,
     nav: {
       label: 'القائمة',
       dashboard: 'لوحة المتابعة',
@@ -229,6 +236,7 @@ export const ar: Catalogue<typeof en> = {
       settings: 'الإعدادات',
       users: 'الموظفون',
       audit: 'سجل التدقيق',
+      tickets: 'التذاكر',
     },
     ui: {
       previous: 'الصفحة السابقة',
@@ -549,7 +557,7 @@ export const ar: Catalogue<typeof en> = {
     },
   },
   portal: {
-    selfService: account.ar,
+    selfService: { ...account.ar, pay: portalPay.ar, plan: portalPlan.ar, tickets: portalTickets.ar, usage: portalUsage.ar },
     title: 'واي فاي {{operator}}',
     welcome: 'أهلًا بك! سجّل الدخول لتتصل بالإنترنت.',
     voucher: {
@@ -607,4 +615,5 @@ export const ar: Catalogue<typeof en> = {
       other: 'رسالة نقطة الاتصال: "{{message}}"',
     },
   },
+  offline: offline.ar,
 };

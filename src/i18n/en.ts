@@ -9,6 +9,12 @@ import * as settings from './staff/settings.js';
 import * as users from './staff/users.js';
 import * as audit from './staff/audit.js';
 import * as account from './portal/account.js';
+import * as portalPay from './portal/pay.js';
+import * as portalPlan from './portal/plan.js';
+import * as portalTickets from './portal/tickets.js';
+import * as portalUsage from './portal/usage.js';
+import * as tickets from './staff/tickets.js';
+import * as offline from './offline.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -184,6 +190,7 @@ export const en = {
     settings: settings.en,
     users: users.en,
     audit: audit.en,
+    tickets: tickets.en,
     // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
     nav: {
       label: 'Menu',
@@ -200,6 +207,7 @@ export const en = {
       settings: 'Settings',
       users: 'Staff',
       audit: 'Audit log',
+      tickets: 'Tickets',
     },
     ui: {
       previous: 'Previous page',
@@ -553,7 +561,7 @@ export const en = {
   // The captive portal at /hotspot (src/web/captive/): read on cheap phones, often over a slow
   // link, so short and plain. Router errors are translated into errors.* where they are known.
   portal: {
-    selfService: account.en,
+    selfService: { ...account.en, pay: portalPay.en, plan: portalPlan.en, tickets: portalTickets.en, usage: portalUsage.en },
     title: '{{operator}} Wi-Fi',
     welcome: 'Welcome! Log in to get online.',
     voucher: {
@@ -612,4 +620,6 @@ export const en = {
       other: 'The hotspot said: "{{message}}"',
     },
   },
+  // The offline banner and queued forms (service worker) of the staff pages and the portal.
+  offline: offline.en,
 } as const;

@@ -63,6 +63,10 @@ export const permissions = {
   'messages.send': ['admin', 'billing_manager'],
   /** Company, taxes, currency, time zone, payment and SMS providers. */
   'settings.manage': ['admin'],
+  /** See support tickets and their conversation, internal notes included. */
+  'tickets.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Open a ticket for a customer, reply, add internal notes, assign, change status or priority. */
+  'tickets.reply': ['admin', 'billing_manager', 'support', 'technician'],
   /** Search the audit log. */
   'audit.view': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;

@@ -152,3 +152,19 @@ export const usageUserDays = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.user] })],
 );
+
+/**
+ * Traffic per customer and day (the operator's calendar day), added up by the accounting
+ * writer like usage_daily: the portal's 30-day chart reads 30 rows, and a PPPoE session that
+ * runs for weeks is split across the days its bytes actually moved.
+ */
+export const usageCustomerDays = sqliteTable(
+  'usage_customer_days',
+  {
+    customerId: integer('customer_id').notNull(),
+    day: text('day').notNull(),
+    bytesDown: integer('bytes_down').notNull().default(0),
+    bytesUp: integer('bytes_up').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.day] })],
+);

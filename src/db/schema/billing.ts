@@ -130,6 +130,8 @@ export const subscriptions = sqliteTable(
     autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(true),
     /** A plan change the operator scheduled for the next renewal. */
     nextPlanId: integer('next_plan_id').references(() => plans.id),
+    /** When the customer (or staff) paused the line; null = not paused. Resuming moves periodEnd on by the pause. */
+    pausedAt: integer('paused_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

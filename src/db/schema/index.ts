@@ -10,3 +10,4 @@ export * from './payments.js';
 export * from './messaging.js';
 export * from './hotspot.js';
 export * from './portal.js';
+export * from './support.js';

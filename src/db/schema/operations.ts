@@ -52,3 +52,23 @@ export const auditLog = sqliteTable(
     index('audit_by_username').on(sql`json_extract(${t.detail}, '$.username')`),
   ],
 );
+
+/**
+ * Idempotency keys of forms that change something (a cash payment recorded at a counter, a
+ * ticket opened): a form queued offline and sent twice by a flaky link is carried out once.
+ * The key is written in the same transaction as the change; `result` is what the first
+ * request answered (a redirect location), returned again to a retry.
+ */
+export const requestKeys = sqliteTable(
+  'request_keys',
+  {
+    key: text('key').primaryKey(),
+    /** Who sent it ('staff:alice', 'customer:12'): a key is only honoured for its own sender. */
+    sender: text('sender').notNull(),
+    /** What it did ('payments.record'), for the log and the pruning. */
+    action: text('action').notNull(),
+    result: text('result').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('request_keys_by_age').on(t.createdAt)],
+);

@@ -27,6 +27,8 @@ export const staff = sqliteTable('staff', {
   totpSecret: text('totp_secret'),
   /** The last time step a TOTP code was accepted for: the same code is not taken twice. */
   totpLastStep: integer('totp_last_step'),
+  /** The language this person chose for the staff pages; null = the browser's. */
+  language: text('language').$type<'en' | 'ar'>(),
 });
 
 /**

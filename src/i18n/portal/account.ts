@@ -6,6 +6,7 @@ import type { Catalogue } from '../shape.js';
 
 export const en = {
   title: 'My account',
+  nav: { label: 'Menu', home: 'Home', pay: 'Pay', plan: 'My plan', help: 'Help' },
   language: 'العربية',
   signOut: 'Sign out',
   notFound: 'There is nothing at this address.',
@@ -85,6 +86,7 @@ export const en = {
 
 export const ar: Catalogue<typeof en> = {
   title: 'حسابي',
+  nav: { label: 'القائمة', home: 'الرئيسية', pay: 'الدفع', plan: 'باقتي', help: 'المساعدة' },
   language: 'English',
   signOut: 'تسجيل الخروج',
   notFound: 'لا يوجد شيء في هذا العنوان.',

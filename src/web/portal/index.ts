@@ -23,6 +23,14 @@ import { pickLanguage } from '../captive/language.js';
 import { cookieHeader, readCookies } from '../cookies.js';
 import { registerPagePlumbing } from '../page-plugin.js';
 import { codePage, homePage, messagePage, passwordPage, signInPage, STYLESHEET, STYLESHEET_NAME, type SignedIn } from './pages.js';
+import { registerPayRoutes } from './pay.js';
+import { registerPlanRoutes } from './plan.js';
+import type { PortalScreens, RegisterPortalScreen } from './screens.js';
+import type { PortalServices } from './services.js';
+import { registerTicketsRoutes } from './tickets.js';
+
+/** Every page module beyond sign-in and home, each registering its own routes. */
+const SCREENS: readonly RegisterPortalScreen[] = [registerPayRoutes, registerPlanRoutes, registerTicketsRoutes];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,6 +48,8 @@ export interface PortalWebOptions {
   sessionTtlMs?: number;
   /** The clock (tests). */
   now?: () => number;
+  /** The daemon's parts some pages use (payments…); absent in a bare plugin. */
+  services?: PortalServices;
 }
 
 export const SESSION_COOKIE = 'lango_portal';
@@ -232,6 +242,9 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
     const notice = request.query.done === 'password' ? { notice: t('portal.selfService.password.saved', {}, language) } : {};
     return html(reply, 200, homePage({ language, prefix, signedIn: signedIn(session), home, hasPassword: session.hasPassword, zone: options.zone, now: now(), ...notice }));
   });
+
+  const screens: PortalScreens = { db, zone: options.zone, prefix, now, sessionOf, languageOf, signedIn, html, message, services: options.services ?? {} };
+  for (const register of SCREENS) register(app, screens);
 
   app.get('/password', async (request, reply) => html(reply, 200, passwordPage({ language: languageOf(request), prefix, signedIn: signedIn(sessionOf(request)), min: PASSWORD_MIN })));
 

@@ -24,6 +24,8 @@ header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-con
 header a,header button{color:#fff}
 header form{margin:0}
 header button{background:none;border:1px solid #fff;border-radius:4px;padding:.25rem .75rem;font:inherit;min-height:2.5rem}
+nav ul{display:flex;flex-wrap:wrap;gap:.25rem;list-style:none;margin:0;padding:.25rem 1rem;background:#e6eef2}
+nav a{display:inline-block;padding:.5rem .75rem;min-height:2.5rem;color:#0b4f6c;font-weight:600}
 main{max-width:40rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.5rem 0 1rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
@@ -58,6 +60,17 @@ interface Frame {
   signedIn?: SignedIn;
 }
 
+/** The signed-in customer's menu: a row of plain links, no script. */
+function nav(prefix: string, l: Language): string {
+  const items = [
+    ['/', 'home'],
+    ['/pay', 'pay'],
+    ['/plan', 'plan'],
+    ['/tickets', 'help'],
+  ] as const;
+  return `<nav aria-label="${text('portal.selfService.nav.label', l)}"><ul>${items.map(([path, key]) => `<li><a href="${prefix}${path}">${text(`portal.selfService.nav.${key}`, l)}</a></li>`).join('')}</ul></nav>`;
+}
+
 export function renderFrame(frame: Frame): string {
   const { language: l, prefix } = frame;
   const other = l === 'ar' ? 'en' : 'ar';
@@ -68,7 +81,7 @@ export function renderFrame(frame: Frame): string {
 <html lang="${l}" dir="${l === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(frame.title)} · ${text('portal.selfService.title', l)}</title><link rel="stylesheet" href="${prefix}/assets/${STYLESHEET_NAME}"></head>
 <body><header><a href="${prefix}/">${text('portal.selfService.title', l)}</a><a href="${prefix}/language?to=${other}" lang="${other}">${text('portal.selfService.language', l)}</a>${signOut}</header>
-<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+${frame.signedIn ? nav(prefix, l) : ''}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
 }
 
 export function messagePage(input: { language: Language; prefix: string; text: string; signedIn?: SignedIn }): string {

@@ -52,6 +52,7 @@ import type { RegisterScreen, StaffScreens } from './screens.js';
 import type { StaffServices } from './services.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerSettingsRoutes } from './settings.js';
+import { registerTicketRoutes } from './tickets.js';
 import { registerUserRoutes } from './users.js';
 import { registerVoucherRoutes } from './vouchers.js';
 
@@ -65,6 +66,7 @@ const SCREENS: readonly RegisterScreen[] = [
   registerInvoiceRoutes,
   registerPaymentRoutes,
   registerVoucherRoutes,
+  registerTicketRoutes,
   registerMessageRoutes,
   registerSettingsRoutes,
   registerUserRoutes,
