@@ -13,6 +13,7 @@ import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
+import { pruneRequestKeys } from './operations/index.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { walFileSize } from './db/wal.js';
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
       services: { box, lastPacketAt: () => nasActivity.view(), interimSeconds: config.LANGO_INTERIM_INTERVAL },
     },
     // The customers' self-service portal at /portal: sign-in by password or SMS code, their own account.
-    portal: { db: connection.db, zone: config.LANGO_TIMEZONE },
+    portal: { db: connection.db, zone: config.LANGO_TIMEZONE, services: { payments: { providers, box, onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the customer portal shows how to pay by hand') } } },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
   const httpAddress = http.server.address();
@@ -230,6 +231,8 @@ async function main(): Promise<void> {
         // Who was online which day is kept for the charts and a year's comparison; once a day is enough.
         if (now - userDaysPrunedAt >= 86_400_000) {
           pruneUserDays(connection.db, { now, zone: config.LANGO_TIMEZONE });
+          // Idempotency keys of forms: a queued form comes back within days, not a month.
+          pruneRequestKeys(connection.db, now);
           userDaysPrunedAt = now;
         }
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);

@@ -110,6 +110,19 @@ describe('session figures', () => {
     expect(conn.sqlite.prepare('SELECT day FROM usage_user_days').pluck().all()).toEqual(['2025-10-20']);
   });
 
+  it('keeps each customer’s daily traffic for 400 days, like who was online', () => {
+    const customer = (id: number) => conn.sqlite.prepare("INSERT INTO customers (id, username, password_sealed, status, created_at, updated_at) VALUES (?, ?, 'x', 'active', 0, 0)").run(id, `c${id}`);
+    customer(1);
+    customer(2);
+    const day = conn.sqlite.prepare('INSERT INTO usage_customer_days (customer_id, day, bytes_down, bytes_up) VALUES (?, ?, 10, 1)');
+    for (const [id, d] of [[1, '2025-10-19'], [1, '2025-10-20'], [2, '2024-01-01'], [2, '2026-11-24']] as const) day.run(id, d);
+    expect(pruneUserDays(conn.db, { now: NOW, zone })).toBe(2);
+    expect(conn.sqlite.prepare('SELECT customer_id AS id, day FROM usage_customer_days ORDER BY customer_id, day').all()).toEqual([
+      { id: 1, day: '2025-10-20' },
+      { id: 2, day: '2026-11-24' },
+    ]);
+  });
+
   it('has a zero for every day without sessions', () => {
     const activity = dailyActivity(conn.db, { now: NOW, zone });
     expect(activity.days).toHaveLength(30);

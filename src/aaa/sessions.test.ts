@@ -322,6 +322,71 @@ describe('sessions', () => {
       ]);
     });
 
+    const customerDays = () => conn.sqlite.prepare('SELECT customer_id AS customerId, day, bytes_down AS down, bytes_up AS up FROM usage_customer_days ORDER BY customer_id, day').all();
+    const twoCustomers = () => {
+      const box = createSecretBox(Buffer.alloc(32, 1));
+      addPlan(conn.db, { name: 'P', priceMinor: 100, currency: 'KES' });
+      const bob = addCustomer(conn.db, box, { username: 'bob', password: 'x', planName: 'P' }).id;
+      const eve = addCustomer(conn.db, box, { username: 'eve', password: 'x', planName: 'P' }).id;
+      return { bob: { customerId: bob, periodStart: T0 }, eve: { customerId: eve, periodStart: T0 } };
+    };
+
+    it('adds up each known customer’s traffic per day, one row per customer and day, all their sessions and routers together', async () => {
+      const { bob, eve } = twoCustomers();
+      await commitAll([
+        () => daily.record(event({}), bob),
+        () => daily.record(interim(300, 1_000), bob),
+        () => daily.record(interim(300, 1_000), bob), // retransmitted: adds nothing
+        () => daily.record(interim(60, 200, { acctSessionId: 'phone', nasId: nasB }), bob),
+        () => daily.record(interim(60, 50, { acctSessionId: 'e1', username: 'eve' }), eve),
+        () => daily.record(interim(60, 7, { acctSessionId: 'v1', username: 'voucher-9' }), null), // nobody Lango knows
+      ]);
+      expect(customerDays()).toEqual([
+        { customerId: bob.customerId, day: '2026-11-23', down: 12_000, up: 1_200 },
+        { customerId: eve.customerId, day: '2026-11-23', down: 500, up: 50 },
+      ]);
+      // Past midnight in Nairobi the same session counts on the new day, with what it added since.
+      now = local('2026-11-24T00:05');
+      await commitAll([() => daily.record(interim(900, 3_000), bob)]);
+      await commitAll([() => daily.record(interim(1_200, 3_500, { stop: { cause: 'User-Request' } }), bob)]);
+      expect(customerDays()).toEqual([
+        { customerId: bob.customerId, day: '2026-11-23', down: 12_000, up: 1_200 },
+        { customerId: bob.customerId, day: '2026-11-24', down: 25_000, up: 2_500 },
+        { customerId: eve.customerId, day: '2026-11-23', down: 500, up: 50 },
+      ]);
+    });
+
+    it('writes a customer’s day once per group commit, however many packets it holds', async () => {
+      const { bob } = twoCustomers();
+      const writes: string[] = [];
+      conn.sqlite.function('seen', (sql: unknown) => (writes.push(String(sql)), null));
+      conn.sqlite.exec("CREATE TEMP TRIGGER count_customer_days AFTER INSERT ON usage_customer_days BEGIN SELECT seen('insert'); END");
+      conn.sqlite.exec("CREATE TEMP TRIGGER count_customer_day_updates AFTER UPDATE ON usage_customer_days BEGIN SELECT seen('update'); END");
+      await commitAll(Array.from({ length: 50 }, (_, i) => () => daily.record(interim(60 * (i + 1), 100 * (i + 1)), bob)));
+      expect(writes).toEqual(['insert']);
+      await commitAll(Array.from({ length: 50 }, (_, i) => () => daily.record(interim(60 * (i + 51), 100 * (i + 51)), bob)));
+      expect(writes).toEqual(['insert', 'update']);
+      expect(customerDays()).toEqual([{ customerId: bob.customerId, day: '2026-11-23', down: 100_000, up: 10_000 }]);
+    });
+
+    it('drops what a failed record staged for its customer, keeps its batch-mates’, and counts the retry once', async () => {
+      const { bob, eve } = twoCustomers();
+      const outcomes = await commitAll([
+        () => daily.record(interim(60, 100, { acctSessionId: 'ok', username: 'eve' }), eve),
+        () => {
+          daily.record(interim(60, 900), bob);
+          throw new Error('enforcement failed');
+        },
+      ]);
+      expect(outcomes.map((e) => e?.message)).toEqual([undefined, 'enforcement failed']);
+      expect(customerDays()).toEqual([{ customerId: eve.customerId, day: '2026-11-23', down: 1_000, up: 100 }]);
+      await commitAll([() => daily.record(interim(60, 900), bob)]);
+      expect(customerDays()).toEqual([
+        { customerId: bob.customerId, day: '2026-11-23', down: 9_000, up: 900 },
+        { customerId: eve.customerId, day: '2026-11-23', down: 1_000, up: 100 },
+      ]);
+    });
+
     it('keeps neither the session row nor its roll-up when its record fails, and keeps its batch-mates’ both', async () => {
       const outcomes = await commitAll([
         () => daily.record(interim(60, 100, { acctSessionId: 'ok', username: 'ann' }), null),

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } fro
 import { DateTime } from 'luxon';
 import type { Connection, Db, Sqlite } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
-import { nas, sessions, usageDaily, usageUserDays } from '../db/schema/aaa.js';
+import { nas, sessions, usageCustomerDays, usageDaily, usageUserDays } from '../db/schema/aaa.js';
 import { usage } from '../db/schema/billing.js';
 import type { UsageNow } from './usage.js';
 
@@ -83,10 +83,12 @@ interface DayTraffic {
  * Interim-Update. Usage gets only what a packet adds beyond the session's previous maximum, so
  * duplicates, replays after a restart and reordering add nothing.
  *
- * The same deltas feed the daily roll-up (usage_daily per router, usage_user_days per account)
- * on the day each packet arrives in `zone`. They are summed in memory and written once per key
- * at the end of the transaction that holds the session rows (flushDailyUsage, the group commit's beforeCommit), so a group
- * commit of 2000 packets costs a handful of upserts, and a crash keeps both or neither.
+ * The same deltas feed the daily roll-up (usage_daily per router, usage_user_days per account,
+ * usage_customer_days per known customer) on the day each packet arrives in `zone`. They are
+ * summed in memory and written once per key at the end of the transaction that holds the
+ * session rows (flushDailyUsage, the group commit's beforeCommit), so a group commit of 2000
+ * packets costs one upsert per router and per customer heard from, and a crash keeps both or
+ * neither.
  */
 export function createSessionWriter(
   { db, sqlite }: Pick<Connection, 'db' | 'sqlite'>,
@@ -244,11 +246,22 @@ export function createSessionWriter(
     sqlite,
     db.insert(usageUserDays).values({ day: sql.placeholder('day'), user: sql.placeholder('user') }).onConflictDoNothing(),
   );
+  const addCustomerDay = compileStatement(
+    sqlite,
+    db
+      .insert(usageCustomerDays)
+      .values({ customerId: sql.placeholder('customerId'), day: sql.placeholder('day'), bytesDown: sql.placeholder('down'), bytesUp: sql.placeholder('up') })
+      .onConflictDoUpdate({
+        target: [usageCustomerDays.customerId, usageCustomerDays.day],
+        set: { bytesDown: sql`${usageCustomerDays.bytesDown} + excluded.bytes_down`, bytesUp: sql`${usageCustomerDays.bytesUp} + excluded.bytes_up` },
+      }),
+  );
   let today = { day: '', start: 0, end: -Infinity };
   const customersToday = new Set<number>();
   const namesToday = new Set<string>();
-  /** Not yet written: day -> NAS id -> bytes, and [day, user] pairs. */
+  /** Not yet written: day -> NAS id -> bytes, day -> customer id -> bytes, and [day, user] pairs. */
   const pendingTraffic = new Map<string, Map<number, DayTraffic>>();
+  const pendingCustomers = new Map<string, Map<number, DayTraffic>>();
   const pendingUsers: Array<[string, string]> = [];
 
   const dayNow = (): string => {
@@ -260,6 +273,13 @@ export function createSessionWriter(
       namesToday.clear();
     }
     return today.day;
+  };
+  const addTo = (sums: Map<number, DayTraffic>, id: number, down: number, up: number) => {
+    const known = sums.get(id);
+    if (known) {
+      known.down += down;
+      known.up += up;
+    } else sums.set(id, { down, up });
   };
   const stageDaily = (nasId: number, customerId: number | null, username: string, down: number, up: number) => {
     const day = dayNow();
@@ -275,21 +295,24 @@ export function createSessionWriter(
     if (down === 0 && up === 0) return;
     let byNas = pendingTraffic.get(day);
     if (!byNas) pendingTraffic.set(day, (byNas = new Map()));
-    const sums = byNas.get(nasId);
-    if (sums) {
-      sums.down += down;
-      sums.up += up;
-    } else byNas.set(nasId, { down, up });
+    addTo(byNas, nasId, down, up);
+    if (customerId === null) return;
+    let byCustomer = pendingCustomers.get(day);
+    if (!byCustomer) pendingCustomers.set(day, (byCustomer = new Map()));
+    addTo(byCustomer, customerId, down, up);
   };
   const flushDaily = () => {
     for (const [day, byNas] of pendingTraffic) for (const [nasId, { down, up }] of byNas) addDaily.run({ day, nasId, down, up });
+    for (const [day, byCustomer] of pendingCustomers) for (const [customerId, { down, up }] of byCustomer) addCustomerDay.run({ customerId, day, down, up });
     for (const [day, user] of pendingUsers) addUserDay.run({ day, user });
     pendingTraffic.clear();
+    pendingCustomers.clear();
     pendingUsers.length = 0;
   };
   /** What was staged did not reach the disk; whom we think we counted today may not have either. */
   const dropDaily = () => {
     pendingTraffic.clear();
+    pendingCustomers.clear();
     pendingUsers.length = 0;
     customersToday.clear();
     namesToday.clear();

@@ -15,6 +15,7 @@ export {
   type SubscriberLookup,
 } from './customers.js';
 export { parseMoney, formatMoney, minorDigits, currencies, isCurrency } from './money.js';
+export { paymentMethodName } from './payment-method-name.js';
 export { parseDuration, parseDataSize, parseMonths } from './plan-units.js';
 export { isRateLimit } from './rate-limit.js';
 export { normaliseMac } from './mac.js';
@@ -46,3 +47,4 @@ export { editCustomer, type CustomerChanges } from './customer-edit.js';
 export { customerHistory, type HistoryItem } from './customer-history.js';
 export { listPlansPage, customersOnPlans, type PlanFilter } from './plan-list.js';
 export { creditNotesOf, findPaymentByReceipt, invoiceById, invoiceTotals, listInvoicePage, listPaymentPage, moneyApplied, paymentMethods, paymentTotals, type AppliedMoney, type InvoiceFilter, type InvoiceRow, type PaymentFilter, type PaymentRow } from './invoice-list.js';
+export { cancelScheduledPlanChange, pauseEndsAt, pausePolicy, pauseRefusal, pauseSubscription, pausesThisYear, resumeSubscription, type PausePolicy, type PauseRefusal } from './pause.js';

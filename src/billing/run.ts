@@ -18,6 +18,7 @@ import { activePromotions, type Discount, type TaxClass } from './tax.js';
 import { findTaxClass } from './tax-classes.js';
 import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
+import { pausesToEnd, resumeSubscription } from './pause.js';
 
 const DAY = 86_400_000;
 const TARGET_CHUNK_MS = 15;
@@ -44,6 +45,8 @@ export interface BillingRunOptions {
 
 export interface BillingRunResult {
   renewed: number;
+  /** Paused lines past the operator's longest pause, resumed before renewals. */
+  resumed: number;
   invoiced: number;
   expired: number;
   movedToGracePlan: number;
@@ -101,6 +104,18 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
     await pause(elapsed);
     return done;
   };
+
+  // 0. Pauses past the operator's longest end first, so their renewals follow from the moved
+  // period end. Renewals below only take 'active' lines: a paused line is never renewed,
+  // invoiced or expired while paused. Looked for before a chunk opens, so with nothing to
+  // resume (the usual case) the run has no extra chunk.
+  while (pausesToEnd(db, now, 1).length > 0) {
+    await chunk((d) => {
+      const due = pausesToEnd(d, now, chunkSize);
+      for (const { customerId } of due) if (resumeSubscription(d, { customerId, at: now, actor }).kind === 'resumed') result.resumed++;
+      return due.length;
+    });
+  }
 
   // 1. Renewals and postpaid invoices, oldest boundary first.
   const failedIds: number[] = [];
@@ -237,7 +252,7 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
 }
 
 export function emptyResult(): BillingRunResult {
-  return { renewed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
+  return { renewed: 0, resumed: 0, invoiced: 0, expired: 0, movedToGracePlan: 0, markedOverdue: 0, suspended: 0, reminders: 0, failed: [], speedChanges: [], chunks: 0, longestChunkMs: 0 };
 }
 
 /** Adds a committed chunk's counts to the run's. */

@@ -37,6 +37,7 @@ import { messagingCommands } from './messaging-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { voucherCommands } from './voucher-commands.js';
 import { staffCommands } from './staff-commands.js';
+import { portalCommands } from './portal-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -383,6 +384,7 @@ export const commands: Command[] = [
   ...operatorCommands,
   ...voucherCommands,
   ...staffCommands,
+  ...portalCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

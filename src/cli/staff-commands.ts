@@ -9,6 +9,7 @@ import {
   resetStaffPassword,
   roles,
   setStaffDisabled,
+  setStaffLanguage,
   setStaffRole,
   unlockStaff,
   type ManageResult,
@@ -16,7 +17,7 @@ import {
   type StaffSummary,
 } from '../staff/index.js';
 import type { Db } from '../db/connection.js';
-import { formatTime, json, str, table, type Command } from './command.js';
+import { choice, formatTime, json, str, table, type Command } from './command.js';
 import { actor } from './inputs.js';
 
 // Staff accounts from the terminal: the operator adds agents and other staff and hands over
@@ -112,6 +113,23 @@ export const staffCommands: Command[] = [
       const result = r as Awaited<ReturnType<typeof resetStaffPassword>>;
       if (result.kind !== 'done') return 'There is no such staff account. See: lango staff list';
       return `New password for ${result.account.username}: ${result.password}\nIt is shown only this once; they are asked to change it at next sign-in.`;
+    },
+  },
+  {
+    words: ['staff', 'set-language'],
+    summary: 'Choose the language of the staff pages for a member of staff (they can also switch it on any page).',
+    usage: 'lango staff set-language --username amina --language en|ar [--json]',
+    options: { username: { type: 'string' }, language: { type: 'string' }, ...json },
+    required: ['username', 'language'],
+    run: ({ db }, v) => {
+      const username = str(v, 'username')!;
+      const language = choice(str(v, 'language'), ['en', 'ar'] as const, 'language')!;
+      setStaffLanguage(db, { staffId: staffId(db, username), language, actor: actor(), now: Date.now() });
+      return { username, language };
+    },
+    print: (r) => {
+      const { username, language } = r as { username: string; language: 'en' | 'ar' };
+      return `${username} sees the staff pages in ${language === 'ar' ? 'Arabic' : 'English'} from their next page.`;
     },
   },
   {

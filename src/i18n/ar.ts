@@ -62,6 +62,11 @@ export const ar: Catalogue<typeof en> = {
       refunded: 'تم الاسترداد',
     },
   },
+  paymentMethods: {
+    cash: 'نقدًا',
+    bank: 'تحويل بنكي',
+    adjustment: 'تسوية',
+  },
   // Reply-Message texts, shown by the hotspot on customers' phones (and on the captive portal):
   // plain words, and "كرت" for a voucher as on the portal.
   radius: {
@@ -379,6 +384,12 @@ export const ar: Catalogue<typeof en> = {
       speedButton: 'تغيير السرعة الآن',
       speedBad: '«{{value}}» ليست سرعة يفهمها الراوتر. اكتب رفع/تنزيل، مثل 2M/4M أو 512k/2M. لم يُرسل شيء.',
       speedQueued: 'أُرسلت السرعة {{rate}} إلى الراوتر للجلسة {{id}}.',
+      portalLock: {
+        heading: 'بوابة الخدمة الذاتية',
+        locked: 'الدخول إلى البوابة مقفل بعد كلمات مرور أو رموز خاطئة كثيرة، حتى {{time}}. الدخول إلى الإنترنت ما زال يعمل.',
+        button: 'فتح قفل الدخول إلى البوابة',
+        done: 'فُتح قفل الدخول إلى البوابة: يمكن للعميل الدخول الآن.',
+      },
       planHeading: 'تغيير الباقة: {{username}}',
       planCurrent: 'الباقة الحالية: {{plan}}.',
       newPlan: 'الباقة الجديدة',

@@ -58,6 +58,13 @@ export const en = {
       refunded: 'Refunded',
     },
   },
+  // How a payment came in, on receipts, SMS and staff pages (src/billing/payment-method-name.ts).
+  // Mobile money keeps its brand name in both languages.
+  paymentMethods: {
+    cash: 'Cash',
+    bank: 'Bank transfer',
+    adjustment: 'Adjustment',
+  },
   radius: {
     badCredentials: 'Wrong username or password.',
     noCredentials: 'No password was sent. Log in again from the login page.',
@@ -355,6 +362,13 @@ export const en = {
       speedButton: 'Change speed now',
       speedBad: '"{{value}}" is not a speed the router understands. Write upload/download, for example 2M/4M or 512k/2M. Nothing was sent.',
       speedQueued: 'Speed {{rate}} sent to the router for session {{id}}.',
+      // The self-service portal's sign-in lock (src/portal/lockout.ts), lifted by staff.
+      portalLock: {
+        heading: 'Self-service portal',
+        locked: 'Portal sign-in is locked after too many wrong passwords or codes, until {{time}}. The internet login still works.',
+        button: 'Unlock portal sign-in',
+        done: 'Portal sign-in is unlocked: the customer may sign in again now.',
+      },
       // Plan change (customer-plan.ts).
       planHeading: 'Change plan: {{username}}',
       planCurrent: 'Now on {{plan}}.',

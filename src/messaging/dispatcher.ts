@@ -145,7 +145,7 @@ function valuesFor(db: Db, event: NotificationEvent, customer: CustomerFacts, no
         ...balances(),
         receipt: receipt.receiptNumber,
         amount: formatAmount(receipt.amountMinor, receipt.currency, lang),
-        method: formatMethod(receipt.method),
+        method: formatMethod(receipt.method, lang),
         reference: receipt.reference,
       };
     }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { formatMoney } from '../billing/index.js';
+import { formatMoney, paymentMethodName } from '../billing/index.js';
 import type { Currency, Language } from '../db/schema/billing.js';
 
 // How amounts and dates read in an SMS. Arabic texts keep Latin digits: receipt numbers,
@@ -27,9 +27,7 @@ export function formatMoment(at: number, zone: string, language: Language): stri
     .toLocaleString({ day: 'numeric', month: language === 'ar' ? 'long' : 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
-// Provider module names as customers know the brands; cash and bank stay as recorded.
-const METHOD_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo', airtel: 'Airtel Money', orange: 'Orange Money' };
-
-export function formatMethod(method: string): string {
-  return METHOD_NAMES[method] ?? method;
+/** Mobile money by its brand; cash and bank transfers in the customer's language. */
+export function formatMethod(method: string, language: Language): string {
+  return paymentMethodName(method, language);
 }

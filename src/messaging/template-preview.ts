@@ -2,6 +2,7 @@ import { formatMoney, mainCurrency } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import type { Language } from '../db/schema/billing.js';
 import { getSetting } from '../settings/index.js';
+import { formatDay, formatMethod, formatMoment } from './message-format.js';
 import { countSmsParts, preferGsm7, type SmsParts } from './segments.js';
 import { checkTemplateBody, fillPlaceholders, operatorValues, type TemplateKey, type TemplateValues } from './templates.js';
 
@@ -23,14 +24,15 @@ function sampleValues(db: Db, language: Language): TemplateValues {
     name: language === 'ar' ? 'أمينة' : 'Amina Odhiambo',
     username: 'amina',
     plan: 'Home 10M',
-    expiry: '8 Feb 2026, 15:00',
+    // Dates as the sender writes them in this language (src/messaging/message-format.ts).
+    expiry: formatMoment(Date.UTC(2026, 1, 8, 15, 0), 'UTC', language),
     price: money(150_000),
     invoice: 'INV-2026-0042',
     balance: money(50_000),
-    due: '1 Mar 2026',
+    due: formatDay(Date.UTC(2026, 2, 1, 12, 0), 'UTC', language),
     amount: money(150_000),
     receipt: 'RCP-2026-0042',
-    method: 'M-Pesa',
+    method: formatMethod('mpesa', language),
     reference: 'QFH2XY7Z9K',
     wallet: money(0),
     password: 'k7m2p9',

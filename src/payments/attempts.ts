@@ -23,6 +23,14 @@ export function findAttempt(db: Db, id: number): Attempt | undefined {
   return db.select().from(paymentAttempts).where(eq(paymentAttempts.id, id)).get();
 }
 
+/**
+ * An attempt only if it is this customer's: the portal's status page shows nothing else, and
+ * another customer's id reads the same as one that does not exist.
+ */
+export function findAttemptOfCustomer(db: Db, id: number, customerId: number): Attempt | undefined {
+  return db.select().from(paymentAttempts).where(and(eq(paymentAttempts.id, id), eq(paymentAttempts.customerId, customerId))).get();
+}
+
 export function findAttemptByKey(db: Db, key: string): Attempt | undefined {
   return db.select().from(paymentAttempts).where(eq(paymentAttempts.key, key)).get();
 }

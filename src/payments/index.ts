@@ -1,6 +1,6 @@
 // The payments domain's front door: attempts and their settlement, provider callbacks, the
 // reconciliation job, the review queue. Providers live in providers/<name>/ behind provider.ts.
-export { type Attempt, findAttempt, listAttempts, countWaitingAttempts, type AttemptFilter } from './attempts.js';
+export { type Attempt, findAttempt, findAttemptOfCustomer, listAttempts, countWaitingAttempts, type AttemptFilter } from './attempts.js';
 export { flaggedCallbacks, findCallback, markCallbackReviewed, type InboxRow } from './inbox.js';
 export { receiveCallback, CallbackBodyError, type CallbackAnswer } from './callbacks.js';
 export { reconcilePayments, type ReconcileResult } from './reconcile.js';
@@ -10,4 +10,5 @@ export { ProviderRegistry, configureProvider, describeProvider, providerModule }
 export { callbackToken, callbackUrl, rotateCallbackToken, validTokens, tokenMatches } from './tokens.js';
 export { ReconcileWorker } from './worker.js';
 export { providerModules } from './providers/index.js';
+export { mobileProviders, pickProvider, providersFor } from './pick-provider.js';
 export type { PaymentProvider, CallbackRoute, ProviderOutcome } from './provider.js';

@@ -4,6 +4,7 @@ import { countedBytes } from '../aaa/usage.js';
 import { currentRateLimit, customerBalance, findCustomerById, findPlanByName, listInvoicePage, subscriptionOf, usagePeriodStart, type CustomerBalance } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import { usage, type Currency, type CustomerStatus } from '../db/schema/billing.js';
+import { customerDailyUsage, type UsageDay } from './usage.js';
 
 export const SESSIONS_SHOWN = 20;
 
@@ -24,6 +25,8 @@ export interface PortalHome {
   /** The oldest open invoice, or the next renewal with its price. */
   nextBill: { kind: 'invoice'; number: string; dueMinor: number; dueAt: number; currency: Currency } | { kind: 'renewal'; at: number; priceMinor: number; currency: Currency } | null;
   sessions: SessionView[];
+  /** Traffic per day, the last 30 days, oldest first. */
+  daily: UsageDay[];
 }
 
 const DAY = 86_400_000;
@@ -60,5 +63,6 @@ export function portalHome(db: Db, customerId: number, now: number, zone: string
     // The username filter keeps this to the customer's own sessions; the customer id check
     // drops any a former holder of the username left behind.
     sessions: listSessions(db, { username: customer.username, limit: SESSIONS_SHOWN }).filter((s) => s.customerId === null || s.customerId === customer.id),
+    daily: customerDailyUsage(db, { customerId: customer.id, now, zone }),
   };
 }

@@ -37,3 +37,15 @@ export function countWrongTry(d: Db, customerId: number, now: number): { kind: '
 export function clearWrongTries(d: Db, customerId: number): void {
   d.update(customers).set({ portalFailedSignIns: 0, portalLockedUntil: null }).where(eq(customers.id, customerId)).run();
 }
+
+/**
+ * Staff lift a portal lock before its fifteen minutes are over (the customer called, and staff
+ * know who they are), inside the caller's transaction so the audit record goes with it. Wrong
+ * tries so far are forgotten too. Answers when the lifted lock would have ended; null when
+ * portal sign-in was not locked.
+ */
+export function unlockPortal(d: Db, customerId: number, now: number): { wasLockedUntil: number | null } {
+  const until = lockedUntil(d, customerId, now) ?? null;
+  clearWrongTries(d, customerId);
+  return { wasLockedUntil: until };
+}

@@ -11,6 +11,7 @@ import { LangoError } from '../errors.js';
  * known before the database opens (ports, paths) stay in config.ts.
  */
 const day = z.number().int().min(0).max(365);
+const slaPair = z.object({ firstResponse: z.number().min(0.25).max(720), resolve: z.number().min(0.25).max(2160) });
 export const settingSchemas = {
   'operator.name': z.string().trim().min(1).max(120).default('Lango ISP'),
   'operator.taxNumber': z.string().trim().max(40).nullable().default(null),
@@ -61,6 +62,21 @@ export const settingSchemas = {
   'operator.timezone': z.string().refine((v) => IANAZone.isValidZone(v), 'must be an IANA time zone such as Africa/Nairobi, Africa/Juba or Africa/Kampala').nullable().default(null),
   /** When billing runs each day, local time HH:MM. */
   'billing.runAt': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('00:05'),
+  /**
+   * Customers may pause their own prepaid line from the portal for at most this many days
+   * (the paid time left is kept and moved on); 0 = they may not pause. A longer pause ends by
+   * itself at the next billing run.
+   */
+  'portal.pauseMaxDays': day.default(0),
+  /** Pauses a customer may start in one calendar year (operator's time zone). */
+  'portal.pausesPerYear': z.number().int().min(1).max(52).default(2),
+  /**
+   * Support tickets' promise by priority: hours from opening to the first staff reply and to
+   * resolution. A ticket's due times are fixed from these when it opens or its priority changes.
+   */
+  'support.slaHours': z
+    .object({ urgent: slaPair, high: slaPair, normal: slaPair, low: slaPair })
+    .default({ urgent: { firstResponse: 1, resolve: 4 }, high: { firstResponse: 4, resolve: 24 }, normal: { firstResponse: 8, resolve: 48 }, low: { firstResponse: 24, resolve: 120 } }),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

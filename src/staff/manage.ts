@@ -22,6 +22,8 @@ export interface StaffAccount {
   totp: boolean;
   phone: string | null;
   smsSignIn: boolean;
+  /** The staff pages' language they chose; null = their browser's. */
+  language: 'en' | 'ar' | null;
 }
 
 const columns = {
@@ -36,6 +38,7 @@ const columns = {
   totpSecret: staff.totpSecret,
   phone: staff.phone,
   smsSignIn: staff.smsSignIn,
+  language: staff.language,
 };
 
 function toAccount(row: { totpSecret: string | null } & Omit<StaffAccount, 'totp'>): StaffAccount {

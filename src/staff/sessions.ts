@@ -19,6 +19,8 @@ export interface StaffSession {
   /** Goes in every form of this session; a POST without it is refused. */
   csrfToken: string;
   expiresAt: number;
+  /** The language they chose for the staff pages; null = not chosen yet (the browser's is used). */
+  language: 'en' | 'ar' | null;
 }
 
 /** Opens a session for a member of staff; returns the cookie's token, which is not stored. Drops expired sessions on the way. */
@@ -46,6 +48,7 @@ export function sessionFor(db: Db, token: string | undefined, now: number): Staf
       username: staff.username,
       role: staff.role,
       mustChangePassword: staff.mustChangePassword,
+      language: staff.language,
     })
     .from(staffSessions)
     .innerJoin(staff, eq(staff.id, staffSessions.staffId))
@@ -56,6 +59,7 @@ export function sessionFor(db: Db, token: string | undefined, now: number): Staf
     id: row.id,
     csrfToken: row.csrfToken,
     expiresAt: row.expiresAt,
+    language: row.language,
     staff: { id: row.staffId, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword },
   };
 }

@@ -135,9 +135,16 @@ describe('the customer portal', () => {
     expect(await page.locator('#speed').textContent()).toBe('1M/2M');
     mkdirSync(screens, { recursive: true });
     await page.screenshot({ path: path.join(screens, 'portal-home-360.png'), fullPage: true });
+    // Device, started, ended (still online), duration, down, up.
     const cells = await sessions.first().locator('td').allTextContents();
-    expect(cells[3]).toBe('1.5 GB');
-    expect(cells[4]).toBe('600.0 MB');
+    expect(cells[0]).toBe(ALICE_MAC);
+    expect(cells[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(cells[2]).toBe('online now');
+    expect(cells[4]).toBe('1.5 GB');
+    expect(cells[5]).toBe('600.0 MB');
+    // The same traffic in today's bar of the 30-day chart, and in its table.
+    expect(await page.locator('#usage-chart rect').count()).toBe(2);
+    expect(await page.locator('#usage-table tbody tr').first().locator('td').allTextContents()).toEqual(['1.5 GB', '600.0 MB']);
     await context.close();
   });
 
@@ -176,6 +183,8 @@ describe('the customer portal', () => {
     const sms = query<{ body: string; language: string }>('SELECT body, language FROM messages WHERE id > ? ORDER BY id LIMIT 1', before)!;
     expect(sms.language).toBe('ar');
     expect(sms.body).toContain('رمز الدخول');
+    // The browser (en-GB) had chosen nothing: it now keeps the account's language, for the sign-in page too.
+    expect((await context.cookies()).find((c) => c.name === 'lango_portal_lang')?.value).toBe('ar');
     await page.goto(`${portalUrl}/`);
     expect(await page.locator('#status').textContent()).toBe('فعّال');
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
@@ -186,6 +195,8 @@ describe('the customer portal', () => {
     await page.waitForURL(`${portalUrl}/`);
     expect(await page.locator('html').getAttribute('dir')).toBe('ltr');
     expect(await page.locator('#status').textContent()).toBe('Active');
+    // Chosen while signed in, so kept on the account: her SMS are in English from now on.
+    expect(query<{ language: string }>("SELECT language FROM customers WHERE username = 'amira'")!.language).toBe('en');
     await context.close();
   });
 

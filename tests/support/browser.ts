@@ -12,11 +12,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh profile (no cache, no cookies), as a phone's captive-portal window gets. */
-export async function newPhone(browser: Browser, options: { locale?: string; ignoreHTTPSErrors?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A fresh profile (no cache, no cookies), as a phone's captive-portal window gets. Service
+ * workers are blocked unless asked for (`serviceWorkers: 'allow'`, the offline tests): a worker
+ * answering from its cache would hide requests from page.route and the network log.
+ */
+export async function newPhone(browser: Browser, options: { locale?: string; ignoreHTTPSErrors?: boolean; serviceWorkers?: 'allow' | 'block' } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     locale: options.locale ?? 'en-GB',
     viewport: { width: 360, height: 640 },
+    serviceWorkers: options.serviceWorkers ?? 'block',
     ...(options.ignoreHTTPSErrors && { ignoreHTTPSErrors: true }),
   });
   // Fail well inside vitest's 30 s test timeout, with playwright's message naming what was awaited.

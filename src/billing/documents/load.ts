@@ -5,6 +5,7 @@ import { invoices, payments } from '../../db/schema/ledger.js';
 import { LangoError } from '../../errors.js';
 import { getSetting } from '../../settings/index.js';
 import { findInvoice } from '../invoices.js';
+import { paymentMethodName } from '../payment-method-name.js';
 import { renderHtml } from './html.js';
 import { logoFromDataUrl } from './logo.js';
 import type { BillingDocument, DocumentOperator, DocumentParty } from './model.js';
@@ -64,12 +65,11 @@ export function invoiceDocument(db: Db, number: string, zone: string): BillingDo
   };
 }
 
-const METHOD_NAMES: Record<string, string> = { cash: 'Cash', bank: 'Bank transfer', mpesa: 'M-Pesa', momo: 'MTN MoMo', adjustment: 'Adjustment' };
-
 export function receiptDocument(db: Db, receiptNumber: string, zone: string): BillingDocument {
   const payment = db.select().from(payments).where(eq(payments.receiptNumber, receiptNumber)).get();
   if (!payment) throw new LangoError('INPUT_UNKNOWN_INVOICE', { number: receiptNumber });
   const { party: customer, language } = party(db, payment.customerId);
+  const method = paymentMethodName(payment.method, language);
   return {
     kind: 'receipt',
     number: payment.receiptNumber,
@@ -80,12 +80,12 @@ export function receiptDocument(db: Db, receiptNumber: string, zone: string): Bi
     currency: payment.currency,
     operator: documentOperator(db),
     customer,
-    lines: [{ description: `${METHOD_NAMES[payment.method] ?? payment.method} ${payment.reference}`, quantity: 1, unitPriceMinor: payment.amountMinor, discountMinor: 0, netMinor: payment.amountMinor, taxMinor: 0, grossMinor: payment.amountMinor }],
+    lines: [{ description: `${method} ${payment.reference}`, quantity: 1, unitPriceMinor: payment.amountMinor, discountMinor: 0, netMinor: payment.amountMinor, taxMinor: 0, grossMinor: payment.amountMinor }],
     taxes: [],
     totals: { netMinor: payment.amountMinor, taxMinor: 0, grossMinor: payment.amountMinor, paidMinor: payment.amountMinor, dueMinor: 0 },
     status: 'paid',
     reference: payment.reference,
-    paymentMethod: METHOD_NAMES[payment.method] ?? payment.method,
+    paymentMethod: method,
     notes: null,
   };
 }

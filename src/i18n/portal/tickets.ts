@@ -2,6 +2,96 @@ import type { Catalogue } from '../shape.js';
 
 // The portal's help page: support tickets the customer opens and follows. Wired as portal.selfService.tickets.*
 
-export const en = {} as const;
+export const en = {
+  heading: 'Help',
+  intro: 'Tell us what is wrong and we will answer here. You also get an SMS when we reply.',
+  newLink: 'Ask for help',
+  none: 'You have not asked for help yet.',
+  back: 'All my requests',
+  older: 'Older requests',
+  newer: 'Newer requests',
+  columns: { number: 'Number', subject: 'Subject', status: 'Status', updated: 'Last update' },
+  statuses: { open: 'Waiting for us', waiting_customer: 'We replied', resolved: 'Solved', closed: 'Closed' },
+  categories: { no_internet: 'No internet', slow: 'Slow internet', billing: 'Bills and payments', installation: 'Installation or moving', equipment: 'Router or equipment', other: 'Something else' },
+  new: {
+    heading: 'Ask for help',
+    subject: 'In a few words, what is wrong?',
+    category: 'What is it about?',
+    message: 'Tell us more',
+    messageHint: 'When it started, what you tried. At most {{max}} characters.',
+    submit: 'Send',
+  },
+  opened: 'We have your request {{number}}. We will answer here and by SMS.',
+  ticket: {
+    heading: 'Request {{number}}',
+    status: 'Status',
+    opened: 'Opened',
+    conversation: 'Messages',
+    you: 'You',
+    support: 'Support',
+    replyLabel: 'Your reply',
+    replyButton: 'Send reply',
+    sent: 'Your reply is sent.',
+    resolveHint: 'If your problem is solved, tell us so we can close this request.',
+    resolveButton: 'My problem is solved',
+    resolved: 'Thank you. This request is marked as solved; write again here if the problem comes back.',
+    closed: 'This request is closed. Ask for help again if you still need it.',
+  },
+  errors: {
+    subject: 'Write in a few words what is wrong (at most {{max}} characters).',
+    body: 'Write your message (at most {{max}} characters).',
+    category: 'Choose what it is about from the list.',
+    closed: 'This request is closed. Ask for help again if you still need it.',
+  },
+  sms: {
+    reply: '{{operator}}: we answered your help request {{number}}. Read it in the customer portal.',
+    replyLink: '{{operator}}: we answered your help request {{number}}. Read it here: {{link}}',
+  },
+} as const;
 
-export const ar: Catalogue<typeof en> = {};
+export const ar: Catalogue<typeof en> = {
+  heading: 'المساعدة',
+  intro: 'أخبرنا بالمشكلة وسنرد عليك هنا. وتصلك رسالة قصيرة عندما نرد.',
+  newLink: 'اطلب المساعدة',
+  none: 'لم تطلب المساعدة بعد.',
+  back: 'كل طلباتي',
+  older: 'طلبات أقدم',
+  newer: 'طلبات أحدث',
+  columns: { number: 'الرقم', subject: 'الموضوع', status: 'الحالة', updated: 'آخر تحديث' },
+  statuses: { open: 'بانتظار ردنا', waiting_customer: 'رددنا عليك', resolved: 'تم الحل', closed: 'مغلق' },
+  categories: { no_internet: 'لا يوجد إنترنت', slow: 'الإنترنت بطيء', billing: 'الفواتير والمدفوعات', installation: 'التركيب أو الانتقال', equipment: 'الراوتر أو الأجهزة', other: 'شيء آخر' },
+  new: {
+    heading: 'اطلب المساعدة',
+    subject: 'ما المشكلة، بكلمات قليلة؟',
+    category: 'بماذا تتعلق؟',
+    message: 'أخبرنا بالمزيد',
+    messageHint: 'متى بدأت، وماذا جربت. {{max}} حرفًا على الأكثر.',
+    submit: 'إرسال',
+  },
+  opened: 'وصلنا طلبك {{number}}. سنرد عليك هنا وبرسالة قصيرة.',
+  ticket: {
+    heading: 'الطلب {{number}}',
+    status: 'الحالة',
+    opened: 'تاريخ الفتح',
+    conversation: 'الرسائل',
+    you: 'أنت',
+    support: 'الدعم',
+    replyLabel: 'ردك',
+    replyButton: 'إرسال الرد',
+    sent: 'تم إرسال ردك.',
+    resolveHint: 'إذا حُلّت مشكلتك فأخبرنا لنغلق هذا الطلب.',
+    resolveButton: 'حُلّت مشكلتي',
+    resolved: 'شكرًا لك. تم تعليم هذا الطلب كمحلول؛ اكتب هنا مجددًا إذا عادت المشكلة.',
+    closed: 'هذا الطلب مغلق. اطلب المساعدة من جديد إذا كنت لا تزال بحاجة إليها.',
+  },
+  errors: {
+    subject: 'اكتب المشكلة بكلمات قليلة ({{max}} حرفًا على الأكثر).',
+    body: 'اكتب رسالتك ({{max}} حرفًا على الأكثر).',
+    category: 'اختر من القائمة بماذا يتعلق الطلب.',
+    closed: 'هذا الطلب مغلق. اطلب المساعدة من جديد إذا كنت لا تزال بحاجة إليها.',
+  },
+  sms: {
+    reply: '{{operator}}: رددنا على طلب المساعدة {{number}}. اقرأ الرد في بوابة المشتركين.',
+    replyLink: '{{operator}}: رددنا على طلب المساعدة {{number}}. اقرأ الرد هنا: {{link}}',
+  },
+};

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PaymentProvider } from '../../payments/index.js';
-import { pickProvider } from './hotspot-sales.js';
+import { pickProvider, type PaymentProvider } from '../../payments/index.js';
 
 const provider = (name: string, currencies: PaymentProvider['currencies'], amountStepMinor: number) => ({ name, currencies, amountStepMinor }) as PaymentProvider;
 const mpesa = provider('mpesa', ['KES'], 100);

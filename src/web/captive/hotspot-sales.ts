@@ -1,11 +1,10 @@
-import { findPlanById, formatMoney, listPlans, purchasePrice, type Plan } from '../../billing/index.js';
+import { findPlanById, formatMoney, listPlans, purchasePrice } from '../../billing/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Db } from '../../db/connection.js';
 import { LangoError } from '../../errors.js';
 import { describeValidity } from '../../hotspot/index.js';
 import type { Language } from '../../i18n/index.js';
-import { callbackUrl, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
-import { getSetting } from '../../settings/index.js';
+import { callbackUrl, mobileProviders, pickProvider, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
 import type { CaptiveBuy } from './index.js';
 import type { CaptivePackage } from './portal-page.js';
 
@@ -21,27 +20,6 @@ export interface HotspotSalesDeps {
   zone?: string;
   /** A provider whose stored configuration no longer loads is left out, and said here. */
   onProviderError?: (name: string, err: unknown) => void;
-}
-
-/**
- * The provider that prompts the phone for a plan: M-Pesa first for shillings, MoMo first for
- * anything else, and only one that takes the currency and the amount (M-Pesa: whole shillings).
- */
-export function pickProvider(plan: Pick<Plan, 'currency' | 'priceMinor'>, candidates: readonly PaymentProvider[]): PaymentProvider | undefined {
-  const preferred = plan.currency === 'KES' ? ['mpesa', 'momo'] : ['momo', 'mpesa'];
-  const rank = (provider: PaymentProvider) => {
-    const at = preferred.indexOf(provider.name);
-    return at < 0 ? preferred.length : at;
-  };
-  return [...candidates]
-    .sort((a, b) => rank(a) - rank(b))
-    .find((provider) => provider.currencies.includes(plan.currency) && plan.priceMinor > 0 && plan.priceMinor % provider.amountStepMinor === 0);
-}
-
-/** Providers that can take a phone payment now: set up, loading, and able to call Lango back. */
-export function mobileProviders(db: Db, providers: Pick<ProviderRegistry, 'usable'>, onError?: (name: string, err: unknown) => void): PaymentProvider[] {
-  if (getSetting(db, 'payments.publicUrl') === null) return [];
-  return providers.usable(onError);
 }
 
 export interface VoucherOffer {

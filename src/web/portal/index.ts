@@ -14,6 +14,7 @@ import {
   requestCode,
   sameToken,
   sessionFor,
+  setPortalLanguage,
   setPortalPassword,
   signInWithPassword,
   signOut,
@@ -21,6 +22,7 @@ import {
 } from '../../portal/index.js';
 import { pickLanguage } from '../captive/language.js';
 import { cookieHeader, readCookies } from '../cookies.js';
+import { registerOffline } from '../offline.js';
 import { registerPagePlumbing } from '../page-plugin.js';
 import { codePage, homePage, messagePage, passwordPage, signInPage, STYLESHEET, STYLESHEET_NAME, type SignedIn } from './pages.js';
 import { registerPayRoutes } from './pay.js';
@@ -102,7 +104,8 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      // Scripts, the service worker and its fetches: this server only (web/offline).
+      'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     });
     if (!request.url.startsWith(`${prefix}/assets/`)) reply.header('cache-control', 'no-store');
     return payload;
@@ -133,6 +136,8 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
   });
 
   // The one stylesheet, named by its content hash: the browser keeps it for a year.
+  // The service worker and its page script; sign-in pages are never kept on the device.
+  registerOffline(app, { config: { portalPublic: true }, never: ['/sign-in', '/password'] });
   app.get(`/assets/${STYLESHEET_NAME}`, { config: { portalPublic: true } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=31536000, immutable').type('text/css; charset=utf-8').send(STYLESHEET),
   );
@@ -152,6 +157,12 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
     setCookie(request, reply, FORM_COOKIE, '', 0);
     setCookie(request, reply, CODE_COOKIE, '', 0);
     setCookie(request, reply, SESSION_COOKIE, result.token, Math.floor((result.expiresAt - now()) / 1000));
+    // Unless this browser already chose, the account's language: pages then match the customer's
+    // SMS, and stay in it on the sign-in page after signing out.
+    if (!cookies(request).get(LANGUAGE_COOKIE)) {
+      const language = sessionFor(db, result.token, now())?.language;
+      if (language) setCookie(request, reply, LANGUAGE_COOKIE, language, 365 * 86_400);
+    }
   };
   const signInRate = { max: options.signInPerMinute ?? 20, timeWindow: 60_000 };
 
@@ -225,6 +236,10 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
   app.get<{ Querystring: { to?: string } }>('/language', { config: { portalPublic: true } }, async (request, reply) => {
     const language = pickLanguage(request.query.to, undefined);
     setCookie(request, reply, LANGUAGE_COOKIE, language, 365 * 86_400);
+    // A signed-in customer's choice goes on the account as well, so their SMS follow it. The
+    // session cookie is SameSite=Strict: a link on another site cannot make this change.
+    const session = sessionFor(db, cookies(request).get(SESSION_COOKIE), now());
+    if (session) setPortalLanguage(db, { customerId: session.customerId, language, now: now() });
     return reply.redirect(`${prefix}/`, 303);
   });
 

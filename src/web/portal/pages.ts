@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { formatMoney } from '../../billing/index.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
-import type { PortalHome } from '../../portal/index.js';
+import type { PortalHome, UsageDay } from '../../portal/index.js';
+import { offlineBox, offlineScript } from '../offline.js';
 
-// The customer portal's pages: small server-rendered HTML, no script, one cached stylesheet.
+// The customer portal's pages: small server-rendered HTML, one cached stylesheet, and only the offline
+// script (src/web/offline.ts): every page works without it.
 // Phone first (360 px): one column, large tap targets; Arabic pages run right to left.
 
 export function escapeHtml(text: string): string {
@@ -38,6 +40,8 @@ button{font:inherit}
 .hint{color:#4a525a;font-size:.9rem;margin:.25rem 0}
 .error{background:#fdecea;border-inline-start:4px solid #b3261e;padding:.5rem .75rem}
 .notice{background:#e7f4ea;border-inline-start:4px solid #1e7b34;padding:.5rem .75rem}
+.warn{background:#fff4d6;border-inline-start:4px solid #8a6100;padding:.5rem .75rem}
+#offline p{margin:0}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem;margin:0}
 dt{color:#4a525a}
 dd{margin:0;font-weight:600}
@@ -45,6 +49,13 @@ meter{width:100%;height:1.25rem}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:start;padding:.4rem;border-bottom:1px solid #dde1e6;white-space:nowrap}
+figure{margin:0}
+#usage-chart{display:block;width:100%;height:8rem;border-bottom:1px solid #8a939c}
+.down{fill:#0b4f6c;background:#0b4f6c}
+.up{fill:#3b8fb8;background:#3b8fb8}
+.axis{display:flex;justify-content:space-between;font-size:.85rem;color:#4a525a;margin:.2rem 0 .5rem}
+.key{display:inline-block;width:.8rem;height:.8rem;margin-inline:.5rem .3rem}
+summary{cursor:pointer;color:#0b4f6c;padding:.5rem 0;min-height:2.5rem}
 `;
 export const STYLESHEET_NAME = `portal.${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`;
 
@@ -79,9 +90,9 @@ export function renderFrame(frame: Frame): string {
     : '';
   return `<!doctype html>
 <html lang="${l}" dir="${l === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(frame.title)} · ${text('portal.selfService.title', l)}</title><link rel="stylesheet" href="${prefix}/assets/${STYLESHEET_NAME}"></head>
+<meta name="referrer" content="no-referrer"><title>${escapeHtml(frame.title)} · ${text('portal.selfService.title', l)}</title><link rel="stylesheet" href="${prefix}/assets/${STYLESHEET_NAME}">${offlineScript(prefix)}</head>
 <body><header><a href="${prefix}/">${text('portal.selfService.title', l)}</a><a href="${prefix}/language?to=${other}" lang="${other}">${text('portal.selfService.language', l)}</a>${signOut}</header>
-${frame.signedIn ? nav(prefix, l) : ''}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+${frame.signedIn ? nav(prefix, l) : ''}${offlineBox(prefix, l, escapeHtml)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
 }
 
 export function messagePage(input: { language: Language; prefix: string; text: string; signedIn?: SignedIn }): string {
@@ -142,6 +153,49 @@ function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m`;
 }
 
+/**
+ * The last days' traffic as inline SVG bars, down and up side by side per day: no script, no
+ * chart library, about 2 KB before compression. In Arabic the time axis runs right to left like
+ * the page and its tables (oldest day at the right), and the dates under both ends and a
+ * sentence say so, so nobody has to guess. The SVG holds bars only: its labels are HTML, which
+ * takes care of Arabic text and direction. A table of the same figures is the fallback.
+ */
+function usageChart(daily: UsageDay[], l: Language, zone: string): string {
+  const count = daily.length;
+  const most = daily.reduce((m, d) => Math.max(m, d.down, d.up), 0);
+  const heading = `<h2 id="usage-heading">${text('portal.selfService.usage.heading', l, { days: count })}</h2>`;
+  if (most === 0 || count === 0) return `${heading}<p id="usage-none">${text('portal.selfService.usage.none', l, { days: count })}</p>`;
+  const rtl = l === 'ar';
+  const locale = rtl ? 'ar-u-nu-latn' : 'en';
+  const date = (ms: number, format: string) => DateTime.fromMillis(ms, { zone }).setLocale(locale).toFormat(format);
+  const bytes = (n: number) => `\u2068${formatBytes(n)}\u2069`;
+  // 10 units per day: the first bar in reading order 1 unit in, the second 5, each 4 wide.
+  const bar = (kind: 'down' | 'up', x: number, value: number) => {
+    if (value === 0) return '';
+    const height = Math.max(0.5, Math.round((value / most) * 1000) / 10);
+    return `<rect class="${kind}" x="${x}" y="${Math.round((100 - height) * 10) / 10}" width="4" height="${height}"/>`;
+  };
+  const bars = daily
+    .map((d, i) => {
+      const slot = (rtl ? count - 1 - i : i) * 10;
+      return bar('down', slot + (rtl ? 5 : 1), d.down) + bar('up', slot + (rtl ? 1 : 5), d.up);
+    })
+    .join('');
+  const first = daily[0]!;
+  const last = daily[count - 1]!;
+  const down = daily.reduce((sum, d) => sum + d.down, 0);
+  const up = daily.reduce((sum, d) => sum + d.up, 0);
+  const desc = t('portal.selfService.usage.chartDesc', { from: date(first.start, 'd LLL'), to: date(last.start, 'd LLL'), most: bytes(most) }, l);
+  const rows = [...daily]
+    .reverse()
+    .map((d) => `<tr><th scope="row">${escapeHtml(date(d.start, 'd LLL yyyy'))}</th><td>${ltr(formatBytes(d.down))}</td><td>${ltr(formatBytes(d.up))}</td></tr>`)
+    .join('');
+  return `${heading}<figure><svg id="usage-chart" viewBox="0 0 ${count * 10} 100" preserveAspectRatio="none" role="img" aria-labelledby="usage-title usage-desc"><title id="usage-title">${text('portal.selfService.usage.chartTitle', l)}</title><desc id="usage-desc">${escapeHtml(desc)}</desc>${bars}</svg>
+<p class="axis" aria-hidden="true"><span>${escapeHtml(date(first.start, 'd LLL'))}</span><span>${escapeHtml(date(last.start, 'd LLL'))}</span></p>
+<figcaption><span class="key down"></span>${text('portal.selfService.usage.down', l)} <span class="key up"></span>${text('portal.selfService.usage.up', l)}<br><span class="hint">${text('portal.selfService.usage.axis', l)} ${text('portal.selfService.usage.top', l, { most: bytes(most) })}</span><br>${text('portal.selfService.usage.total', l, { down: bytes(down), up: bytes(up) })}</figcaption></figure>
+<details><summary>${text('portal.selfService.usage.table', l)}</summary><div class="scroll"><table id="usage-table"><thead><tr><th scope="col">${text('portal.selfService.usage.day', l)}</th><th scope="col">${text('portal.selfService.usage.down', l)}</th><th scope="col">${text('portal.selfService.usage.up', l)}</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
+}
+
 export function homePage(input: { language: Language; prefix: string; signedIn: SignedIn; home: PortalHome; hasPassword: boolean; zone: string; now: number; notice?: string }): string {
   const { language: l, prefix, home } = input;
   const locale = l === 'ar' ? 'ar-u-nu-latn' : 'en';
@@ -166,11 +220,11 @@ export function homePage(input: { language: Language; prefix: string; signedIn: 
   const sessions =
     home.sessions.length === 0
       ? `<p>${text('portal.selfService.sessions.none', l)}</p>`
-      : `<div class="scroll"><table id="sessions"><thead><tr>${(['device', 'started', 'duration', 'down', 'up'] as const).map((k) => `<th scope="col">${text(`portal.selfService.sessions.${k}`, l)}</th>`).join('')}</tr></thead><tbody>${home.sessions
+      : `<div class="scroll"><table id="sessions"><thead><tr>${(['portal.selfService.sessions.device', 'portal.selfService.sessions.started', 'portal.selfService.usage.ended', 'portal.selfService.sessions.duration', 'portal.selfService.sessions.down', 'portal.selfService.sessions.up'] as const).map((k) => `<th scope="col">${text(k, l)}</th>`).join('')}</tr></thead><tbody>${home.sessions
           .map((s) => {
             const seconds = s.stoppedAt === null ? Math.max(s.sessionTime, Math.floor((input.now - s.startedAt) / 1000)) : s.sessionTime;
-            const live = s.stoppedAt === null ? ` <small>(${text('portal.selfService.sessions.online', l)})</small>` : '';
-            return `<tr><td>${s.callingStationId ? ltr(s.callingStationId) : text('portal.selfService.sessions.unknownDevice', l)}</td><td>${ltr(time(s.startedAt))}${live}</td><td>${ltr(formatDuration(seconds))}</td><td>${ltr(formatBytes(s.outputOctets))}</td><td>${ltr(formatBytes(s.inputOctets))}</td></tr>`;
+            const ended = s.stoppedAt === null ? text('portal.selfService.sessions.online', l) : ltr(time(s.stoppedAt));
+            return `<tr><td>${s.callingStationId ? ltr(s.callingStationId) : text('portal.selfService.sessions.unknownDevice', l)}</td><td>${ltr(time(s.startedAt))}</td><td>${ended}</td><td>${ltr(formatDuration(seconds))}</td><td>${ltr(formatBytes(s.outputOctets))}</td><td>${ltr(formatBytes(s.inputOctets))}</td></tr>`;
           })
           .join('')}</tbody></table></div>`;
   const password = input.hasPassword
@@ -190,6 +244,7 @@ ${row('owed', text('portal.selfService.home.owed', l), money(home.balance.dueMin
 ${row('wallet', text('portal.selfService.home.wallet', l), money(home.balance.walletMinor, home.balance.currency))}
 ${row('next-bill', text('portal.selfService.home.nextBill', l), nextBill)}
 </dl></section>
+<section aria-labelledby="usage-heading">${usageChart(home.daily, l, input.zone)}</section>
 <section aria-labelledby="sessions-heading"><h2 id="sessions-heading">${text('portal.selfService.sessions.heading', l)}</h2>${sessions}</section>
 ${password}`;
   return renderFrame({ language: l, prefix, title: t('portal.selfService.home.hello', { name: home.fullName ?? home.username }, l), body, signedIn: input.signedIn });

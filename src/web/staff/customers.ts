@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { enqueueForCustomer, enqueueForSession } from '../../aaa/enforcement.js';
 import { findOpenSession, listSessions, type SessionView } from '../../aaa/sessions.js';
-import { customerBalance, customerHistory, type CustomerSummary, editCustomer, findCustomer, formatMoney, type HistoryItem, isRateLimit, listCustomersPage, listInvoices, listPlans, normaliseMac, recordEvent, searchCustomers, setCustomerStatus } from '../../billing/index.js';
+import { customerBalance, customerHistory, type CustomerSummary, editCustomer, findCustomer, formatMoney, type HistoryItem, isRateLimit, listCustomersPage, listInvoices, listPlans, normaliseMac, paymentMethodName, recordEvent, searchCustomers, setCustomerStatus } from '../../billing/index.js';
 import type { Db } from '../../db/connection.js';
 import { LangoError } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
+import { portalLockedUntil, unlockPortal } from '../../portal/index.js';
 import { can, recordAudit } from '../../staff/index.js';
 import { registerCustomerFormRoutes } from './customer-form.js';
 import { registerCustomerPlanRoutes } from './customer-plan.js';
@@ -103,14 +104,15 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
       detail = [item.ip, item.mac, item.kind === 'session_stopped' ? `${formatBytes(item.outputOctets)} / ${formatBytes(item.inputOctets)}` : '', item.kind === 'session_stopped' ? (item.cause ?? '') : ''].filter(Boolean).join(' · ');
       detail = ltr(detail);
     } else if (item.source === 'message') {
-      detail = showBodies ? `${ltr(item.recipient)} · ${escapeHtml(item.body)} (${escapeHtml(item.status)})` : `${ltr(item.recipient)} (${escapeHtml(item.status)})`;
+      const state = text(`staff.messages.statuses.${item.status}`, l);
+      detail = showBodies ? `${ltr(item.recipient)} · ${escapeHtml(item.body)} (${state})` : `${ltr(item.recipient)} (${state})`;
     } else {
       const d = item.detail;
       who = ltr(item.actor);
       const parts: string[] = [];
       if (d.from !== undefined && d.to !== undefined) parts.push(`${str(d.from)} → ${str(d.to)}`);
       else if (d.plan !== undefined) parts.push(str(d.plan));
-      for (const key of ['number', 'receipt', 'invoice', 'method', 'reference']) if (d[key] !== undefined) parts.push(str(d[key]));
+      for (const key of ['number', 'receipt', 'invoice', 'method', 'reference']) if (d[key] !== undefined) parts.push(key === 'method' ? paymentMethodName(str(d[key]), l) : str(d[key]));
       for (const key of ['grossMinor', 'amountMinor', 'neededMinor', 'shortMinor']) if (typeof d[key] === 'number') parts.push(money(d[key], d.currency));
       if (d.reason !== undefined) parts.push(str(d.reason));
       detail = escapeHtml(parts.filter((p) => p !== '').join(' · '));
@@ -143,6 +145,7 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     const links = [
       can(role, 'customers.edit') ? `<li><a href="${url}/edit">${text('staff.staffCustomers.editLink', l)}</a></li>` : '',
       can(role, 'customers.plan') ? `<li><a href="${url}/plan">${text('staff.staffCustomers.planLink', l)}</a></li>` : '',
+      can(role, 'tickets.reply') ? `<li><a href="${prefix}/tickets/new?username=${encodeURIComponent(customer.username)}">${text('staff.tickets.customerLink', l)}</a></li>` : '',
     ].join('');
     const actions = links ? `<ul class="links">${links}</ul>` : '';
 
@@ -194,6 +197,13 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
       macHtml = `<h2>${text('staff.staffCustomers.macHeading', l)}</h2><p id="mac-state">${state}</p>${oneClick}${typed}${clear}`;
     }
 
+    // Shown only while the self-service portal is locked (five wrong passwords or codes).
+    const portalUntil = can(role, 'customers.edit') ? portalLockedUntil(db, customer.id, screens.now()) : undefined;
+    const portalHtml =
+      portalUntil === undefined
+        ? ''
+        : `<h2>${text('staff.staffCustomers.portalLock.heading', l)}</h2><p id="portal-lock">${text('staff.staffCustomers.portalLock.locked', l, { time: time(portalUntil) })}</p><form method="post" action="${url}/portal-unlock">${csrfField(session.csrfToken)}<button type="submit">${text('staff.staffCustomers.portalLock.button', l)}</button></form>`;
+
     const choices = (Object.keys(STATUS_ACTIONS) as StatusAction[]).filter((action) => STATUS_ACTIONS[action] !== customer.status);
     const chosen = flash.action && choices.includes(flash.action as StatusAction) ? flash.action : choices[0];
     const statusForm = can(role, 'customers.status')
@@ -216,7 +226,7 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     return screens.html(
       reply,
       status,
-      renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title, current: '/customers', body: `${flashHtml(flash)}${details}${actions}${balanceHtml}${invoicesHtml}${sessionsHtml}${macHtml}${statusForm}${historyHtml}${back}` }),
+      renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title, current: '/customers', body: `${flashHtml(flash)}${details}${actions}${balanceHtml}${invoicesHtml}${sessionsHtml}${macHtml}${portalHtml}${statusForm}${historyHtml}${back}` }),
     );
   };
 
@@ -244,6 +254,7 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
       'plan-now': () => t('staff.staffCustomers.planDone.now', { plan: customer.plan ?? '', count }, l),
       'plan-start': () => t('staff.staffCustomers.planStarted', { plan: customer.plan ?? '' }, l),
       'plan-renewal': () => t('staff.staffCustomers.planDone.renewal', { plan: (one(request.query.plan) ?? '').slice(0, 100) }, l),
+      'portal-unlocked': () => t('staff.staffCustomers.portalLock.done', {}, l),
     };
     let notice: string | undefined;
     if (done && Object.hasOwn(notices, done)) notice = notices[done]!();
@@ -345,5 +356,19 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     }
     request.log.info({ staff: session.staff.username, customer: customer.username, mac }, mac === null ? 'device cleared' : 'device bound');
     return reply.redirect(`${customerUrl(customer.username)}?done=${mac === null ? 'cleared' : 'bound'}`, 303);
+  });
+
+  app.post<{ Params: { username: string } }>('/customers/:username/portal-unlock', { config: { staffAction: 'customers.edit' } }, async (request, reply) => {
+    const customer = customerOr404(request, reply);
+    if (!customer) return reply;
+    const session = screens.sessionOf(request);
+    const at = screens.now();
+    // As `lango customer unlock-portal` does.
+    db.transaction((tx) => {
+      const { wasLockedUntil } = unlockPortal(tx as Db, customer.id, at);
+      recordAudit(tx as Db, `staff:${session.staff.username}`, 'customer.portal-unlock', `customer:${customer.id}`, { username: customer.username, wasLockedUntil }, at);
+    }, { behavior: 'immediate' });
+    request.log.info({ staff: session.staff.username, customer: customer.username }, 'portal sign-in unlocked');
+    return reply.redirect(`${customerUrl(customer.username)}?done=portal-unlocked`, 303);
   });
 }

@@ -7,7 +7,7 @@ import { formatMoney, listPlans, type Plan } from '../../billing/index.js';
 import { sameToken } from '../../crypto/tokens.js';
 import type { Db } from '../../db/connection.js';
 import { errorMessage, LangoError } from '../../errors.js';
-import { t, type Language } from '../../i18n/index.js';
+import { languages, t, type Language } from '../../i18n/index.js';
 import { queueMessage } from '../../messaging/index.js';
 import {
   can,
@@ -27,6 +27,7 @@ import {
   sendSmsCode,
   sessionFor,
   setSmsSignIn,
+  setStaffLanguage,
   signIn,
   signOut,
   turnOffTotp,
@@ -35,6 +36,7 @@ import {
   type StaffSession,
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
+import { registerOffline } from '../offline.js';
 import { registerPagePlumbing } from '../page-plugin.js';
 import { registerStaffAssets } from './assets.js';
 import { cookieHeader, readCookies } from './cookies.js';
@@ -153,9 +155,14 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   // Before the files: they are compressed too.
   await registerPagePlumbing(app);
   await registerStaffAssets(app);
+  // The service worker and its page script. Never kept on the device: sign-in, and the pages
+  // that can show a secret, a password or a voucher code (a counter PC is shared).
+  registerOffline(app, { config: { staffAction: 'public' }, never: ['/sign-in', '/security', '/password', '/tokens', '/vouchers', '/routers', '/settings', '/users'] });
 
   const cookies = (request: FastifyRequest) => readCookies(request.headers.cookie);
-  const languageOf = (request: FastifyRequest): Language => pickLanguage(cookies(request).get(LANGUAGE_COOKIE), request.headers['accept-language']);
+  // Signed in: the language on the account, so it follows the person to any browser. Before
+  // sign-in, or until they choose one, this browser's cookie, then its Accept-Language.
+  const languageOf = (request: FastifyRequest): Language => sessions.get(request)?.language ?? pickLanguage(cookies(request).get(LANGUAGE_COOKIE), request.headers['accept-language']);
   const secure = (request: FastifyRequest) => request.protocol === 'https';
   const setCookie = (request: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAge?: number) =>
     reply.header('set-cookie', [...[reply.getHeader('set-cookie') ?? []].flat().map(String), cookieHeader(name, value, { path: prefix, secure: secure(request), ...(maxAge !== undefined && { maxAge }) })]);
@@ -306,6 +313,11 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   app.get<{ Querystring: { to?: string } }>('/language', { config: { staffAction: 'public' } }, async (request, reply) => {
     const language = pickLanguage(request.query.to, undefined);
     setCookie(request, reply, LANGUAGE_COOKIE, language, 365 * 86_400);
+    // A plain link, without a form token: the session cookie is SameSite=Strict, so a link on
+    // another site arrives without it and changes only that browser's cookie.
+    const session = sessionFor(db, cookies(request).get(SESSION_COOKIE), now());
+    const named = (languages as readonly unknown[]).includes(request.query.to);
+    if (session && named) setStaffLanguage(db, { staffId: session.staff.id, language, now: now() });
     return reply.redirect(`${prefix}/`, 303);
   });
 

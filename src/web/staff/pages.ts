@@ -1,6 +1,7 @@
 import { t, type Language } from '../../i18n/index.js';
 import type { StaffRole } from '../../staff/index.js';
 import { staffStylesheet } from './assets.js';
+import { offlineBox, offlineScript } from '../offline.js';
 import { menuFor } from './nav.js';
 import type { TokenPackage } from './token-desk.js';
 
@@ -52,9 +53,9 @@ export function renderFrame(frame: Frame): string {
   return `<!doctype html>
 <html lang="${language}" dir="${language === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">${frame.refreshSeconds ? `<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
-<title>${escapeHtml(frame.title)} · ${escapeHtml(t('staff.web.title', {}, language))}</title><link rel="stylesheet" href="${staffStylesheet(prefix)}">${frame.head ?? ''}</head>
+<title>${escapeHtml(frame.title)} · ${escapeHtml(t('staff.web.title', {}, language))}</title><link rel="stylesheet" href="${staffStylesheet(prefix)}">${offlineScript(prefix)}${frame.head ?? ''}</head>
 <body><header><a href="${prefix}/">${escapeHtml(t('staff.web.title', {}, language))}</a>${who}<a href="${prefix}/language?to=${other}" lang="${other}">${escapeHtml(t('staff.web.otherLanguage', {}, language))}</a></header>
-${nav}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+${nav}${offlineBox(prefix, language, escapeHtml)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
 }
 
 const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${escapeHtml(text)}</p>` : '');

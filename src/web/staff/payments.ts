@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { customerBalance, type CustomerSummary, findCustomer, findCustomerById, formatMoney, listPaymentPage, parseMoney, type PaymentFilter, paymentMethods, paymentTotals, recordPayment } from '../../billing/index.js';
+import { customerBalance, type CustomerSummary, findCustomer, findCustomerById, findPaymentByReceipt, findPaymentByReference, formatMoney, listPaymentPage, parseMoney, type Payment, type PaymentFilter, paymentMethods, paymentTotals, recordPayment } from '../../billing/index.js';
 import type { Currency } from '../../db/schema/billing.js';
 import type { Db } from '../../db/connection.js';
 import { errorCatalogue, errorMessage, LangoError } from '../../errors.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, type Attempt } from '../../payments/index.js';
+import { once } from '../../operations/index.js';
 import { can, type StaffSession } from '../../staff/index.js';
 import { dayRange, totalsWorthShowing } from './invoices.js';
 import { escapeHtml, renderFrame } from './pages.js';
@@ -180,7 +181,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
     const body =
       extra.result !== undefined
         ? `${extra.result}<ul class="links"><li><a href="${prefix}/payments/record">${escapeHtml(tx('record.another', l))}</a></li></ul>${links}`
-        : `${errorBox(extra.error)}<form method="post" action="${prefix}/payments/record">${hidden(session.csrfToken)}` +
+        : `${errorBox(extra.error)}<form method="post" action="${prefix}/payments/record" data-queue>${hidden(session.csrfToken)}` +
           input('username', 'record.username', 'required maxlength="64" autocapitalize="none" spellcheck="false" autocomplete="off"') +
           input('amount', 'record.amount', 'required maxlength="16" inputmode="decimal" class="ltr" autocomplete="off"') +
           `<fieldset><legend>${escapeHtml(tx('record.method', l))}</legend>${radio('cash')}${radio('bank')}</fieldset>` +
@@ -263,7 +264,30 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
     try {
       const customer = findCustomer(db, values.username);
       if (!customer) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username: values.username });
-      const result = recordPayment(db, { customerId: customer.id, method, reference: values.reference, amountMinor: parseMoney(values.amount, customer.currency), currency: customer.currency, receivedAt, actor: actor(session), zone: ctx.zone });
+      const { reference } = values;
+      const amountMinor = parseMoney(values.amount, customer.currency);
+      const record = (d: Db) => recordPayment(d, { customerId: customer.id, method, reference, amountMinor, currency: customer.currency, receivedAt, actor: actor(session), zone: ctx.zone });
+      // A form from the offline queue (web/offline/offline.js) carries an idempotency key: sent
+      // again after a lost answer, it is recorded once and answered as the first time.
+      const key = field(raw, '_key', 64);
+      let result: { payment: Payment; created: boolean };
+      let repeat = false;
+      if (key) {
+        let first: { payment: Payment; created: boolean } | undefined;
+        const keyed = once(db, { key, sender: actor(session), action: 'payments.record', now }, (d) => {
+          first = record(d);
+          return `${first.created ? 'recorded' : 'duplicate'} ${first.payment.receiptNumber}`;
+        });
+        if (keyed.kind === 'not-yours') return ctx.message(request, reply, 403, t('staff.web.badForm', {}, l));
+        if (keyed.kind === 'repeat') {
+          const [kind, receipt] = keyed.result.split(' ');
+          const row = findPaymentByReceipt(db, receipt ?? '');
+          const payment = row && findPaymentByReference(db, row.method, row.reference);
+          if (!payment) throw new Error(`request key ${key} names receipt ${receipt}, which does not exist`);
+          result = { payment, created: kind === 'recorded' };
+          repeat = true;
+        } else result = first!;
+      } else result = record(db);
       const p = result.payment;
       const methodText = tx(`record.${p.method === 'bank' ? 'bank' : 'cash'}`, l);
       if (!result.created) {
@@ -272,7 +296,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
         const text = tx('record.duplicate', l, { method: methodText, reference: p.reference, receipt: p.receiptNumber, amount: money(p.amountMinor, p.currency, l), username: owner });
         return ctx.html(reply, 409, recordPage(request, { result: `<p class="error" role="alert" id="duplicate">${escapeHtml(text)}</p><p class="code" id="receipt">${escapeHtml(p.receiptNumber)}</p>` }));
       }
-      request.log.info({ staff: session.staff.username, receipt: p.receiptNumber, method }, 'payment recorded');
+      request.log.info({ staff: session.staff.username, receipt: p.receiptNumber, method }, repeat ? 'payment form sent again: answered with the first receipt' : 'payment recorded');
       const balance = customerBalance(db, customer.id, customer.currency);
       const done = tx('record.done', l, { receipt: p.receiptNumber, amount: money(p.amountMinor, p.currency, l), method: methodText, reference: p.reference, username: customer.username });
       const after = tx('record.balance', l, { wallet: money(balance.walletMinor, balance.currency, l), due: money(balance.dueMinor, balance.currency, l) });

@@ -58,6 +58,8 @@ const BILLING: readonly PlainField[] = [
   { key: 'billing.overdueAddressList', name: 'billingOverdueAddressList', kind: 'text' },
   { key: 'billing.runAt', name: 'billingRunAt', kind: 'time' },
   { key: 'payments.publicUrl', name: 'paymentsPublicUrl', kind: 'url' },
+  { key: 'portal.pauseMaxDays', name: 'portalPauseMaxDays', kind: 'int' },
+  { key: 'portal.pausesPerYear', name: 'portalPausesPerYear', kind: 'int' },
 ];
 
 const MESSAGING: readonly PlainField[] = [

@@ -5,10 +5,10 @@ import type { Currency } from '../../db/schema/billing.js';
 import { LangoError } from '../../errors.js';
 import { agentFloat, sellTokenForCash } from '../../hotspot/index.js';
 import type { Language } from '../../i18n/index.js';
-import { callbackUrl, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
+import { callbackUrl, mobileProviders, pickProvider, purchaseStatus, requestPurchase, type PaymentProvider, type ProviderRegistry } from '../../payments/index.js';
 import { getSetting } from '../../settings/index.js';
 import { findAgentSaleByKey, listAgentSales, recordAgentSale, type AgentSale, type StaffMember } from '../../staff/index.js';
-import { mobileProviders, pickProvider, voucherOffers, type VoucherOffer } from '../captive/hotspot-sales.js';
+import { voucherOffers, type VoucherOffer } from '../captive/hotspot-sales.js';
 
 // The agent's token page joined to the domains, as web/captive/hotspot-sales.ts is for the
 // portal: a cash token is sold, paid and booked in one transaction; a mobile money token is a

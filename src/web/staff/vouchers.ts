@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { enqueueForCustomer } from '../../aaa/enforcement.js';
 import { listNas } from '../../aaa/nas.js';
-import { listPlans } from '../../billing/index.js';
+import { formatMoney, listPlans } from '../../billing/index.js';
 import type { Db } from '../../db/connection.js';
+import type { Currency } from '../../db/schema/billing.js';
 import { errorMessage, LangoError } from '../../errors.js';
 import { batchSheet, MAX_BATCH, renderCardsPdf, revokeVouchers, type VoucherState } from '../../hotspot/index.js';
 import { batchMadeWithKey, batchReport, batchReportPage, createBatchOnce, voucherPage, type BatchReport } from '../../hotspot/vouchers.js';
@@ -13,7 +14,7 @@ import { getSetting } from '../../settings/index.js';
 import { can, recordAudit } from '../../staff/index.js';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
-import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatBytes, formatTime, ltr, one, pager, paging, table, text } from './ui.js';
+import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatBytes, formatTime, ltr, numberLocale, one, pager, paging, table, text } from './ui.js';
 
 // Issue 7's vouchers screen: batches with their sales, a batch's codes, creating a batch (as
 // `lango voucher create`), its printable cards (as `lango voucher print`) and revoking what is
@@ -150,7 +151,7 @@ export function registerVoucherRoutes(app: FastifyInstance, screens: StaffScreen
     const row = (label: string, value: string) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${value}</td></tr>`;
     const details = `<h2>${text('staff.vouchers.details', l)}</h2><div class="scroll"><table id="details"><tbody>${[
       row(tx('plan', l), escapeHtml(report.plan)),
-      row(tx('price', l), ltr(report.price)),
+      row(tx('price', l), ltr(formatMoney(batch.priceMinor, batch.currency as Currency, numberLocale(l)))),
       row(tx('count', l), ltr(String(batch.count))),
       row(tx('used', l), ltr(String(report.used))),
       ...STATES.map((s) => row(tx(`states.${s}`, l), `<span id="count-${s}">${ltr(String(report.counts[s]))}</span>`)),
