@@ -77,7 +77,7 @@ export const en = {
     tooManySessions: 'Your account is already online on {{limit}} device(s). Log out there first.',
     wrongDevice: 'This account is locked to another device. Contact support to change it.',
     outsideWindow: 'This package works only between {{from}} and {{to}}.',
-    planPaused: 'Your package is paused. Contact support to resume it.',
+    planPaused: 'Your package is paused. Resume it on your account page (My plan), or contact support.',
     overdue: 'Your account is suspended because a bill is overdue. Pay it to reconnect at once.',
     voucherRevoked: 'This voucher has been cancelled. Ask the seller for a new one.',
     voucherUnusedExpired: 'This voucher expired before it was used. Ask the seller for a new one.',
@@ -363,6 +363,11 @@ export const en = {
       speedBad: '"{{value}}" is not a speed the router understands. Write upload/download, for example 2M/4M or 512k/2M. Nothing was sent.',
       speedQueued: 'Speed {{rate}} sent to the router for session {{id}}.',
       // The self-service portal's sign-in lock (src/portal/lockout.ts), lifted by staff.
+      pause: {
+        since: '(paused by the customer since {{time}})',
+        resume: 'Resume the line now',
+        done: 'The line is running again; its paid-until date moved on by the time it was paused.',
+      },
       portalLock: {
         heading: 'Self-service portal',
         locked: 'Portal sign-in is locked after too many wrong passwords or codes, until {{time}}. The internet login still works.',

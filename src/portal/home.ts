@@ -11,7 +11,8 @@ export const SESSIONS_SHOWN = 20;
 export interface PortalHome {
   username: string;
   fullName: string | null;
-  status: CustomerStatus;
+  /** The account's status, or 'paused' while an active account's line is paused by its owner. */
+  status: CustomerStatus | 'paused';
   suspendedReason: string | null;
   plan: { name: string; priceMinor: number; currency: Currency } | null;
   /** The current period's end (ms); null for open-ended and postpaid lines without one. */
@@ -51,7 +52,7 @@ export function portalHome(db: Db, customerId: number, now: number, zone: string
   return {
     username: customer.username,
     fullName: customer.fullName,
-    status: customer.status,
+    status: customer.status === 'active' && sub?.status === 'paused' ? 'paused' : customer.status,
     suspendedReason: customer.suspendedReason,
     plan: plan ? { name: plan.name, priceMinor: plan.priceMinor, currency: plan.currency } : null,
     paidUntil: customer.expiresAt,

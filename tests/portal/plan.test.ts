@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
-import { launchBrowser, newPhone } from '../support/browser.js';
+import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoJson, radclient, until } from '../support/peers.js';
 
 // Issue 8's "My plan" page, end to end against the real daemon in a phone-sized Chromium: an
@@ -180,6 +180,36 @@ describe('the customer’s plan page', () => {
     const pausedMs = resumed.detail.pausedMs as number;
     expect(pausedMs).toBeGreaterThanOrEqual(1500);
     expect(after).toMatchObject({ status: 'active', pausedAt: null, periodEnd: before + pausedMs });
+    await close();
+  });
+
+  it('says "paused" on the portal home and the staff customer page, where staff may resume the line for the customer', async () => {
+    const { page, close } = await openPlanPage('+254712000003');
+    await page.getByRole('link', { name: 'Pause my line…' }).click();
+    await page.getByRole('button', { name: 'Yes, pause my line' }).click();
+    await page.getByText('Your line is paused.').first().waitFor();
+    await page.goto(`${portalUrl}/`);
+    expect(await page.locator('#status').textContent()).toBe('Paused (resume it on the My plan page)');
+    const before = cli<Balance>('customer', 'balance', '--username', 'carol').subscription.periodEnd;
+
+    cli('staff', 'add', '--username', 'wambui', '--role', 'support', '--password', 'support-desk-1');
+    const staff = await newPhone(browser);
+    const staffUrl = `http://127.0.0.1:${daemon.httpPort}/staff`;
+    await staffSignIn(staff.page, staffUrl, 'wambui', 'support-desk-1', { waitForHome: false });
+    await staff.page.goto(`${staffUrl}/customers/carol`);
+    expect(await staff.page.locator('#paused').textContent()).toMatch(/^\(paused by the customer since /);
+    await staff.page.getByRole('button', { name: 'Resume the line now' }).click();
+    await staff.page.getByText('The line is running again').waitFor();
+    expect(await staff.page.locator('#paused').count()).toBe(0);
+    await staff.context.close();
+
+    expect(login('carol', 'carol-net')).toContain('Received Access-Accept');
+    const after = cli<Balance>('customer', 'balance', '--username', 'carol').subscription;
+    const resumed = cli<Event[]>('customer', 'timeline', '--username', 'carol').at(-1)!;
+    expect(resumed).toMatchObject({ kind: 'status_changed', actor: 'staff:wambui', detail: { from: 'paused', to: 'active' } });
+    expect(after).toMatchObject({ status: 'active', pausedAt: null, periodEnd: before + (resumed.detail.pausedMs as number) });
+    await page.goto(`${portalUrl}/`);
+    expect(await page.locator('#status').textContent()).toBe('Active');
     await close();
   });
 

@@ -34,7 +34,7 @@ h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 section>h2:first-child{margin-top:0}
 section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:0 0 1rem}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
-input{width:100%;font:inherit;padding:.6rem;border:1px solid #8a939c;border-radius:4px;min-height:2.75rem}
+input,textarea,select{width:100%;font:inherit;padding:.6rem;border:1px solid #8a939c;border-radius:4px;min-height:2.75rem}
 button{font:inherit}
 .primary{display:block;width:100%;margin-top:1rem;padding:.7rem;border:0;border-radius:4px;background:#0b4f6c;color:#fff;min-height:2.75rem}
 .hint{color:#4a525a;font-size:.9rem;margin:.25rem 0}

@@ -101,7 +101,7 @@ export interface StatusPageInput {
   language: Language;
   prefix: string;
   signedIn: SignedIn;
-  state: 'pending' | 'paid' | 'failed' | 'cancelled' | 'expired';
+  state: 'pending' | 'paid' | 'checking' | 'failed' | 'cancelled' | 'expired';
   amountMinor: number;
   currency: Currency;
   phone: string | null;
@@ -120,8 +120,8 @@ export function statusPage(input: StatusPageInput): string {
             ? `<p id="pay-receipt">${pay('status.receipt', l, { number: iso(input.receiptNumber) })}</p><p><a id="pay-receipt-link" href="${prefix}/documents/${escapeHtml(input.receiptNumber)}.pdf">${pay('status.receiptLink', l)}</a></p>`
             : `<p>${pay('status.receiptLater', l)}</p>`
         }`
-      : input.state === 'pending'
-        ? `<p class="notice" role="status" id="pay-state">${pay('status.pending', l)}</p>`
+      : input.state === 'pending' || input.state === 'checking'
+        ? `<p class="notice" role="status" id="pay-state">${pay(`status.${input.state}`, l)}</p>`
         : `<p class="error" role="alert" id="pay-state">${pay(`status.${input.state}`, l)}</p><p><a href="${prefix}/pay">${pay('status.again', l)}</a></p>`;
   const body = `${input.reused && input.state === 'pending' ? `<p class="notice">${pay('status.reused', l)}</p>` : ''}${said}
 <section><dl>

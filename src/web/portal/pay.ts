@@ -148,7 +148,14 @@ export const registerPayRoutes: RegisterPortalScreen = (app, screens) => {
     const attempt = findAttemptOfCustomer(db, Number(request.params.id), session.customerId);
     if (!attempt) return notFound();
     const state =
-      attempt.status === 'pending' || attempt.status === 'unknown' ? 'pending' : attempt.status === 'succeeded' ? 'paid' : attempt.status;
+      attempt.status === 'pending' || attempt.status === 'unknown'
+        ? 'pending'
+        : attempt.status === 'succeeded'
+          ? // Money arrived but staff must look first (amount or phone did not match): not credited yet.
+            attempt.reviewReason !== null && attempt.reviewedAt === null
+            ? 'checking'
+            : 'paid'
+          : attempt.status;
     // While the phone is still asked, the browser reloads the page by itself (no script needed).
     if (state === 'pending') reply.header('refresh', String(REFRESH_SECONDS));
     return screens.html(

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { enqueueForCustomer, enqueueForSession } from '../../aaa/enforcement.js';
 import { findOpenSession, listSessions, type SessionView } from '../../aaa/sessions.js';
-import { customerBalance, customerHistory, type CustomerSummary, editCustomer, findCustomer, formatMoney, type HistoryItem, isRateLimit, listCustomersPage, listInvoices, listPlans, normaliseMac, paymentMethodName, recordEvent, searchCustomers, setCustomerStatus } from '../../billing/index.js';
+import { customerBalance, customerHistory, type CustomerSummary, editCustomer, findCustomer, formatMoney, type HistoryItem, isRateLimit, listCustomersPage, listInvoices, listPlans, normaliseMac, paymentMethodName, recordEvent, resumeSubscription, searchCustomers, setCustomerStatus, subscriptionOf } from '../../billing/index.js';
 import type { Db } from '../../db/connection.js';
 import { LangoError } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
@@ -131,13 +131,21 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     const url = customerUrl(customer.username);
     const money = (minor: number) => formatMoney(minor, customer.currency, numberLocale(l));
     const row = (label: string, value: string) => `<tr><th>${escapeHtml(label)}</th><td>${value}</td></tr>`;
+    // A line its owner paused from the portal: said beside the status, with "resume now" for staff who change statuses.
+    const sub = subscriptionOf(db, customer.id);
+    const pausedHtml =
+      sub?.status === 'paused'
+        ? ` <span id="paused">${text('staff.staffCustomers.pause.since', l, { time: formatTime(sub.pausedAt, screens.zone) })}</span>${
+            can(role, 'customers.status') ? `<form method="post" action="${url}/resume">${csrfField(session.csrfToken)}<button type="submit">${text('staff.staffCustomers.pause.resume', l)}</button></form>` : ''
+          }`
+        : '';
     const details = `<table id="details"><tbody>${[
       row(t('staff.staffCustomers.username', {}, l), ltr(customer.username)),
       row(t('staff.staffCustomers.name', {}, l), escapeHtml(customer.fullName ?? '')),
       row(t('staff.staffCustomers.phone', {}, l), ltr(customer.phone ?? '')),
       row(t('staff.staffCustomers.email', {}, l), ltr(customer.email ?? '')),
       row(t('staff.staffCustomers.plan', {}, l), `<span id="plan">${escapeHtml(customer.plan ?? t('staff.staffCustomers.noPlan', {}, l))}</span>`),
-      row(t('staff.staffCustomers.status', {}, l), `<span id="status">${escapeHtml(statusText(customer.status, l))}</span>`),
+      row(t('staff.staffCustomers.status', {}, l), `<span id="status">${escapeHtml(statusText(customer.status, l))}</span>${pausedHtml}`),
       row(t('staff.staffCustomers.periodEnd', {}, l), ltr(time(customer.expiresAt))),
       row(t('staff.staffCustomers.mac', {}, l), `<span id="mac">${ltr(customer.mac ?? '')}</span>`),
       row(t('staff.staffCustomers.staticIp', {}, l), ltr(customer.staticIp ?? '')),
@@ -255,6 +263,7 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
       'plan-start': () => t('staff.staffCustomers.planStarted', { plan: customer.plan ?? '' }, l),
       'plan-renewal': () => t('staff.staffCustomers.planDone.renewal', { plan: (one(request.query.plan) ?? '').slice(0, 100) }, l),
       'portal-unlocked': () => t('staff.staffCustomers.portalLock.done', {}, l),
+      resumed: () => t('staff.staffCustomers.pause.done', {}, l),
     };
     let notice: string | undefined;
     if (done && Object.hasOwn(notices, done)) notice = notices[done]!();
@@ -370,5 +379,21 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     }, { behavior: 'immediate' });
     request.log.info({ staff: session.staff.username, customer: customer.username }, 'portal sign-in unlocked');
     return reply.redirect(`${customerUrl(customer.username)}?done=portal-unlocked`, 303);
+  });
+
+  app.post<{ Params: { username: string } }>('/customers/:username/resume', { config: { staffAction: 'customers.status' } }, async (request, reply) => {
+    const customer = customerOr404(request, reply);
+    if (!customer) return reply;
+    const session = screens.sessionOf(request);
+    const at = screens.now();
+    const actor = `staff:${session.staff.username}`;
+    // The paid-until date moves on by the time paused, as when the customer resumes it.
+    const resumed = db.transaction((tx) => {
+      const result = resumeSubscription(tx as Db, { customerId: customer.id, at, actor });
+      if (result.kind === 'resumed') recordAudit(tx as Db, actor, 'customer.resume', `customer:${customer.id}`, { username: customer.username, pausedMs: result.pausedMs, periodEnd: result.subscription.periodEnd }, at);
+      return result.kind === 'resumed';
+    }, { behavior: 'immediate' });
+    if (resumed) request.log.info({ staff: session.staff.username, customer: customer.username }, 'paused line resumed by staff');
+    return reply.redirect(resumed ? `${customerUrl(customer.username)}?done=resumed` : customerUrl(customer.username), 303);
   });
 }
