@@ -7,8 +7,10 @@ import { addCustomerAt } from './test-fixtures.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { setSetting } from '../settings/index.js';
+import { customers } from '../db/schema/billing.js';
+import { eq } from 'drizzle-orm';
 import { findCustomer } from './customers.js';
-import { issueCreditNote, listInvoices, voidInvoice } from './invoices.js';
+import { findInvoice, issueCreditNote, listInvoices, voidInvoice } from './invoices.js';
 import { changePlan } from './plan-change.js';
 import { arrangeInstalments } from './instalments.js';
 import { addPromotion } from './promotions.js';
@@ -58,6 +60,20 @@ describe('postpaid billing', () => {
     expect(invoice!.dueAt).toBe(at('2026-02-08T00:00'));
     expect(customerBalance(conn.db, customer.id, 'KES').dueMinor).toBe(333500);
     books();
+  });
+
+  it('words the invoice line in the customer\'s language, since the line is kept as issued', async () => {
+    setSetting(conn.db, 'billing.anchor', 1, 'test');
+    const customer = withPlanAt(conn, 'amira', 'Home 10M', at('2026-01-01T09:00'));
+    conn.db.update(customers).set({ language: 'ar' }).where(eq(customers.id, customer.id)).run();
+    withPlanAt(conn, 'wanjiru', 'Home 10M', at('2026-01-01T09:00'));
+    await runBilling(conn.db, { now: at('2026-02-01T00:05'), zone, pause: noPause });
+    const lineOf = (username: string) => {
+      const invoice = listInvoices(conn.db, {}).find((i) => i.customerId === findCustomer(conn.db, username)!.id)!;
+      return findInvoice(conn.db, invoice.number)!.lines[0]!.description;
+    };
+    expect(lineOf('amira')).toBe('Home 10M، من 1 يناير 2026 إلى 1 فبراير 2026');
+    expect(lineOf('wanjiru')).toBe('Home 10M, 1 Jan 2026 to 1 Feb 2026');
   });
 
   it('runs twice without a second invoice, and catches up every missed cycle in order', async () => {

@@ -24,7 +24,7 @@ export { subscribe, subscriptionOf, type Subscription } from './subscriptions.js
 export { accounts, customerBalance, trialBalance, post, accountBalance, type CustomerBalance } from './ledger.js';
 export { creditNoteForRequest, issueInvoice, issueCreditNote, voidInvoice, findInvoice, listInvoices, settle, type Invoice, type InvoiceLine, type ChargeLine } from './invoices.js';
 export { recordPayment, adjustWallet, type Payment, type PaymentInput } from './payments.js';
-export { runBilling, type BillingRunResult, type BillingRunOptions } from './run.js';
+export { runBilling, renewalQuote, type BillingRunResult, type BillingRunOptions, type RenewalQuote } from './run.js';
 export { saveTaxClass, findTaxClass, listTaxClasses } from './tax-classes.js';
 export { recordEvent, timelineOf, type TimelineEvent } from './timeline.js';
 export { normalisePhone } from './phone.js';

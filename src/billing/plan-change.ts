@@ -3,7 +3,8 @@ import type { Db } from '../db/connection.js';
 import { customers, plans, subscriptions, type Currency } from '../db/schema/billing.js';
 import { invoices } from '../db/schema/ledger.js';
 import { LangoError } from '../errors.js';
-import { t } from '../i18n/index.js';
+import { DateTime } from 'luxon';
+import { t, type Language } from '../i18n/index.js';
 import { getSetting } from '../settings/index.js';
 import { issueCreditNote, issueInvoice, priceCharges, type ChargeLine, type Invoice } from './invoices.js';
 import { findPlanByName, currentRateLimit, type Plan } from './plans.js';
@@ -35,7 +36,8 @@ export interface PlanChangeInput {
 
 /** Everything a plan change depends on, read in one place so the preview and the change see the same. */
 export interface PlanChangeFacts {
-  customer: { id: number; username: string; currency: Currency; taxExempt: boolean };
+  /** `language`: the words of the invoice lines and credit note, stored as issued. */
+  customer: { id: number; username: string; currency: Currency; taxExempt: boolean; language: Language };
   subscription: Subscription;
   from: Plan;
   to: Plan;
@@ -87,7 +89,7 @@ export function readPlanChange(db: Db, input: Pick<PlanChangeInput, 'username' |
   const taxClassCode = plan.taxClass ?? getSetting(db, 'billing.defaultTaxClass');
   const taxClass = taxClassCode === null ? null : (findTaxClass(db, taxClassCode) ?? null);
   return {
-    customer: { id: customer.id, username: customer.username, currency: customer.currency, taxExempt: customer.taxExempt },
+    customer: { id: customer.id, username: customer.username, currency: customer.currency, taxExempt: customer.taxExempt, language: customer.language },
     subscription: sub,
     from: old,
     to: plan,
@@ -154,17 +156,19 @@ export function planChangePreview(facts: PlanChangeFacts, when: 'now' | 'renewal
       // The unused time of what was paid, but never more than other credit notes left of the invoice.
       const paid = facts.paidFor;
       const unused = Math.min(prorate(paid.grossMinor, paid.periodStart, paid.periodEnd, at), paid.grossMinor - paid.otherCreditsMinor);
-      if (unused > 0) preview.creditNote = { invoiceNumber: facts.paidFor.number, amountMinor: unused, reason: t('billing.lineChangeCredit', { plan: old.name }) };
+      if (unused > 0) preview.creditNote = { invoiceNumber: facts.paidFor.number, amountMinor: unused, reason: t('billing.lineChangeCredit', { plan: old.name }, customer.language) };
     }
     if (change.chargeMinor > 0) {
       preview.invoice = invoiceOf({
         dueAt: at,
         periodStart: at,
         periodEnd: end,
-        line: { description: t('billing.lineChangeCharge', { plan: plan.name }), quantity: 1, unitPriceMinor: change.chargeMinor, taxClass: facts.taxClass, discounts: [], revenue: 'service' },
+        line: { description: t('billing.lineChangeCharge', { plan: plan.name }, customer.language), quantity: 1, unitPriceMinor: change.chargeMinor, taxClass: facts.taxClass, discounts: [], revenue: 'service' },
       });
     }
   } else {
+    // The operator's calendar day in the customer's words, as the billing run writes its lines.
+    const day = (ms: number) => DateTime.fromMillis(ms, { zone }).setLocale(customer.language === 'ar' ? 'ar-u-nu-latn' : 'en-US').toFormat('d LLL yyyy');
     // Postpaid bills in arrears: the old plan's share of the cycle so far, now.
     const cycleStart = sub.cycle !== null && sub.anchorDay !== null ? Math.min(start, previousBoundary(end, { cycle: sub.cycle, anchorDay: sub.anchorDay }, zone)) : start;
     const share = prorate(old.priceMinor, cycleStart, end, start) - prorate(old.priceMinor, cycleStart, end, at);
@@ -173,7 +177,7 @@ export function planChangePreview(facts: PlanChangeFacts, when: 'now' | 'renewal
         dueAt: at + facts.dueDays * 86_400_000,
         periodStart: start,
         periodEnd: at,
-        line: { description: t('billing.lineService', { plan: old.name, from: new Date(start).toISOString().slice(0, 10), to: new Date(at).toISOString().slice(0, 10) }), quantity: 1, unitPriceMinor: share, taxClass: facts.taxClass, discounts: [], revenue: 'service' },
+        line: { description: t('billing.lineService', { plan: old.name, from: day(start), to: day(at) }, customer.language), quantity: 1, unitPriceMinor: share, taxClass: facts.taxClass, discounts: [], revenue: 'service' },
       });
     }
   }

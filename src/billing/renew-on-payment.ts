@@ -1,13 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
+import type { Language } from '../i18n/index.js';
 import { subscriptions } from '../db/schema/billing.js';
-import { getSetting } from '../settings/index.js';
-import type { Anchor } from './calendar.js';
 import { issueInvoice, notify, priceCharges } from './invoices.js';
 import { walletBalance } from './ledger.js';
 import { currentRateLimit } from './plans.js';
-import { emptyResult, renewalContext, renewSubscription, serviceLine } from './run.js';
-import { firstPeriod, subscriptionOf } from './subscriptions.js';
+import { emptyResult, renewalContext, renewSubscription, restartCharge, serviceLine } from './run.js';
+import { subscriptionOf } from './subscriptions.js';
 import { recordEvent } from './timeline.js';
 import { periodEnd } from './plan-period.js';
 
@@ -37,13 +36,9 @@ export function renewOnPayment(db: Db, customerId: number, now: number, zone: st
     return renewed ? { kind: 'renewed', rateLimit: result.speedChanges[0]?.rateLimit ?? null } : { kind: 'none' };
   }
   if (sub.status !== 'expired') return { kind: 'none' };
-  const plan = c.plan(sub.planId);
   const customer = c.customer(customerId);
   if (customer.status !== 'active') return { kind: 'none' };
-  const billingDay = getSetting(db, 'billing.anchor');
-  const anchor: Anchor = billingDay === 'anniversary' ? { kind: 'anniversary' } : { kind: 'fixed_day', day: billingDay };
-  const period = firstPeriod(plan, now, zone, anchor);
-  const lines = [serviceLine(plan, now, period.periodEnd ?? now, c)];
+  const { plan, period, lines } = restartCharge(db, sub, c);
   const { totals } = priceCharges(lines, customer.taxExempt);
   const wallet = walletBalance(db, customerId, customer.currency);
   if (wallet < totals.grossMinor) return { kind: 'none' };
@@ -80,7 +75,7 @@ export function renewOnPayment(db: Db, customerId: number, now: number, zone: st
 export function chargePlanFromWallet(db: Db, customerId: number, planId: number, now: number, zone: string, actor: string, key: string): { invoiceNumber: string } {
   const c = renewalContext(db, now, zone, actor);
   const customer = c.customer(customerId);
-  const lines = purchaseLines(c, planId, now, zone);
+  const lines = purchaseLines(c, planId, now, zone, customer.language);
   const { invoice } = issueInvoice(db, {
     key,
     customerId,
@@ -100,9 +95,9 @@ export function chargePlanFromWallet(db: Db, customerId: number, planId: number,
   return { invoiceNumber: invoice.number };
 }
 
-function purchaseLines(c: ReturnType<typeof renewalContext>, planId: number, now: number, zone: string) {
+function purchaseLines(c: ReturnType<typeof renewalContext>, planId: number, now: number, zone: string, language: Language = 'en') {
   const plan = c.plan(planId);
-  return [serviceLine(plan, now, periodEnd(now, plan, zone) ?? now, c)];
+  return [serviceLine(plan, now, periodEnd(now, plan, zone) ?? now, c, language)];
 }
 
 /**

@@ -3,17 +3,17 @@ import { DateTime } from 'luxon';
 import { zoneFor } from './zone.js';
 import type { Db } from '../db/connection.js';
 import { preparedPer, sqliteOf } from '../db/prepared.js';
-import { customers, plans, subscriptions, usage } from '../db/schema/billing.js';
+import { customers, plans, subscriptions, usage, type Currency } from '../db/schema/billing.js';
 import { invoices, promotions } from '../db/schema/ledger.js';
-import { t } from '../i18n/index.js';
+import { t, type Language } from '../i18n/index.js';
 import { getSetting } from '../settings/index.js';
 import { issueInvoice, notify, priceCharges, type ChargeLine } from './invoices.js';
 import { walletBalance } from './ledger.js';
 import type { Plan } from './plans.js';
 import { currentRateLimit } from './plans.js';
-import { previousBoundary } from './calendar.js';
+import { previousBoundary, type Anchor } from './calendar.js';
 import { prorate } from './proration.js';
-import { firstPeriod, followingPeriod, type Subscription } from './subscriptions.js';
+import { firstPeriod, followingPeriod, subscriptionOf, type Subscription } from './subscriptions.js';
 import { activePromotions, type Discount, type TaxClass } from './tax.js';
 import { findTaxClass } from './tax-classes.js';
 import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
@@ -273,7 +273,7 @@ export interface RenewalContext {
   plan(id: number): Plan;
   taxClass(plan: Plan): TaxClass | null;
   discounts(plan: Plan, at: number): Discount[];
-  customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean; status: typeof customers.$inferSelect.status };
+  customer(id: number): { currency: typeof customers.$inferSelect.currency; taxExempt: boolean; status: typeof customers.$inferSelect.status; language: Language };
 }
 
 export function renewalContext(db: Db, now: number, zone: string, actor: string): RenewalContext {
@@ -281,7 +281,7 @@ export function renewalContext(db: Db, now: number, zone: string, actor: string)
   const defaultTaxClass = getSetting(db, 'billing.defaultTaxClass');
   const taxClasses = new Map<string, TaxClass | null>();
   const promos = db.select().from(promotions).all();
-  const customerRow = db.select({ currency: customers.currency, taxExempt: customers.taxExempt, status: customers.status }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare();
+  const customerRow = db.select({ currency: customers.currency, taxExempt: customers.taxExempt, status: customers.status, language: customers.language }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare();
   return {
     now,
     zone,
@@ -320,12 +320,12 @@ export function renewalContext(db: Db, now: number, zone: string, actor: string)
 
 // Invoice lines name the same few boundary dates thousands of times in a run.
 const dayNames = new Map<string, string>();
-function formatDay(at: number, zone: string): string {
-  const key = `${at}|${zone}`;
+function formatDay(at: number, zone: string, language: Language): string {
+  const key = `${at}|${zone}|${language}`;
   let name = dayNames.get(key);
   if (name === undefined) {
     if (dayNames.size > 10_000) dayNames.clear();
-    dayNames.set(key, (name = DateTime.fromMillis(at, { zone: zoneFor(zone) }).toFormat('d LLL yyyy')));
+    dayNames.set(key, (name = DateTime.fromMillis(at, { zone: zoneFor(zone) }).setLocale(language === 'ar' ? 'ar-u-nu-latn' : 'en-US').toFormat('d LLL yyyy')));
   }
   return name;
 }
@@ -342,23 +342,11 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
   // Bounded: a daily plan missed for a year is 366 steps; anything more is a data error.
   for (let step = 0; sub.status === 'active' && sub.periodEnd !== null && sub.periodEnd <= c.now; step++) {
     if (step > 400) throw new Error(`subscription ${sub.id}: more than 400 periods to catch up`);
-    const boundary = sub.periodEnd;
-    const current = c.plan(sub.planId);
-    const plan = sub.nextPlanId !== null ? c.plan(sub.nextPlanId) : current;
+    const { boundary, current, plan, next, lines } = renewalCharge(db, sub, sub.periodEnd, c);
     if (plan.id !== current.id) speedChanged = true;
-    const next = followingPeriod(sub, plan, boundary, c.zone);
     const key = `renewal:${sub.id}:${boundary}`;
 
     if (sub.billingKind === 'postpaid') {
-      // In arrears, and only for the part of the cycle the subscription had: a first cycle cut
-      // short by a fixed billing day, or the rest of a cycle after a mid-cycle plan change.
-      const from = sub.periodStart ?? boundary;
-      const cycleStart = sub.cycle !== null && sub.anchorDay !== null ? previousBoundary(boundary, { cycle: sub.cycle, anchorDay: sub.anchorDay }, c.zone) : from;
-      // A customer who joins during a day has that whole day: boundaries fall at midnight.
-      const billedFrom = from === sub.startedAt ? DateTime.fromMillis(from, { zone: zoneFor(c.zone) }).startOf('day').toMillis() : from;
-      const lines: ChargeLine[] = [serviceLine(current, from, boundary, c, prorate(current.priceMinor, Math.min(cycleStart, billedFrom), boundary, billedFrom))];
-      const overage = overageLine(db, current, sub, c);
-      if (overage) lines.push(overage);
       issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary + c.dueDays * DAY, periodStart: sub.periodStart, periodEnd: boundary, lines, actor: c.actor, zone: c.zone, customerActive: customer.status === 'active' });
       result.invoiced++;
       sub = advance(db, sub, plan, boundary, next, c.now);
@@ -371,7 +359,6 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
       result.expired++;
       break;
     }
-    const lines = [serviceLine(plan, boundary, next ?? boundary, c)];
     const { totals } = priceCharges(lines, customer.taxExempt);
     const wallet = walletBalance(db, sub.customerId, customer.currency);
     if (wallet >= totals.grossMinor) {
@@ -408,6 +395,80 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
   }
 }
 
+/** What a subscription is charged at its period's end (`boundary`), one way for the run and for quotes. */
+interface RenewalCharge {
+  /** When the period ends: the renewal (prepaid) or the invoice in arrears (postpaid). */
+  boundary: number;
+  current: Plan;
+  /** The plan the subscription continues on: the scheduled next plan, if any. */
+  plan: Plan;
+  /** The end of the period after the boundary. */
+  next: number | null;
+  lines: ChargeLine[];
+}
+
+function renewalCharge(db: Db, sub: Subscription, boundary: number, c: RenewalContext): RenewalCharge {
+  const current = c.plan(sub.planId);
+  const plan = sub.nextPlanId !== null ? c.plan(sub.nextPlanId) : current;
+  const next = followingPeriod(sub, plan, boundary, c.zone);
+  const { language } = c.customer(sub.customerId);
+  if (sub.billingKind === 'prepaid') return { boundary, current, plan, next, lines: [serviceLine(plan, boundary, next ?? boundary, c, language)] };
+  // In arrears, and only for the part of the cycle the subscription had: a first cycle cut
+  // short by a fixed billing day, or the rest of a cycle after a mid-cycle plan change.
+  const from = sub.periodStart ?? boundary;
+  const cycleStart = sub.cycle !== null && sub.anchorDay !== null ? previousBoundary(boundary, { cycle: sub.cycle, anchorDay: sub.anchorDay }, c.zone) : from;
+  // A customer who joins during a day has that whole day: boundaries fall at midnight.
+  const billedFrom = from === sub.startedAt ? DateTime.fromMillis(from, { zone: zoneFor(c.zone) }).startOf('day').toMillis() : from;
+  const lines: ChargeLine[] = [serviceLine(current, from, boundary, c, language, prorate(current.priceMinor, Math.min(cycleStart, billedFrom), boundary, billedFrom))];
+  const overage = overageLine(db, current, sub, c, language);
+  if (overage) lines.push(overage);
+  return { boundary, current, plan, next, lines };
+}
+
+/**
+ * An expired prepaid package started again when money arrives (renewOnPayment): the plan it
+ * had, from now, anchored on the operator's billing day.
+ */
+export function restartCharge(db: Db, sub: Subscription, c: RenewalContext): { plan: Plan; period: ReturnType<typeof firstPeriod>; lines: ChargeLine[] } {
+  const plan = c.plan(sub.planId);
+  const billingDay = getSetting(db, 'billing.anchor');
+  const anchor: Anchor = billingDay === 'anniversary' ? { kind: 'anniversary' } : { kind: 'fixed_day', day: billingDay };
+  const period = firstPeriod(plan, c.now, c.zone, anchor);
+  return { plan, period, lines: [serviceLine(plan, c.now, period.periodEnd ?? c.now, c, c.customer(sub.customerId).language)] };
+}
+
+export interface RenewalQuote {
+  /** The plan charged: the scheduled next plan of a prepaid renewal; a postpaid cycle's own plan. */
+  plan: Plan;
+  /** What the charge comes to, with the customer's taxes (or exemption) and the promotions of its date. */
+  amountMinor: number;
+  currency: Currency;
+  /** When it is charged: the period's end, or now for an expired package that restarts on payment. */
+  at: number;
+}
+
+/**
+ * What the customer's next renewal will be charged, priced exactly as the billing run (or,
+ * for an expired package, renewOnPayment) will price it, so paying this amount is enough
+ * (a postpaid cycle's data beyond the allowance counts as used so far).
+ * None for a customer without a plan, a paused line, a package that will not renew by itself
+ * (it expires instead; once expired it can restart), or one whose clock has not started.
+ */
+export function renewalQuote(db: Db, customerId: number, now: number, zone: string): RenewalQuote | null {
+  const sub = subscriptionOf(db, customerId);
+  if (!sub) return null;
+  const c = renewalContext(db, now, zone, 'system');
+  const customer = c.customer(customerId);
+  const quote = (plan: Plan, lines: ChargeLine[], at: number): RenewalQuote => ({ plan, amountMinor: priceCharges(lines, customer.taxExempt).totals.grossMinor, currency: customer.currency, at });
+  if (sub.status === 'expired' && sub.billingKind === 'prepaid') {
+    const restart = restartCharge(db, sub, c);
+    return quote(restart.plan, restart.lines, now);
+  }
+  if (sub.status !== 'active' || sub.periodEnd === null || (sub.billingKind === 'prepaid' && !sub.autoRenew)) return null;
+  const charge = renewalCharge(db, sub, sub.periodEnd, c);
+  return quote(sub.billingKind === 'prepaid' ? charge.plan : charge.current, charge.lines, charge.boundary);
+}
+
 const q = preparedPer((db: Db) => ({
   advance: db
     .update(subscriptions)
@@ -427,12 +488,13 @@ function advance(db: Db, sub: Subscription, plan: Plan, boundary: number, next: 
 }
 
 const descriptions = new Map<string, string>();
-export function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, priceMinor = plan.priceMinor): ChargeLine {
-  const key = `${plan.name}|${from}|${to}|${c.zone}`;
+/** An invoice line for a plan's period, worded in the customer's language: the line is stored as issued, so it is written once in the words its reader will read. */
+export function serviceLine(plan: Plan, from: number, to: number, c: RenewalContext, language: Language, priceMinor = plan.priceMinor): ChargeLine {
+  const key = `${plan.name}|${from}|${to}|${c.zone}|${language}`;
   let description = descriptions.get(key);
   if (description === undefined) {
     if (descriptions.size > 10_000) descriptions.clear();
-    descriptions.set(key, (description = t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone), to: formatDay(to, c.zone) })));
+    descriptions.set(key, (description = t('billing.lineService', { plan: plan.name, from: formatDay(from, c.zone, language), to: formatDay(to, c.zone, language) }, language)));
   }
   return {
     description,
@@ -445,7 +507,7 @@ export function serviceLine(plan: Plan, from: number, to: number, c: RenewalCont
 }
 
 /** Postpaid data beyond the allowance, billed per started GB (decimal, as plans are sold). */
-function overageLine(db: Db, plan: Plan, sub: Subscription, c: RenewalContext): ChargeLine | null {
+function overageLine(db: Db, plan: Plan, sub: Subscription, c: RenewalContext, language: Language): ChargeLine | null {
   if (plan.overagePerGbMinor === null || plan.dataBytes === null || sub.periodStart === null) return null;
   const used = q(db).usage.get({ customerId: sub.customerId, periodStart: sub.periodStart });
   if (!used) return null;
@@ -453,5 +515,5 @@ function overageLine(db: Db, plan: Plan, sub: Subscription, c: RenewalContext): 
   const beyond = counted - plan.dataBytes;
   if (beyond <= 0) return null;
   const gb = Math.ceil(beyond / GB);
-  return { description: t('billing.lineOverage', { gb }), quantity: gb, unitPriceMinor: plan.overagePerGbMinor, taxClass: c.taxClass(plan), discounts: [], revenue: 'overage' };
+  return { description: t('billing.lineOverage', { gb }, language), quantity: gb, unitPriceMinor: plan.overagePerGbMinor, taxClass: c.taxClass(plan), discounts: [], revenue: 'overage' };
 }

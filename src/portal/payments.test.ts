@@ -37,7 +37,7 @@ describe('what the Pay page offers', () => {
     expect(choices.invoices.map((i) => i.number)).toEqual([earlier.number, later.number]);
     expect(choices.invoices[0]!.dueMinor).toBe(20_050);
     expect(choices).toMatchObject({ currency: 'KES', phone: '+254712345678', dueMinor: 70_050, walletMinor: 0 });
-    expect(choices.renewal).toMatchObject({ planName: 'Home 10M', priceMinor: 150_000, amountMinor: 150_000 + 70_050 });
+    expect(choices.renewal).toMatchObject({ planName: 'Home 10M', priceMinor: 150_000, amountMinor: 150_000 + 70_050, at: T + 30 * DAY });
 
     // Money in the wallet (after the invoices are paid) lowers what the renewal asks for.
     pay(alice, 'R1', 70_050 + 100_000, T + 2 * DAY);

@@ -4,12 +4,11 @@ import {
   findInvoice,
   findPaymentByReceipt,
   findPaymentByReference,
-  findPlanByName,
   listInvoicePage,
   listPaymentPage,
   minorDigits,
   parseMoney,
-  purchasePrice,
+  renewalQuote,
   type InvoiceRow,
   type PaymentRow,
 } from '../billing/index.js';
@@ -37,10 +36,11 @@ export interface PayChoices {
   /** Open invoices, the one due first first. */
   invoices: Array<{ number: string; dueMinor: number; dueAt: number }>;
   /**
-   * The next renewal: what the plan costs now (taxes and promotions included), and what paying
-   * it takes after the wallet and what is owed (a payment pays open invoices first).
+   * The next renewal as the billing run will charge it (the scheduled plan, the customer's
+   * taxes, the promotions of its date), when (`at`), and what paying it takes after the wallet
+   * and what is owed (a payment pays open invoices first).
    */
-  renewal: { planName: string; priceMinor: number; amountMinor: number; at: number | null } | null;
+  renewal: { planName: string; priceMinor: number; amountMinor: number; at: number } | null;
 }
 
 export function payChoices(db: Db, customerId: number, now: number, zone: string): PayChoices | undefined {
@@ -51,9 +51,12 @@ export function payChoices(db: Db, customerId: number, now: number, zone: string
     .sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)
     .slice(0, OPEN_SHOWN)
     .map((i) => ({ number: i.number, dueMinor: i.grossMinor - i.paidMinor, dueAt: i.dueAt }));
-  const plan = customer.plan === null ? undefined : findPlanByName(db, customer.plan);
-  const priceMinor = plan && plan.currency === customer.currency && plan.priceMinor > 0 ? purchasePrice(db, plan.id, now, zone) : 0;
-  const renewal = plan && priceMinor > 0 ? { planName: plan.name, priceMinor, amountMinor: Math.max(0, priceMinor + balance.dueMinor - balance.walletMinor), at: customer.expiresAt } : null;
+  // The run's own price for the renewal, so paying the amount shown is always enough.
+  const quote = renewalQuote(db, customer.id, now, zone);
+  const renewal =
+    quote && quote.amountMinor > 0
+      ? { planName: quote.plan.name, priceMinor: quote.amountMinor, amountMinor: Math.max(0, quote.amountMinor + balance.dueMinor - balance.walletMinor), at: quote.at }
+      : null;
   return { username: customer.username, currency: customer.currency, phone: customer.phone, dueMinor: balance.dueMinor, walletMinor: balance.walletMinor, invoices, renewal };
 }
 

@@ -25,14 +25,23 @@ afterAll(async () => {
 });
 
 describe('the offline parts of the staff pages and the portal', () => {
-  it('serves each area its own service worker, never from cache, knowing which pages it must not keep', async () => {
-    for (const [area, never] of [['staff', '/staff/security'], ['portal', '/portal/sign-in']] as const) {
+  it('serves each area its own service worker, never from cache, that keeps no page the server marks', async () => {
+    for (const area of ['staff', 'portal']) {
       const worker = await app.inject({ url: `/${area}/sw.js` });
       expect(worker.statusCode).toBe(200);
       expect(worker.headers['content-type']).toBe('text/javascript; charset=utf-8');
       expect(worker.headers['service-worker-allowed']).toBe(`/${area}/`);
       expect(worker.headers['cache-control']).toBe('no-store');
-      expect(worker.body).toContain(`"${never}"`);
+      expect(worker.body).toContain('const NO_KEEP = "x-lango-no-keep";');
+    }
+  });
+
+  it('marks sign-in, secret-showing and message pages as never to be kept, and the others not', async () => {
+    for (const url of ['/staff/sign-in', '/staff/security', '/staff/messages', '/staff/messages/templates', '/portal/sign-in', '/portal/sign-in/code?x=1']) {
+      expect((await app.inject({ url })).headers['x-lango-no-keep'], url).toBe('1');
+    }
+    for (const url of ['/staff/', '/staff/customers', '/staff/messagesx', '/portal/']) {
+      expect((await app.inject({ url })).headers['x-lango-no-keep'], url).toBeUndefined();
     }
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyContextConfig, FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify';
 import { t, type Language } from '../i18n/index.js';
 import { webDir } from './web-dir.js';
 
@@ -9,6 +9,17 @@ import { webDir } from './web-dir.js';
 // worker (web/offline/sw.js) at {prefix}/sw.js, so that its scope is the area, and the page
 // script (web/offline/offline.js) among its assets, named by content and kept for a year. Each
 // page carries the offline texts in its language (#offline), as the scripts cannot call t().
+// Pages that must not stay on the device say so with a response header the worker honours:
+// the area's never-kept paths get it here, and a page that decides per request (a customer
+// page showing SMS texts) sets it with neverKeep().
+
+/** The response header that tells the service worker not to keep a copy of the page. */
+export const NO_KEEP_HEADER = 'x-lango-no-keep';
+
+/** Marks this answer as never to be kept on the device (it shows a secret, a code, an SMS text). */
+export function neverKeep(reply: FastifyReply): void {
+  reply.header(NO_KEEP_HEADER, '1');
+}
 
 const dir = webDir('offline', 'sw.js');
 const WORKER = readFileSync(join(dir, 'sw.js'), 'utf8');
@@ -28,7 +39,13 @@ export interface OfflineOptions {
 /** GET {prefix}/sw.js and {prefix}/assets/offline.js on a page plugin. */
 export function registerOffline(app: FastifyInstance, options: OfflineOptions): void {
   const prefix = app.prefix;
-  const worker = `'use strict';\nconst NEVER = ${JSON.stringify(options.never.map((path) => `${prefix}${path}`))};\n${WORKER}`;
+  const worker = `'use strict';\nconst NO_KEEP = ${JSON.stringify(NO_KEEP_HEADER)};\n${WORKER}`;
+  const never = options.never.map((path) => `${prefix}${path}`);
+  app.addHook('onSend', async (request, reply, payload) => {
+    const path = request.url.split('?')[0]!;
+    if (never.some((under) => path === under || path.startsWith(`${under}/`))) neverKeep(reply);
+    return payload;
+  });
   // The plugin's own headers follow (its CSP, no-store): the browser checks the worker at every visit.
   app.get('/sw.js', { config: options.config }, async (_request, reply) =>
     reply.header('service-worker-allowed', `${prefix}/`).type('text/javascript; charset=utf-8').send(worker),
@@ -45,19 +62,22 @@ export function offlineScript(prefix: string): string {
 
 /**
  * The status box the page script writes into (hidden until it has something to say), with the
- * offline texts in the page's language; {time}, {form}, {reason} and {count} are filled in by
- * the script. `escape` is the page's HTML escaper.
+ * offline texts in the page's language; {time}, {form}, {reason}, {user}, {fields} and {count}
+ * are filled in by the script. `escape` is the page's HTML escaper; `user` names who is signed in.
  */
-export function offlineBox(prefix: string, language: Language, escape: (text: string) => string): string {
+export function offlineBox(prefix: string, language: Language, escape: (text: string) => string, user?: string): string {
   const texts = {
     sw: `${prefix}/sw.js`,
     scope: `${prefix}/`,
+    // Who is signed in (none on sign-in pages): a queued form is sent only in its owner's session.
+    ...(user !== undefined && { user }),
     banner: t('offline.banner', { time: '{time}' }, language),
     queued: t('offline.queued', {}, language),
     waiting: t('offline.waiting', { count: '{count}' }, language),
     sent: t('offline.sent', { form: '{form}', time: '{time}' }, language),
     refused: t('offline.refused', { form: '{form}', time: '{time}', reason: '{reason}' }, language),
-    'signed-out': t('offline.signedOut', {}, language),
+    'kept-for': t('offline.keptFor', { form: '{form}', time: '{time}', user: '{user}' }, language),
+    held: t('offline.held', { fields: '{fields}' }, language),
     'unknown-reason': t('offline.unknownReason', {}, language),
   };
   const data = Object.entries(texts).map(([name, value]) => ` data-${name}="${escape(value)}"`).join('');

@@ -77,6 +77,8 @@ describe('the portal when the link drops', () => {
     const after = Date.now();
     expect(await page.locator('h1').textContent()).toBe('Hello, Alice Wanjiru');
     expect(await page.locator('#offline').isHidden()).toBe(true);
+    // Whose session the page belongs to: a form kept on the device is sent only in theirs.
+    expect(await page.locator('#offline').getAttribute('data-user')).toBe('alice');
 
     await context.setOffline(true);
     await page.reload();
@@ -92,6 +94,7 @@ describe('the portal when the link drops', () => {
     expect(await page.locator('#offline').isHidden()).toBe(true);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${portalUrl}/sign-in`);
+    expect(await page.locator('#offline').getAttribute('data-user')).toBeNull();
     await until('the page copies emptied', async () => ((await page.evaluate<number>("caches.open('lango-pages:/portal/').then((c) => c.keys()).then((k) => k.length)")) === 0 ? true : undefined));
     await context.setOffline(true);
     await expect(page.goto(`${portalUrl}/`)).rejects.toThrow();

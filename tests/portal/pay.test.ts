@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
@@ -69,10 +70,11 @@ beforeAll(async () => {
   ok('plan', 'add', '--name', 'Home 10M', '--price', '1500', '--currency', 'KES', '--billing', 'postpaid', '--cycle', 'monthly', '--rate', '10M/10M');
   ok('customer', 'add', '--username', 'alice', '--password', 'pw-alice', '--plan', 'Home 10M', '--name', 'Alice Wanjiru', '--phone', '0708374149');
   ok('customer', 'add', '--username', 'bob', '--password', 'pw-bob', '--plan', 'Home 10M', '--name', 'Bob Otieno', '--phone', '0708374150');
-  // A month of service just ended for both: the billing run invoices it (postpaid, in arrears).
+  // A month of service ended at midnight for both: the billing run invoices it (postpaid, in
+  // arrears), and the next cycle is a whole month, at the whole price.
   const sqlite = new Database(daemon.dbPath);
-  const now = Date.now();
-  sqlite.prepare('UPDATE subscriptions SET started_at = ?, period_start = ?, period_end = ?').run(now - 31 * DAY, now - 31 * DAY, now - 3_600_000);
+  const midnight = DateTime.now().setZone('Africa/Nairobi').startOf('day').toMillis();
+  sqlite.prepare('UPDATE subscriptions SET started_at = ?, period_start = ?, period_end = ?').run(midnight - 31 * DAY, midnight - 31 * DAY, midnight);
   sqlite.close();
   ok('billing', 'run');
   // Bob paid something once, at the counter: a receipt of his that Alice must not reach.
@@ -120,6 +122,7 @@ describe('paying from the customer portal', () => {
     const row = page.locator('#invoice-list tbody tr', { hasText: invoice.number });
     expect(await row.locator('td').nth(2).textContent()).toBe('Paid');
     expect(await page.locator('#receipt-list tbody tr', { hasText: receipt }).locator('td').nth(2).textContent()).toBe('M-Pesa');
+    expect(await page.getByRole('link', { name: `Download ${receipt} (PDF)`, exact: true }).count()).toBe(1);
     await shoot(page, 'history-360');
 
     const pdf = await page.request.get(`${portalUrl}/documents/${receipt}.pdf`);
@@ -207,7 +210,9 @@ describe('paying from the customer portal', () => {
     await page.getByText('Paid. Thank you!').waitFor({ timeout: 20_000 });
     await page.goto(`${portalUrl}/pay`);
     expect(plain(await page.locator('#pay-wallet').textContent())).toBe('KES 500.00');
-    // The next month's 1,500.00, less the 500.00 in the wallet.
+    // The next month's 1,500.00, invoiced when this month ends, less the 500.00 in the wallet.
+    const cycleEnd = DateTime.now().setZone('Africa/Nairobi').startOf('day').plus({ months: 1 }).toFormat('d LLL yyyy');
+    expect(plain(await page.locator('#renewal h2').textContent())).toBe(`Next renewal of Home 10M, on ${cycleEnd}: KES 1,500.00`);
     expect(plain(await page.locator('#renewal button').textContent())).toBe('Pay now KES 1,000.00');
   });
 
@@ -227,5 +232,14 @@ describe('paying from the customer portal', () => {
     expect(plain(await page.locator('#pay-office').textContent())).toBe('ادفع في مكتبنا واذكر اسم حسابك: alice.');
     await shoot(page, 'by-hand-ar-360');
     await page.goto(`${portalUrl}/language?to=en`);
+  });
+
+  it('slows down a burst of document downloads, each a PDF made afresh', async () => {
+    const { page } = alice;
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await page.request.get(`${portalUrl}/documents/INV-2099-00000${i % 10}.pdf`)).status());
+    // At most 30 a minute (the first test's two downloads may count too), then refused.
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(30);
+    expect(statuses.at(-1)).toBe(429);
   });
 });

@@ -27,6 +27,7 @@ function count(sql: string, ...params: unknown[]): number {
   }
 }
 const plain = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+const payments = (reference: string) => count('SELECT count(*) AS n FROM payments WHERE reference = ?', reference);
 
 interface QueuedForm {
   key: string;
@@ -59,6 +60,7 @@ beforeAll(async () => {
     ['plan', 'add', '--name', 'Week', '--price', '500', '--currency', 'KES', '--duration', '7d', '--rate', '5M/5M'],
     ['customer', 'add', '--username', 'wanjiru', '--password', 'pw', '--plan', 'Week', '--phone', '0708374149'],
     ['staff', 'add', '--username', 'mercy', '--role', 'billing_manager', '--password', 'billing-desk-1'],
+    ['staff', 'add', '--username', 'amani', '--role', 'billing_manager', '--password', 'billing-desk-3'],
   ];
   for (const args of setup) await cli(...args);
   browser = await launchBrowser();
@@ -151,4 +153,110 @@ describe('a cash payment recorded while the link is down', () => {
     await context.setOffline(false);
     return forms;
   }
+});
+
+describe('a payment form kept while the person who filled it is signed out', () => {
+  let context: BrowserContext;
+
+  afterAll(async () => context?.close());
+
+  it('stays on the device, with what it holds on view, until the same person signs in again, and is then recorded once', async () => {
+    const phone = await newPhone(browser, { serviceWorkers: 'allow' });
+    context = phone.context;
+    const page = phone.page;
+    await staffSignIn(page, staffUrl, 'mercy', 'billing-desk-1');
+    await workerInCharge(page);
+    await page.goto(`${staffUrl}/payments/record`);
+
+    await context.setOffline(true);
+    await page.fill('#username', 'wanjiru');
+    await page.fill('#amount', '300');
+    await page.fill('#reference', 'RB-0090');
+    await page.getByRole('button', { name: 'Record payment' }).click();
+    await page.locator('#offline').getByText('Saved on this device; it will be sent when the link returns.').waitFor();
+
+    // Signed out in another tab of the same browser while the link is down.
+    const token = await page.inputValue('header input[name=_csrf]');
+    expect((await context.request.post(`${staffUrl}/sign-out`, { form: { _csrf: token } })).ok()).toBe(true);
+
+    // The link returns on the page still open: the server sends it to sign in, so the form stays.
+    const keptFor = page.locator('#offline').getByText(/^“Record cash or bank money”, saved at \d\d:\d\d, stays on this device until mercy signs in here; it will be sent then\.$/);
+    const held = 'It holds: Customer username: wanjiru; Amount received: 300; Paid by: Cash payment; Receipt book number or bank reference: RB-0090';
+    await context.setOffline(false);
+    await keptFor.waitFor();
+    expect(plain(await page.locator('#offline').textContent())).toContain(held);
+    expect(await queue(page)).toHaveLength(1);
+
+    // The sign-in page sends nothing, and says what waits and for whom.
+    await page.goto(`${staffUrl}/sign-in`);
+    await keptFor.waitFor();
+    expect(plain(await page.locator('#offline').textContent())).toContain(held);
+    expect(await queue(page)).toHaveLength(1);
+
+    // A colleague signs in at the same counter: not theirs to send.
+    await staffSignIn(page, staffUrl, 'amani', 'billing-desk-3');
+    await keptFor.waitFor();
+    expect(await queue(page)).toHaveLength(1);
+    expect(payments('RB-0090')).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${staffUrl}/sign-in`);
+
+    // Its owner signs in again: sent in her new session, recorded once.
+    await staffSignIn(page, staffUrl, 'mercy', 'billing-desk-1');
+    await page.locator('#offline').getByText(/^“Record cash or bank money”, saved at \d\d:\d\d, was sent\.$/).waitFor();
+    expect(plain(await page.locator('#offline').textContent())).toMatch(/Receipt RCT-\d{4}-\d{6}: KES 300\.00 by Cash payment \(RB-0090\) for wanjiru\./);
+    expect(await queue(page)).toHaveLength(0);
+    await page.reload();
+    expect(payments('RB-0090')).toBe(1);
+    expect(count("SELECT count(*) AS n FROM payments WHERE reference = ? AND actor = 'staff:mercy'", 'RB-0090')).toBe(1);
+  });
+
+  it('never keeps the messages pages on the device, and a kept payment form offers today’s date, not the day it was kept', async () => {
+    const page = context.pages()[0]!;
+    await page.goto(`${staffUrl}/messages`);
+    await page.goto(`${staffUrl}/payments/record`);
+    await context.setOffline(true);
+    // The outbox shows SMS texts (WiFi and sign-in codes): not there offline.
+    await expect(page.goto(`${staffUrl}/messages`)).rejects.toThrow();
+
+    // Opened from the copy the next day, the value date is that day, which may be chosen.
+    await page.clock.install({ time: new Date(Date.now() + 86_400_000) });
+    await page.goto(`${staffUrl}/payments/record`);
+    await page.locator('#offline-banner').waitFor();
+    const tomorrow = await page.evaluate<string>("(() => { const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0'); })()");
+    expect(await page.inputValue('#received')).toBe(tomorrow);
+    expect(await page.getAttribute('#received', 'max')).toBe(tomorrow);
+    await context.setOffline(false);
+  });
+});
+
+describe('the payment form where the browser lacks parts the page script uses', () => {
+  it('still records the payment over plain http (no crypto.randomUUID), and the ordinary way if the script fails', async () => {
+    const { context, page } = await newPhone(browser);
+    // What a page over plain http on the LAN (http://10.0.0.2/staff) has: no randomUUID.
+    await context.addInitScript('delete Crypto.prototype.randomUUID');
+    await staffSignIn(page, staffUrl, 'mercy', 'billing-desk-1');
+    expect(await page.evaluate('typeof crypto.randomUUID')).toBe('undefined');
+    const keys = () => count("SELECT count(*) AS n FROM request_keys WHERE action = 'payments.record'");
+    const record = async (reference: string, breakScript = false) => {
+      await page.goto(`${staffUrl}/payments/record`);
+      if (breakScript) await page.evaluate("window.FormData = function () { throw new Error('broken'); }");
+      await page.fill('#username', 'wanjiru');
+      await page.fill('#amount', '10');
+      await page.fill('#reference', reference);
+      await page.getByRole('button', { name: 'Record payment' }).click();
+      await page.locator('#recorded').waitFor();
+      expect(plain(await page.locator('#recorded').textContent())).toContain(`(${reference}) for wanjiru`);
+      expect(payments(reference)).toBe(1);
+    };
+    const before = keys();
+    await record('RB-0091');
+    // Sent by the script, with its key.
+    expect(keys()).toBe(before + 1);
+
+    // The script breaks on the way: the form is posted as usual, without a key.
+    await record('RB-0092', true);
+    expect(keys()).toBe(before + 1);
+    await context.close();
+  });
 });

@@ -1,11 +1,11 @@
 // Lango's service worker for one page area (/staff/ or /portal/), served by src/web/offline.ts,
-// which puts the area's never-kept paths in front of this file as NEVER.
+// which puts the name of its never-keep response header in front of this file as NO_KEEP.
 // Pages: network first; a copy of each page kept so that, when the link drops, the last data
 // shown stays readable (the page script then shows the "offline, as of HH:MM" banner). Files
 // under assets/ are named by content: cache first. Never kept: anything but a 200 GET of HTML
-// (so no POST answers, PDFs or redirects), sign-in and secret-showing pages (NEVER), addresses
-// carrying a token or code. Signing out or landing on the sign-in page empties the page copies:
-// a counter PC is shared.
+// (so no POST answers, PDFs or redirects), pages the server marks with NO_KEEP (sign-in, and
+// those showing a secret, a code or an SMS text), addresses carrying a token or code. Signing
+// out or landing on the sign-in page empties the page copies: a counter PC is shared.
 
 var SCOPE = self.registration.scope;
 var BASE = new URL(SCOPE).pathname;
@@ -14,6 +14,8 @@ var ASSETS = 'lango-assets:' + BASE;
 // The page's own headers are kept with the copy (its CSP among them), not how it travelled.
 var DROPPED = ['content-encoding', 'content-length', 'transfer-encoding', 'set-cookie'];
 var MAX_PAGES = 40;
+// Counts forget()s: a copy being written when the copies were emptied is not written after.
+var generation = 0;
 
 self.addEventListener('install', function () {
   self.skipWaiting();
@@ -24,6 +26,7 @@ self.addEventListener('activate', function (event) {
 });
 
 function forget() {
+  generation += 1;
   return caches.delete(PAGES);
 }
 
@@ -31,12 +34,11 @@ function kept(url, response) {
   if (response.status !== 200 || response.type !== 'basic') return false;
   if (!/^text\/html/.test(response.headers.get('content-type') || '')) return false;
   if (/[?&](token|code|key|secret|show)=/i.test(url.search)) return false;
-  return !NEVER.some(function (path) {
-    return url.pathname === path || url.pathname.indexOf(path + '/') === 0;
-  });
+  return !response.headers.has(NO_KEEP);
 }
 
 function keep(request, response) {
+  var started = generation;
   return response.blob().then(function (body) {
     var headers = new Headers();
     response.headers.forEach(function (value, name) {
@@ -44,6 +46,8 @@ function keep(request, response) {
     });
     headers.set('x-lango-saved-at', String(Date.now()));
     return caches.open(PAGES).then(function (cache) {
+      // Checked just before writing: a forget() after this deletes the cache being written to.
+      if (generation !== started) return;
       return cache.put(request.url, new Response(body, { status: 200, headers: headers })).then(function () {
         return cache.keys();
       }).then(function (requests) {

@@ -92,7 +92,7 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
   const setCookie = (request: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAge?: number) =>
     reply.header('set-cookie', [...[reply.getHeader('set-cookie') ?? []].flat().map(String), cookieHeader(name, value, { path: prefix, secure: request.protocol === 'https', ...(maxAge !== undefined && { maxAge }) })]);
   const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
-  const signedIn = (session: PortalSession): SignedIn => ({ csrfToken: session.csrfToken });
+  const signedIn = (session: PortalSession): SignedIn => ({ csrfToken: session.csrfToken, username: session.username });
   const message = (request: FastifyRequest, reply: FastifyReply, status: number, text: string) => {
     const session = sessions.get(request);
     return html(reply, status, messagePage({ language: languageOf(request), prefix, text, ...(session && { signedIn: signedIn(session) }) }));
@@ -239,7 +239,8 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
     // A signed-in customer's choice goes on the account as well, so their SMS follow it. The
     // session cookie is SameSite=Strict: a link on another site cannot make this change.
     const session = sessionFor(db, cookies(request).get(SESSION_COOKIE), now());
-    if (session) setPortalLanguage(db, { customerId: session.customerId, language, now: now() });
+    // Only a language named in the link: a bare or unknown `to` falls back for this page, not for the account.
+    if (session && (request.query.to === 'en' || request.query.to === 'ar')) setPortalLanguage(db, { customerId: session.customerId, language, now: now() });
     return reply.redirect(`${prefix}/`, 303);
   });
 

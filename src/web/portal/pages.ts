@@ -61,6 +61,8 @@ export const STYLESHEET_NAME = `portal.${createHash('sha256').update(STYLESHEET)
 
 export interface SignedIn {
   csrfToken: string;
+  /** Whose session it is: a form queued offline is sent only while they are signed in. */
+  username?: string;
 }
 
 interface Frame {
@@ -92,7 +94,7 @@ export function renderFrame(frame: Frame): string {
 <html lang="${l}" dir="${l === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(frame.title)} · ${text('portal.selfService.title', l)}</title><link rel="stylesheet" href="${prefix}/assets/${STYLESHEET_NAME}">${offlineScript(prefix)}</head>
 <body><header><a href="${prefix}/">${text('portal.selfService.title', l)}</a><a href="${prefix}/language?to=${other}" lang="${other}">${text('portal.selfService.language', l)}</a>${signOut}</header>
-${frame.signedIn ? nav(prefix, l) : ''}${offlineBox(prefix, l, escapeHtml)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+${frame.signedIn ? nav(prefix, l) : ''}${offlineBox(prefix, l, escapeHtml, frame.signedIn?.username)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
 }
 
 export function messagePage(input: { language: Language; prefix: string; text: string; signedIn?: SignedIn }): string {

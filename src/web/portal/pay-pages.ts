@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { formatMoney, type InvoiceRow, type PaymentRow } from '../../billing/index.js';
+import { formatMoney, paymentMethodName, type InvoiceRow, type PaymentRow } from '../../billing/index.js';
 import type { Currency } from '../../db/schema/billing.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import type { HistoryPage, PayChoices } from '../../portal/index.js';
@@ -67,7 +67,7 @@ ${form(`invoice:${i.number}`, '', payButton(rounded(i.dueMinor)), roundNote(i.du
   const renewal =
     r === null
       ? ''
-      : `<section id="renewal" aria-labelledby="h-renewal"><h2 id="h-renewal">${pay('renewal', l, { plan: r.planName, amount: iso(m(r.priceMinor)) })}</h2>${
+      : `<section id="renewal" aria-labelledby="h-renewal"><h2 id="h-renewal">${pay('renewal', l, { plan: r.planName, date: day(r.at, input.zone, l), amount: iso(m(r.priceMinor)) })}</h2>${
           r.amountMinor === 0
             ? `<p>${pay('renewalCovered', l, { plan: r.planName, price: iso(m(r.priceMinor)) })}</p>`
             : `<p class="hint">${choices.dueMinor > 0 ? pay('renewalWithDue', l, { owed: iso(m(choices.dueMinor)) }) : pay('renewalHint', l)}</p>${form('renewal', '', payButton(rounded(r.amountMinor)), roundNote(r.amountMinor))}`
@@ -133,8 +133,6 @@ ${row('pay-for', pay('status.for', l), input.invoiceNumber ? pay('status.forInvo
   return renderFrame({ language: l, prefix, title: t('portal.selfService.pay.status.heading', {}, l), body, signedIn: input.signedIn });
 }
 
-const METHODS = ['cash', 'bank', 'mpesa', 'momo', 'adjustment'] as const;
-
 export interface HistoryPageInput {
   language: Language;
   prefix: string;
@@ -148,7 +146,7 @@ export function historyPage(input: HistoryPageInput): string {
   const { language: l, prefix, invoices, receipts } = input;
   /** Number and date in one cell, so the table fits a phone. */
   const numbered = (number: string, ms: number) => `${ltr(number)}<br><small>${ltr(DateTime.fromMillis(ms, { zone: input.zone }).toFormat('yyyy-MM-dd'))}</small>`;
-  const pdf = (number: string) => `<a href="${prefix}/documents/${escapeHtml(number)}.pdf" aria-label="${escapeHtml(number)} PDF">${pay('history.download', l)}</a>`;
+  const pdf = (number: string) => `<a href="${prefix}/documents/${escapeHtml(number)}.pdf" aria-label="${pay('history.downloadLabel', l, { number })}">${pay('history.download', l)}</a>`;
   const head = (keys: Array<'number' | 'amount' | 'method' | 'state' | 'document'>) => `<thead><tr>${keys.map((k) => `<th scope="col">${pay(`history.${k}`, l)}</th>`).join('')}</tr></thead>`;
   const pages = (name: 'invoices' | 'receipts', page: HistoryPage<unknown>) => {
     const other = name === 'invoices' ? `receipts=${receipts.page}` : `invoices=${invoices.page}`;
@@ -166,8 +164,7 @@ export function historyPage(input: HistoryPageInput): string {
     .join('');
   const receiptRows = receipts.rows
     .map((p) => {
-      const method = METHODS.includes(p.method as (typeof METHODS)[number]) ? pay(`history.methods.${p.method as (typeof METHODS)[number]}`, l) : escapeHtml(p.method);
-      return `<tr><td>${numbered(p.receiptNumber, p.receivedAt)}</td><td>${ltr(money(p.amountMinor, p.currency, l))}</td><td>${method}</td><td>${pdf(p.receiptNumber)}</td></tr>`;
+      return `<tr><td>${numbered(p.receiptNumber, p.receivedAt)}</td><td>${ltr(money(p.amountMinor, p.currency, l))}</td><td>${escapeHtml(paymentMethodName(p.method, l))}</td><td>${pdf(p.receiptNumber)}</td></tr>`;
     })
     .join('');
   const body = `<section id="receipts" aria-labelledby="h-receipts"><h2 id="h-receipts">${pay('history.receipts', l)}</h2>${

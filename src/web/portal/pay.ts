@@ -193,7 +193,8 @@ export const registerPayRoutes: RegisterPortalScreen = (app, screens) => {
     );
   });
 
-  app.get<{ Params: { file: string } }>('/documents/:file', async (request, reply) => {
+  // Each download renders a PDF afresh: a burst from one network is slowed down.
+  app.get<{ Params: { file: string } }>('/documents/:file', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
     const session = screens.sessionOf(request);
     const match = DOCUMENT.exec(request.params.file.toUpperCase().replace(/\.PDF$/, '.pdf'));
     // Someone else's number reads exactly as one that does not exist.

@@ -42,7 +42,8 @@ export const registerTicketsRoutes: RegisterPortalScreen = (app, screens) => {
 
   app.get('/tickets/new', async (request, reply) => screens.html(reply, 200, newTicketPage(base(request))));
 
-  app.post('/tickets', async (request, reply) => {
+  // Each ticket reaches staff: a burst from one network is slowed down, as POST /pay is.
+  app.post('/tickets', { config: { rateLimit: { max: 10, timeWindow: 60_000 } } }, async (request, reply) => {
     const b = base(request);
     const raw = (request.body ?? {}) as Record<string, unknown>;
     const values: NewTicketValues = { subject: field(raw, 'subject', SUBJECT_MAX), category: field(raw, 'category', 20), body: field(raw, 'body', BODY_MAX) };

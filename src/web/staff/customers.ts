@@ -7,6 +7,7 @@ import { LangoError } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
 import { portalLockedUntil, unlockPortal } from '../../portal/index.js';
 import { can, recordAudit } from '../../staff/index.js';
+import { neverKeep } from '../offline.js';
 import { registerCustomerFormRoutes } from './customer-form.js';
 import { registerCustomerPlanRoutes } from './customer-plan.js';
 import { escapeHtml, renderFrame } from './pages.js';
@@ -231,6 +232,8 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
 
     const back = `<ul class="links"><li><a href="${prefix}/customers">${text('staff.staffCustomers.heading', l)}</a></li></ul>`;
     const title = customer.fullName ? `${customer.fullName} (${customer.username})` : customer.username;
+    // SMS texts carry WiFi and sign-in codes: such a page is not kept on a shared device.
+    if (can(session.staff.role, 'messages.view') && items.some((item) => item.source === 'message')) neverKeep(reply);
     return screens.html(
       reply,
       status,

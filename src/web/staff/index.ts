@@ -156,8 +156,8 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
   await registerPagePlumbing(app);
   await registerStaffAssets(app);
   // The service worker and its page script. Never kept on the device: sign-in, and the pages
-  // that can show a secret, a password or a voucher code (a counter PC is shared).
-  registerOffline(app, { config: { staffAction: 'public' }, never: ['/sign-in', '/security', '/password', '/tokens', '/vouchers', '/routers', '/settings', '/users'] });
+  // that can show a secret, a password, a voucher code or an SMS text (a counter PC is shared).
+  registerOffline(app, { config: { staffAction: 'public' }, never: ['/sign-in', '/security', '/password', '/tokens', '/vouchers', '/routers', '/settings', '/users', '/messages'] });
 
   const cookies = (request: FastifyRequest) => readCookies(request.headers.cookie);
   // Signed in: the language on the account, so it follows the person to any browser. Before

@@ -55,7 +55,7 @@ export function renderFrame(frame: Frame): string {
 <meta name="referrer" content="no-referrer">${frame.refreshSeconds ? `<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
 <title>${escapeHtml(frame.title)} · ${escapeHtml(t('staff.web.title', {}, language))}</title><link rel="stylesheet" href="${staffStylesheet(prefix)}">${offlineScript(prefix)}${frame.head ?? ''}</head>
 <body><header><a href="${prefix}/">${escapeHtml(t('staff.web.title', {}, language))}</a>${who}<a href="${prefix}/language?to=${other}" lang="${other}">${escapeHtml(t('staff.web.otherLanguage', {}, language))}</a></header>
-${nav}${offlineBox(prefix, language, escapeHtml)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
+${nav}${offlineBox(prefix, language, escapeHtml, frame.signedIn?.username)}<main><h1>${escapeHtml(frame.title)}</h1>${frame.body}</main></body></html>`;
 }
 
 const error = (text: string | undefined) => (text ? `<p class="error" role="alert">${escapeHtml(text)}</p>` : '');

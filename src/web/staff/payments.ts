@@ -186,7 +186,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
           input('amount', 'record.amount', 'required maxlength="16" inputmode="decimal" class="ltr" autocomplete="off"') +
           `<fieldset><legend>${escapeHtml(tx('record.method', l))}</legend>${radio('cash')}${radio('bank')}</fieldset>` +
           input('reference', 'record.reference', 'required maxlength="64" class="ltr" autocomplete="off"') +
-          `<label for="received">${escapeHtml(tx('record.received', l))}</label><input id="received" name="received" type="date" max="${today}" required value="${escapeHtml(v.received ?? today)}">` +
+          `<label for="received">${escapeHtml(tx('record.received', l))}</label><input id="received" name="received" type="date" max="${today}" data-today required value="${escapeHtml(v.received ?? today)}">` +
           `<button class="main" type="submit">${escapeHtml(tx('record.button', l))}</button></form>${links}`;
     return renderFrame({ language: l, prefix, signedIn: ctx.signedIn(session), title: tx('record.heading', l), body });
   }
