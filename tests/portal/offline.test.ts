@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone } from '../support/browser.js';
 import { lango, until } from '../support/peers.js';
+import { signInByCode } from '../support/portal.js';
 
 // Issue 8's field conditions for customers: the portal's service worker keeps a copy of each
 // page shown, so when the link drops the customer's own data stays readable, under a banner
@@ -19,28 +19,10 @@ function cli(...args: string[]): void {
   expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
 }
 
-/** Reads the database directly: the outbox readers mask sign-in codes, the table has them. */
-function query<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
-
-const lastMessageId = () => query<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
 
 /** Signs in by a code sent by SMS (no portal password needed), then opens the home page. */
 async function signIn(page: Page, identifier: string, phone: string): Promise<void> {
-  const before = lastMessageId();
-  await page.goto(`${portalUrl}/sign-in`);
-  await page.fill('#code-identifier', identifier);
-  await page.locator('form[action$="/code/send"] button').click();
-  await page.waitForURL(`${portalUrl}/sign-in/code`);
-  const sms = await until('the sign-in SMS', () => query<{ body: string }>('SELECT body FROM messages WHERE recipient = ? AND id > ? ORDER BY id DESC LIMIT 1', phone, before));
-  await page.fill('#code', /\d{6}/.exec(sms.body)![0]);
-  await page.locator('form[action$="/sign-in/code"] button').click();
+  await signInByCode(page, daemon, portalUrl, identifier, phone);
   await page.waitForURL(`${portalUrl}/password`);
 }
 

@@ -9,7 +9,8 @@ import { startDaraja, type DarajaEmulator } from '../../scripts/emulators/daraja
 import { launchBrowser, newPhone } from '../support/browser.js';
 import { connectMpesa } from '../support/mpesa.js';
 import { pdfText } from '../support/pdf-tools.js';
-import { langoAsync, langoJsonAsync, langoOk, until } from '../support/peers.js';
+import { langoAsync, langoJsonAsync, langoOk } from '../support/peers.js';
+import { readRow, signInByCode as signInByCodeAt } from '../support/portal.js';
 
 // Issue 8's Pay page end to end: the real daemon, the Daraja emulator on loopback (STK push and
 // its callback) and a phone-sized Chromium. A customer pays an open invoice by M-Pesa, watches
@@ -37,26 +38,9 @@ const attempts = () => cli<Array<{ id: number; status: string; phone: string }>>
 const plain = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').replace(/[\u2068\u2069]/g, '');
 
 /** Reads the database directly: outbox readers mask sign-in codes, the table has them. */
-function query<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
+const query = <T,>(sql: string, ...params: unknown[]) => readRow<T>(daemon, sql, ...params);
 
-async function signInByCode(page: Page, phone: string): Promise<void> {
-  const before = query<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
-  await page.goto(`${portalUrl}/sign-in`);
-  await page.fill('#code-identifier', phone);
-  await page.getByRole('button', { name: 'Send me a code by SMS' }).click();
-  await page.waitForURL(`${portalUrl}/sign-in/code`);
-  const sms = await until('the sign-in SMS', () => query<{ body: string }>('SELECT body FROM messages WHERE recipient = ? AND id > ? ORDER BY id DESC LIMIT 1', phone, before));
-  await page.getByLabel('Code from the SMS (6 digits)').fill(/\d{6}/.exec(sms.body)![0]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/portal/sign-in'));
-}
+const signInByCode = (page: Page, phone: string) => signInByCodeAt(page, daemon, portalUrl, phone, phone);
 
 const openInvoiceOf = (username: string) =>
   query<{ number: string; gross: number }>("SELECT number, gross_minor AS gross FROM invoices WHERE kind = 'invoice' AND status IN ('issued', 'partially_paid', 'overdue') AND customer_id = (SELECT id FROM customers WHERE username = ?)", username)!;

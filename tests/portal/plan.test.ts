@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoJson, radclient, until } from '../support/peers.js';
+import { signInByCode } from '../support/portal.js';
 
 // Issue 8's "My plan" page, end to end against the real daemon in a phone-sized Chromium: an
 // upgrade shows its prorated cost before "Confirm" and the wallet pays exactly that; a cheaper
@@ -30,14 +30,6 @@ interface Balance { balance: { walletMinor: number; dueMinor: number }; subscrip
 interface Event { kind: string; actor: string; detail: Record<string, unknown> }
 interface Action { kind: string; reason: string }
 
-function query<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
 
 /** "KES 2,345.67" in a sentence → 234567 minor units. */
 const minorIn = (text: string) => Math.round(Number(/KES\s*([\d,]+\.\d\d)/.exec(text.replace(/[\u2068\u2069]/g, ''))![1]!.replace(/,/g, '')) * 100);
@@ -45,14 +37,7 @@ const minorIn = (text: string) => Math.round(Number(/KES\s*([\d,]+\.\d\d)/.exec(
 /** Signs in with a code by SMS, as a customer without a portal password does, and opens "My plan". */
 async function openPlanPage(phone: string): Promise<{ page: Page; close: () => Promise<void> }> {
   const { context, page } = await newPhone(browser);
-  const after = query<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
-  await page.goto(`${portalUrl}/sign-in`);
-  await page.fill('#code-identifier', phone);
-  await page.getByRole('button', { name: 'Send me a code by SMS' }).click();
-  await page.waitForURL(`${portalUrl}/sign-in/code`);
-  const sms = await until('the sign-in SMS', () => query<{ body: string }>('SELECT body FROM messages WHERE recipient = ? AND id > ? ORDER BY id DESC LIMIT 1', phone, after));
-  await page.getByLabel('Code from the SMS (6 digits)').fill(/\d{6}/.exec(sms.body)![0]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInByCode(page, daemon, portalUrl, phone, phone);
   await page.waitForURL(`${portalUrl}/password`);
   await page.getByRole('link', { name: 'My plan' }).first().click();
   await page.waitForURL(`${portalUrl}/plan`);

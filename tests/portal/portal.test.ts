@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone } from '../support/browser.js';
 import { lango, radclient, until } from '../support/peers.js';
+import { codeSentTo as codeSentToPhone, lastMessageId as lastMessageIdOf, readRow } from '../support/portal.js';
 
 // Issue 8's customer self-service portal, end to end against the real daemon in a phone-sized
 // Chromium: a customer signs in by an SMS code, sets a password, signs in again with the phone
@@ -31,21 +31,10 @@ function cli(...args: string[]): void {
 }
 
 /** Reads the database directly: outbox readers mask sign-in codes, the table has them. */
-function query<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
+const query = <T,>(sql: string, ...params: unknown[]) => readRow<T>(daemon, sql, ...params);
 
-async function codeSentTo(phone: string, after: number): Promise<string> {
-  const row = await until('the sign-in SMS', () => query<{ body: string }>('SELECT body FROM messages WHERE recipient = ? AND id > ? ORDER BY id DESC LIMIT 1', phone, after));
-  return /\d{6}/.exec(row.body)![0];
-}
-
-const lastMessageId = () => query<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
+const lastMessageId = () => lastMessageIdOf(daemon);
+const codeSentTo = (phone: string, after: number) => codeSentToPhone(daemon, phone, after);
 
 async function signInByCode(page: Page, identifier: string, phone: string): Promise<void> {
   const before = lastMessageId();

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
-import { langoJson, until } from '../support/peers.js';
+import { langoJson } from '../support/peers.js';
+import { readRow, signInByCode as signInByCodeAt } from '../support/portal.js';
 
 // Issue 8's help pages and issue 9's support desk, end to end against the real daemon in
 // phone-sized Chromium: a customer asks for help in the portal, a support agent finds the
@@ -24,29 +24,10 @@ interface Outbox { id: number; to: string; status: string; text: string }
 interface Audit { actor: string; action: string; subject: string }
 
 /** Reads the database directly: outbox readers mask sign-in codes, the table has them. */
-function query<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
+const query = <T,>(sql: string, ...params: unknown[]) => readRow<T>(daemon, sql, ...params);
 
-const lastMessageId = () => query<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
-
-async function signInByCode(page: Page, identifier: string, phone: string): Promise<void> {
-  const before = lastMessageId();
-  await page.goto(`${portalUrl}/sign-in`);
-  await page.fill('#code-identifier', identifier);
-  await page.getByRole('button', { name: 'Send me a code by SMS' }).click();
-  await page.waitForURL(`${portalUrl}/sign-in/code`);
-  const row = await until('the sign-in SMS', () => query<{ body: string }>('SELECT body FROM messages WHERE recipient = ? AND id > ? ORDER BY id DESC LIMIT 1', phone, before));
-  await page.getByLabel('Code from the SMS (6 digits)').fill(/\d{6}/.exec(row.body)![0]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // No portal password yet: the portal asks for one; the help pages do not need it.
-  await page.waitForURL((url) => !url.pathname.includes('/sign-in'));
-}
+// No portal password yet: the portal asks for one; the help pages do not need it.
+const signInByCode = (page: Page, identifier: string, phone: string) => signInByCodeAt(page, daemon, portalUrl, identifier, phone);
 
 beforeAll(async () => {
   daemon = await startDaemon();
