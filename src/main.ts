@@ -13,15 +13,24 @@ import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
-import { pruneRequestKeys } from './operations/index.js';
+import { BACKUP_RUN, backupJobFor, pruneRequestKeys, takeBackup } from './operations/index.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { walFileSize } from './db/wal.js';
+import { statfsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { routerState } from './aaa/nas-activity.js';
+import { countOpenSessions } from './aaa/session-stats.js';
+import { runAlerts } from './operations/alerts.js';
+import { lastBackup } from './operations/backup.js';
+import { outboxBacklog } from './messaging/outbox-stats.js';
+import { countAttemptsByStatus, countCallbacks, lastFinishedStatuses } from './payments/attempt-stats.js';
+import { countAwaitingReview } from './payments/review-count.js';
 import { markRunning, markStopped } from './settings/run-marker.js';
 import { recoverAtStart } from './startup-recovery.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics } from './observability/metrics.js';
+import { addOperationsMetrics, createMetrics } from './observability/metrics.js';
 import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
 import { CoaClient } from './radius/coa-client.js';
 import { RadiusServer } from './radius/server.js';
@@ -29,6 +38,7 @@ import { ensureFirstAdmin } from './staff/index.js';
 import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
+import { listPublishedArticles, publishedArticle } from './support/index.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
 import { createTokenDesk } from './web/staff/index.js';
 import { buildHttpServer } from './web/server.js';
@@ -185,6 +195,7 @@ async function main(): Promise<void> {
       // Vouchers log in with the code as both username and password (issue 6; the voucher flow may change this).
       voucherPassword: 'code',
       routerHosts: () => getSetting(connection.db, 'hotspot.routerHosts'),
+      help: { articles: (language) => listPublishedArticles(connection.db, language), article: (slug, language) => publishedArticle(connection.db, slug, language) },
       // "Buy a package": prepaid plans a configured provider takes; paid, a voucher is sold to the phone.
       buy: createHotspotSales({
         db: connection.db,
@@ -254,6 +265,46 @@ async function main(): Promise<void> {
   const housekeeping = setInterval(runHousekeeping, 30_000);
   housekeeping.unref();
 
+  // Scrape-time figures for /metrics: read when Prometheus asks, never on the RADIUS path.
+  const operationsMetrics = addOperationsMetrics(metrics.registry, {
+    paymentsByStatus: () => countAttemptsByStatus(connection.db),
+    paymentsAwaitingReview: () => countAwaitingReview(connection.db),
+    paymentCallbacks: () => countCallbacks(connection.db),
+    outbox: () => outboxBacklog(connection.db),
+    databaseBytes: () => ({ file: config.LANGO_DB === ':memory:' ? 0 : statSync(config.LANGO_DB).size, wal: walFileSize(config.LANGO_DB) }),
+    openSessions: () => countOpenSessions(connection.db),
+    routersSilent: () => {
+      const now = Date.now();
+      let silent = 0;
+      for (const at of nasActivity.view().values()) if (routerState(at, now) === 'down') silent += 1;
+      return silent;
+    },
+    now: () => Date.now(),
+  });
+
+  // Health alerts to admins by SMS (a problem's start and its end, not every minute).
+  const alertsLogger = logger.child({ subsystem: 'alerts' });
+  const checkAlerts = () => {
+    try {
+      const run = runAlerts(connection.db, {
+        now: Date.now(),
+        lastPacketAt: nasActivity.view(),
+        routerName: (id) => nasDirectory.byId(id)?.name ?? `#${id}`,
+        diskSpace: () => statfsSync(path.dirname(path.resolve(config.LANGO_DB))),
+        lastBackup,
+        lastPaymentStatuses: (count) => lastFinishedStatuses(connection.db, count),
+      });
+      if (run.started.length + run.resolved.length > 0) {
+        alertsLogger.warn(run, 'health alerts changed; SMS queued to staff');
+        sms.kick();
+      }
+    } catch (err) {
+      alertsLogger.error({ err }, 'checking health alerts failed; will retry');
+    }
+  };
+  const alertChecks = setInterval(checkAlerts, getSetting(connection.db, 'alerts.checkSeconds') * 1000);
+  alertChecks.unref();
+
   // Billing: renewals, invoices, reminders and suspensions in short transactions between
   // RADIUS packets. Renewed customers online get their new speed by CoA; suspended ones are
   // disconnected by the next housekeeping pass.
@@ -261,7 +312,8 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler({
     db: connection.db,
     logger: billingLogger,
-    plan: (now) => [billingJobFor(connection.db, now, config.LANGO_TIMEZONE)],
+    // An in-memory database (tests) has no file to back up.
+    plan: (now) => [billingJobFor(connection.db, now, config.LANGO_TIMEZONE), ...(config.LANGO_DB === ':memory:' ? [] : [backupJobFor(connection.db, now, config.LANGO_TIMEZONE)])],
     runners: {
       [BILLING_RUN]: async (now, signal) => {
         const result = await runBilling(connection.db, {
@@ -279,8 +331,15 @@ async function main(): Promise<void> {
         }
         for (const failure of result.failed) billingLogger.error(failure, 'a subscription could not be billed; it is skipped until fixed');
         runHousekeeping();
+        operationsMetrics.onBillingRun({ invoiced: result.invoiced, failed: result.failed.length }, Date.now());
         const { speedChanges, failed, ...counts } = result;
         return { ...counts, speedChanges: speedChanges.length, failed: failed.length };
+      },
+      // The daily backup: small steps on the daemon's own connection, so RADIUS waits at most one
+      // step and the daemon's writes never force the copy to start over. Outcome in backup.last.
+      [BACKUP_RUN]: async (now) => {
+        const backup = await takeBackup(connection.sqlite, connection.db, { dbFile: config.LANGO_DB, keyFile: config.LANGO_KEY_FILE, zone: config.LANGO_TIMEZONE, now });
+        return { file: backup.file, bytes: backup.bytes, removed: backup.removed.length, copy: backup.copy };
       },
     },
   });
@@ -300,6 +359,7 @@ async function main(): Promise<void> {
     // Let libuv hand the last replies to the kernel before the sockets close.
     await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(housekeeping);
+    clearInterval(alertChecks);
     await scheduler.stop();
     await reconciler.stop();
     clearInterval(dispatcher);

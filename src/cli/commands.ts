@@ -38,6 +38,7 @@ import { operatorCommands } from './operator-commands.js';
 import { voucherCommands } from './voucher-commands.js';
 import { staffCommands } from './staff-commands.js';
 import { portalCommands } from './portal-commands.js';
+import { operationsCommands } from './operations-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -385,6 +386,7 @@ export const commands: Command[] = [
   ...voucherCommands,
   ...staffCommands,
   ...portalCommands,
+  ...operationsCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

@@ -14,8 +14,11 @@ import * as account from './portal/account.js';
 import * as portalPay from './portal/pay.js';
 import * as portalPlan from './portal/plan.js';
 import * as portalTickets from './portal/tickets.js';
+import * as portalHelp from './portal/help.js';
 import * as portalUsage from './portal/usage.js';
 import * as tickets from './staff/tickets.js';
+import * as helpArticles from './staff/help-articles.js';
+import * as alerts from './staff/alerts.js';
 import * as offline from './offline.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
@@ -226,6 +229,8 @@ export const ar: Catalogue<typeof en> = {
     users: users.ar,
     audit: audit.ar,
     tickets: tickets.ar,
+    helpArticles: helpArticles.ar,
+    alerts: alerts.ar,
     nav: {
       label: 'القائمة',
       dashboard: 'لوحة المتابعة',
@@ -242,6 +247,7 @@ export const ar: Catalogue<typeof en> = {
       users: 'الموظفون',
       audit: 'سجل التدقيق',
       tickets: 'التذاكر',
+      helpArticles: 'مقالات المساعدة',
     },
     ui: {
       previous: 'الصفحة السابقة',
@@ -573,7 +579,7 @@ export const ar: Catalogue<typeof en> = {
     },
   },
   portal: {
-    selfService: { ...account.ar, pay: portalPay.ar, plan: portalPlan.ar, tickets: portalTickets.ar, usage: portalUsage.ar },
+    selfService: { ...account.ar, pay: portalPay.ar, plan: portalPlan.ar, tickets: portalTickets.ar, help: portalHelp.ar, usage: portalUsage.ar },
     title: 'واي فاي {{operator}}',
     welcome: 'أهلًا بك! سجّل الدخول لتتصل بالإنترنت.',
     voucher: {

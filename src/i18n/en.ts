@@ -12,8 +12,11 @@ import * as account from './portal/account.js';
 import * as portalPay from './portal/pay.js';
 import * as portalPlan from './portal/plan.js';
 import * as portalTickets from './portal/tickets.js';
+import * as portalHelp from './portal/help.js';
 import * as portalUsage from './portal/usage.js';
 import * as tickets from './staff/tickets.js';
+import * as helpArticles from './staff/help-articles.js';
+import * as alerts from './staff/alerts.js';
 import * as offline from './offline.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
@@ -198,6 +201,8 @@ export const en = {
     users: users.en,
     audit: audit.en,
     tickets: tickets.en,
+    helpArticles: helpArticles.en,
+    alerts: alerts.en,
     // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
     nav: {
       label: 'Menu',
@@ -215,6 +220,7 @@ export const en = {
       users: 'Staff',
       audit: 'Audit log',
       tickets: 'Tickets',
+      helpArticles: 'Help articles',
     },
     ui: {
       previous: 'Previous page',
@@ -580,7 +586,7 @@ export const en = {
   // The captive portal at /hotspot (src/web/captive/): read on cheap phones, often over a slow
   // link, so short and plain. Router errors are translated into errors.* where they are known.
   portal: {
-    selfService: { ...account.en, pay: portalPay.en, plan: portalPlan.en, tickets: portalTickets.en, usage: portalUsage.en },
+    selfService: { ...account.en, pay: portalPay.en, plan: portalPlan.en, tickets: portalTickets.en, help: portalHelp.en, usage: portalUsage.en },
     title: '{{operator}} Wi-Fi',
     welcome: 'Welcome! Log in to get online.',
     voucher: {

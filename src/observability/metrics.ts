@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GroupCommitStats } from '../db/group-commit.js';
 import type { RadiusObserver, SocketKind } from '../radius/server.js';
 
@@ -88,3 +88,79 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What a billing run did, as the scheduler's runner returns it. */
+export interface BillingRunFigures {
+  invoiced: number;
+  failed: number;
+}
+
+/**
+ * Figures read from the database and the process when Prometheus scrapes (once per scrape,
+ * never on the RADIUS path): each source is a small counted query in its domain.
+ */
+export interface StateSources {
+  paymentsByStatus: () => Partial<Record<string, number>>;
+  paymentsAwaitingReview: () => number;
+  paymentCallbacks: () => number;
+  outbox: () => { queued: number; failed: number; oldestQueuedAt: number | null };
+  databaseBytes: () => { file: number; wal: number };
+  openSessions: () => number;
+  routersSilent: () => number;
+  now: () => number;
+}
+
+/** Billing runs (counted in memory from the runner) and the scrape-time gauges, on the same registry. */
+export function addOperationsMetrics(registry: Registry, sources: StateSources) {
+  const lastRun = new Gauge({ name: 'lango_billing_last_run_timestamp_seconds', help: 'When the last billing run finished (0 = none since start).', registers: [registry] });
+  const runs = new Counter({ name: 'lango_billing_runs_total', help: 'Billing runs finished since start.', registers: [registry] });
+  const invoices = new Counter({ name: 'lango_billing_invoices_issued_total', help: 'Invoices issued by billing runs since start.', registers: [registry] });
+  const failures = new Counter({ name: 'lango_billing_failures_total', help: 'Subscriptions a billing run could not bill, since start.', registers: [registry] });
+  lastRun.set(0);
+
+  const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        read(this);
+      },
+    });
+  gauge('lango_payment_attempts', 'Payment attempts by status.', (g) => {
+    g.reset();
+    for (const [status, n] of Object.entries(sources.paymentsByStatus())) g.labels(status).set(n ?? 0);
+  }, ['status']);
+  gauge('lango_payments_awaiting_review', 'Flagged payment attempts and callbacks waiting for staff review.', (g) => g.set(sources.paymentsAwaitingReview()));
+  gauge('lango_payment_callbacks_received', 'Provider callbacks stored in the payment inbox.', (g) => g.set(sources.paymentCallbacks()));
+  let outbox: { at: number; figures: ReturnType<StateSources['outbox']> } | null = null;
+  // The three outbox gauges share one read per scrape: a read less than a second old is reused.
+  const readOutbox = () => {
+    const now = sources.now();
+    if (!outbox || now - outbox.at > 1_000 || now < outbox.at) outbox = { at: now, figures: sources.outbox() };
+    return outbox.figures;
+  };
+  gauge('lango_outbox_queued', 'SMS waiting to be sent.', (g) => g.set(readOutbox().queued));
+  gauge('lango_outbox_failed', 'SMS that could not be delivered.', (g) => g.set(readOutbox().failed));
+  gauge('lango_outbox_oldest_queued_age_seconds', 'Age of the oldest SMS still waiting (0 = none).', (g) => {
+    const o = readOutbox();
+    g.set(o.oldestQueuedAt === null ? 0 : Math.max(0, (sources.now() - o.oldestQueuedAt) / 1000));
+  });
+  gauge('lango_database_bytes', 'Size of the database file and its write-ahead log.', (g) => {
+    const size = sources.databaseBytes();
+    g.labels('file').set(size.file);
+    g.labels('wal').set(size.wal);
+  }, ['part']);
+  gauge('lango_sessions_open', 'Sessions open now.', (g) => g.set(sources.openSessions()));
+  gauge('lango_routers_silent', 'Routers heard from since start that sent nothing for 10 minutes.', (g) => g.set(sources.routersSilent()));
+
+  return {
+    onBillingRun(figures: BillingRunFigures, at: number) {
+      runs.inc();
+      invoices.inc(figures.invoiced);
+      failures.inc(figures.failed);
+      lastRun.set(at / 1000);
+    },
+  };
+}

@@ -77,6 +77,34 @@ export const settingSchemas = {
   'support.slaHours': z
     .object({ urgent: slaPair, high: slaPair, normal: slaPair, low: slaPair })
     .default({ urgent: { firstResponse: 1, resolve: 4 }, high: { firstResponse: 4, resolve: 24 }, normal: { firstResponse: 8, resolve: 48 }, low: { firstResponse: 24, resolve: 120 } }),
+  /** How often the daemon checks for health alerts, in seconds (read at start). */
+  'alerts.checkSeconds': z.number().int().min(1).max(3600).default(60),
+  /** Health alerts by SMS (src/operations/alerts.ts): a router that reported before and is silent this long. */
+  'alerts.routerSilentMinutes': z.number().min(0.05).max(1440).default(15),
+  /** This many payment attempts in a row failed (0 = no payment alert). */
+  'alerts.paymentFailuresInRow': z.number().int().min(0).max(100).default(5),
+  /** SMS waiting longer than this, or more than `alerts.outboxMaxQueued` waiting. */
+  'alerts.outboxOldestMinutes': z.number().min(1).max(1440).default(30),
+  'alerts.outboxMaxQueued': z.number().int().min(1).max(1_000_000).default(500),
+  /** Free space on the database's disk below this percentage. */
+  'alerts.diskFreePercent': z.number().min(0).max(100).default(10),
+  /** Extra numbers (E.164) told besides admins with a phone; their texts are in English. */
+  'alerts.phones': z.array(z.string().regex(/^\+[1-9]\d{6,14}$/)).max(20).default([]),
+  /**
+   * Alerts now open, by id, with when each started: kept in the database so a restart neither
+   * repeats an alert nor forgets to say it cleared. Written by the alert check only.
+   */
+  'alerts.state': z.record(z.string(), z.number()).default({}),
+  /** Folder for backups; null = a "backups" folder beside the database. */
+  'backup.dir': z.string().trim().min(1).max(1000).nullable().default(null),
+  /** Backups older than this many days are deleted after a new one is verified. */
+  'backup.keepDays': z.number().int().min(1).max(3650).default(14),
+  /** A second folder (another disk, a mounted remote path) that gets a copy of each backup; null = none. */
+  'backup.copyTo': z.string().trim().min(1).max(1000).nullable().default(null),
+  /** When the daemon takes the daily backup, local time HH:MM. */
+  'backup.at': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('02:30'),
+  /** The last backup's outcome, written by the backup itself (read by alerts). */
+  'backup.last': z.object({ at: z.number(), ok: z.boolean(), file: z.string().nullable(), error: z.string().nullable() }).nullable().default(null),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

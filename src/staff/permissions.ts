@@ -67,6 +67,8 @@ export const permissions = {
   'tickets.view': ['admin', 'billing_manager', 'support', 'technician'],
   /** Open a ticket for a customer, reply, add internal notes, assign, change status or priority. */
   'tickets.reply': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Write, publish and order the help articles customers read (viewing them needs tickets.view). */
+  'articles.edit': ['admin', 'billing_manager', 'support'],
   /** Search the audit log. */
   'audit.view': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers } from './billing.js';
 
 export type TicketStatus = 'open' | 'waiting_customer' | 'resolved' | 'closed';
@@ -51,4 +51,41 @@ export const ticketMessages = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('ticket_messages_by_ticket').on(t.ticketId, t.id)],
+);
+
+export type ArticleLanguage = 'en' | 'ar';
+
+/**
+ * A knowledge-base article: short help customers read on the portal and the hotspot page before
+ * opening a ticket. The text lives per language in kb_article_texts; English is the fallback.
+ */
+export const kbArticles = sqliteTable(
+  'kb_articles',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    slug: text('slug').notNull(),
+    category: text('category').notNull().default('general'),
+    /** Display order, lowest first. */
+    position: integer('position').notNull().default(0),
+    published: integer('published', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    /** Staff username of the last change. */
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [uniqueIndex('kb_articles_slug').on(t.slug), index('kb_articles_by_position').on(t.published, t.position)],
+);
+
+/** An article's title and plain-text body in one language. */
+export const kbArticleTexts = sqliteTable(
+  'kb_article_texts',
+  {
+    articleId: integer('article_id')
+      .notNull()
+      .references(() => kbArticles.id),
+    language: text('language').$type<ArticleLanguage>().notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.language] })],
 );

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { errorMessage, LangoError, type ErrorCode } from '../../errors.js';
 import { t, type Language } from '../../i18n/index.js';
 import type { PurchaseStatus } from '../../payments/index.js';
+import { renderArticleBody, type PublishedArticle } from '../../support/index.js';
 import { defaultHotspotDir, loadHotspotFiles, logoAsset, PORTAL_PLACEHOLDER, ROUTER_TEMPLATES, type HashedAsset, type RouterTemplate } from './assets.js';
 import { pickLanguage } from './language.js';
-import { renderPortalPage, type CaptivePackage } from './portal-page.js';
+import { escapeHtml as escapeText, renderHelpPage, renderPortalPage, type CaptivePackage } from './portal-page.js';
 import { describePurchase } from './purchase-answer.js';
 import { readRouterVisit } from './router-visit.js';
 
@@ -52,6 +53,11 @@ export interface CaptiveOptions {
   routerHosts?(): readonly string[];
   /** Folder with the RouterOS templates and assets/; default web/hotspot of this install. */
   hotspotDir?: string;
+  /** Published help articles, readable at /hotspot/help without signing in. */
+  help?: {
+    articles(language: Language): readonly PublishedArticle[];
+    article(slug: string, language: Language): PublishedArticle | undefined;
+  };
 }
 
 const OPERATOR_REFRESH_MS = 5_000;
@@ -155,6 +161,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       visit,
       voucherPassword: options.voucherPassword,
       ...(packages && { packages, buyUrl: `${prefix}/buy` }),
+      ...(options.help && options.help.articles(language).length > 0 && { helpUrl: `${prefix}/help?lang=${language}` }),
     });
     reply.headers({
       'cache-control': 'no-store',
@@ -168,6 +175,41 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     const body = Buffer.from(page.html, 'utf8');
     return sendBody(request, reply, 'text/html; charset=utf-8', body, gzipSync(body));
   });
+
+  // Help articles before signing in: the same safe renderer as the portal, no script.
+  const helpPage = (request: FastifyRequest, reply: FastifyReply, status: number, language: Language, title: string, bodyHtml: string, back: string, backLabel: string) => {
+    const current = currentOperator(request);
+    const path = request.url.split('?')[0]!;
+    const page = renderHelpPage({ language, operatorName: current.name, colour: current.colour, title, bodyHtml, otherLanguageUrl: `${path}?lang=${language === 'ar' ? 'en' : 'ar'}`, backUrl: back, backLabel });
+    reply.code(status).headers({
+      ...NO_STORE,
+      'content-language': language,
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': `default-src 'none'; style-src ${page.styleSource}; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
+    });
+    const body = Buffer.from(page.html, 'utf8');
+    return sendBody(request, reply, 'text/html; charset=utf-8', body, gzipSync(body));
+  };
+  if (options.help) {
+    const help = options.help;
+    app.get('/help', async (request, reply) => {
+      const language = requestLanguage(request);
+      const say = (key: Parameters<typeof t>[0]) => t(key, {}, language);
+      const list = help.articles(language);
+      const items = list.map((a) => `<li><a href="${prefix}/help/${encodeURIComponent(a.slug)}?lang=${language}" lang="${a.language}" dir="auto">${escapeText(a.title)}</a></li>`).join('');
+      const body = list.length === 0 ? `<p>${escapeText(say('portal.selfService.help.none'))}</p>` : `<ul id="help-articles">${items}</ul>`;
+      return helpPage(request, reply, 200, language, say('portal.selfService.help.heading'), body, `${prefix}?lang=${language}`, say('portal.selfService.help.backToLogin'));
+    });
+    app.get<{ Params: { slug: string } }>('/help/:slug', async (request, reply) => {
+      const language = requestLanguage(request);
+      const article = help.article(request.params.slug.slice(0, 100), language);
+      const back = `${prefix}/help?lang=${language}`;
+      const backLabel = t('portal.selfService.help.back', {}, language);
+      if (!article) return helpPage(request, reply, 404, language, t('portal.selfService.help.heading', {}, language), `<p>${escapeText(t('portal.selfService.help.notFound', {}, language))}</p>`, back, backLabel);
+      const bodyHtml = `<div id="help-article" lang="${article.language}" dir="${article.language === 'ar' ? 'rtl' : 'ltr'}">${renderArticleBody(article.body)}</div>`;
+      return helpPage(request, reply, 200, language, article.title, bodyHtml, back, backLabel);
+    });
+  }
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const logo = currentOperator(request).logo;

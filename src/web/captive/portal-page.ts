@@ -33,6 +33,8 @@ export interface PortalPageInput {
   packages?: readonly CaptivePackage[];
   /** Where the script posts a purchase and polls it, e.g. /hotspot/buy. */
   buyUrl?: string;
+  /** The help articles' page (/hotspot/help), linked small at the foot when there are any. */
+  helpUrl?: string;
 }
 
 export interface PortalPage {
@@ -195,6 +197,27 @@ export function renderPortalPage(input: PortalPageInput): PortalPage {
     );
   }
 
+  if (input.helpUrl) parts.push(`<p><small><a href="${escapeHtml(input.helpUrl)}" id="help-link">${say('portal.selfService.help.helpLink')}</a></small></p>`);
   parts.push('</main></body></html>');
   return { html: parts.join(''), styleSource };
+}
+
+/**
+ * The hotspot's help pages (list or one article), readable before signing in: the portal
+ * page's style, no script. `bodyHtml` is already safe HTML (see renderArticleBody).
+ */
+export function renderHelpPage(input: { language: Language; operatorName: string; colour: string | null; title: string; bodyHtml: string; otherLanguageUrl: string; backUrl: string; backLabel: string }): PortalPage {
+  const lang = input.language;
+  const style = css(normaliseColour(input.colour));
+  const other = lang === 'ar' ? 'en' : 'ar';
+  const html = [
+    `<!doctype html><html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8">`,
+    '<meta name="viewport" content="width=device-width,initial-scale=1">',
+    `<title>${escapeHtml(input.title)} · ${escapeHtml(input.operatorName)}</title><style>${style}</style></head><body><main>`,
+    `<header><h1>${escapeHtml(input.operatorName)}</h1><a href="${escapeHtml(input.otherLanguageUrl)}" lang="${other}" hreflang="${other}">${escapeHtml(t('portal.otherLanguage', {}, lang))}</a></header>`,
+    `<section><h2>${escapeHtml(input.title)}</h2>${input.bodyHtml}</section>`,
+    `<p><a href="${escapeHtml(input.backUrl)}">${escapeHtml(input.backLabel)}</a></p>`,
+    '</main></body></html>',
+  ].join('');
+  return { html, styleSource: `'sha256-${createHash('sha256').update(style).digest('base64')}'` };
 }

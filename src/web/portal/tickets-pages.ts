@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
-import { BODY_MAX, SUBJECT_MAX, ticketCategories, type CustomerTicket } from '../../support/index.js';
+import { BODY_MAX, renderArticleBody, SUBJECT_MAX, ticketCategories, type CustomerTicket, type PublishedArticle } from '../../support/index.js';
 import { escapeHtml, renderFrame, type SignedIn } from './pages.js';
 
 // The portal's help pages: the customer's requests, a new one, and one request's messages with
@@ -28,7 +28,7 @@ interface PageBase {
 const time = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
 const status = (ticket: CustomerTicket, l: Language) => text(`portal.selfService.tickets.statuses.${ticket.status}`, l);
 
-export function ticketsListPage(input: PageBase & { tickets: readonly CustomerTicket[]; page: number; more: boolean }): string {
+export function ticketsListPage(input: PageBase & { tickets: readonly CustomerTicket[]; page: number; more: boolean; articles?: readonly PublishedArticle[] }): string {
   const { language: l, prefix } = input;
   const pages = [
     input.page > 1 ? `<a href="${prefix}/tickets${input.page > 2 ? `?page=${input.page - 1}` : ''}" rel="prev">${text('portal.selfService.tickets.newer', l)}</a>` : '',
@@ -44,7 +44,7 @@ export function ticketsListPage(input: PageBase & { tickets: readonly CustomerTi
     input.tickets.length === 0
       ? `<p id="no-tickets">${text('portal.selfService.tickets.none', l)}</p>`
       : `<div class="scroll"><table id="tickets"><thead><tr>${(['number', 'subject', 'status', 'updated'] as const).map((k) => `<th scope="col">${text(`portal.selfService.tickets.columns.${k}`, l)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>${pages.length > 0 ? `<p>${pages.join(' · ')}</p>` : ''}`;
-  const body = `${flash(input)}<p>${text('portal.selfService.tickets.intro', l)}</p>
+  const body = `${flash(input)}${helpArticlesList(input.articles ?? [], `${prefix}/help`, l)}<p>${text('portal.selfService.tickets.intro', l)}</p>
 <p><a class="primary" href="${prefix}/tickets/new" id="new-ticket">${text('portal.selfService.tickets.newLink', l)}</a></p>
 <section>${list}</section>`;
   return renderFrame({ language: l, prefix, title: t('portal.selfService.tickets.heading', {}, l), body, signedIn: input.signedIn });
@@ -97,4 +97,25 @@ export function ticketPage(input: PageBase & { ticket: CustomerTicket; reply?: s
 <h2>${text('portal.selfService.tickets.ticket.conversation', l)}</h2><div id="messages">${messages}</div>
 ${replyForm}${resolveForm}<p><a href="${prefix}/tickets">${text('portal.selfService.tickets.back', l)}</a></p>`;
   return renderFrame({ language: l, prefix, title: t('portal.selfService.tickets.ticket.heading', { number: ticketNumber(ticket.id) }, l), body, signedIn: input.signedIn });
+}
+
+/**
+ * Published help articles as a list of links, each in the language it is written in (an
+ * English fallback inside an Arabic page keeps its own direction). Shared with the hotspot page.
+ */
+export function helpArticlesList(articles: readonly PublishedArticle[], base: string, l: Language): string {
+  if (articles.length === 0) return '';
+  const items = articles.map((a) => `<li><a href="${escapeHtml(`${base}/${a.slug}`)}" lang="${a.language}" dir="auto">${escapeHtml(a.title)}</a></li>`).join('');
+  return `<section id="help-articles"><h2>${text('portal.selfService.help.heading', l)}</h2><ul>${items}</ul></section>`;
+}
+
+/** One help article's title and body (body rendered by the support domain's safe renderer). */
+export function helpArticleBody(article: PublishedArticle, back: string, l: Language): string {
+  return `<article id="help-article" lang="${article.language}" dir="${article.language === 'ar' ? 'rtl' : 'ltr'}">${renderArticleBody(article.body)}</article>
+<p><a href="${escapeHtml(back)}">${text('portal.selfService.help.back', l)}</a></p>`;
+}
+
+export function helpArticlePage(input: PageBase & { article: PublishedArticle }): string {
+  const { language: l, prefix } = input;
+  return renderFrame({ language: l, prefix, title: input.article.title, body: helpArticleBody(input.article, `${prefix}/tickets`, l), signedIn: input.signedIn });
 }

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { t, type Language } from '../../i18n/index.js';
-import { BODY_MAX, customerReply, customerResolve, listCustomerTickets, openTicket, SUBJECT_MAX, TicketError, ticketForCustomer, type TicketRefusal } from '../../support/index.js';
+import { BODY_MAX, customerReply, listPublishedArticles, publishedArticle, customerResolve, listCustomerTickets, openTicket, SUBJECT_MAX, TicketError, ticketForCustomer, type TicketRefusal } from '../../support/index.js';
 import type { RegisterPortalScreen } from './screens.js';
-import { newTicketPage, ticketNumber, ticketPage, ticketsListPage, type NewTicketValues } from './tickets-pages.js';
+import { helpArticlePage, newTicketPage, ticketNumber, ticketPage, ticketsListPage, type NewTicketValues } from './tickets-pages.js';
 
 // Issue 8's help pages: the customer's own support requests, opening one, following one and
 // replying, marking it solved. The customer is the session's, never the address's: a ticket
@@ -37,7 +37,15 @@ export const registerTicketsRoutes: RegisterPortalScreen = (app, screens) => {
     const b = base(request);
     const page = typeof request.query.page === 'string' && /^\d{1,5}$/.test(request.query.page) && Number(request.query.page) >= 1 ? Number(request.query.page) : 1;
     const found = listCustomerTickets(db, b.session.customerId, { limit: PER_PAGE + 1, offset: (page - 1) * PER_PAGE });
-    return screens.html(reply, 200, ticketsListPage({ ...b, tickets: found.slice(0, PER_PAGE), page, more: found.length > PER_PAGE }));
+    return screens.html(reply, 200, ticketsListPage({ ...b, tickets: found.slice(0, PER_PAGE), page, more: found.length > PER_PAGE, articles: listPublishedArticles(db, b.language) }));
+  });
+
+  // A help article, in the customer's language where written (else English); unpublished is 404.
+  app.get<{ Params: { slug: string } }>('/help/:slug', async (request, reply) => {
+    const b = base(request);
+    const article = publishedArticle(db, request.params.slug.slice(0, 100), b.language);
+    if (!article) return notFound(request, reply);
+    return screens.html(reply, 200, helpArticlePage({ ...b, article }));
   });
 
   app.get('/tickets/new', async (request, reply) => screens.html(reply, 200, newTicketPage(base(request))));

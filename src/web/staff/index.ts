@@ -55,6 +55,7 @@ import type { StaffServices } from './services.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerTicketRoutes } from './tickets.js';
+import { registerHelpArticleRoutes } from './help-articles.js';
 import { registerUserRoutes } from './users.js';
 import { registerVoucherRoutes } from './vouchers.js';
 
@@ -69,6 +70,7 @@ const SCREENS: readonly RegisterScreen[] = [
   registerPaymentRoutes,
   registerVoucherRoutes,
   registerTicketRoutes,
+  registerHelpArticleRoutes,
   registerMessageRoutes,
   registerSettingsRoutes,
   registerUserRoutes,

@@ -16,6 +16,7 @@ export const menu: ReadonlyArray<{ path: string; label: MessageKey; action: Acti
   { path: '/vouchers', label: 'staff.nav.vouchers', action: 'vouchers.view' },
   { path: '/tokens', label: 'staff.nav.tokens', action: 'tokens.issue' },
   { path: '/tickets', label: 'staff.nav.tickets', action: 'tickets.view' },
+  { path: '/help-articles', label: 'staff.nav.helpArticles', action: 'tickets.view' },
   { path: '/messages', label: 'staff.nav.messages', action: 'messages.view' },
   { path: '/settings', label: 'staff.nav.settings', action: 'settings.manage' },
   { path: '/users', label: 'staff.nav.users', action: 'staff.manage' },
