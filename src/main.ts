@@ -13,7 +13,8 @@ import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
-import { BACKUP_RUN, backupJobFor, pruneRequestKeys, takeBackup } from './operations/index.js';
+import { BACKUP_RUN, backupJobFor, pruneRequestKeys } from './operations/index.js';
+import { backupInChildProcess } from './operations/backup-process.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { walFileSize } from './db/wal.js';
@@ -335,12 +336,8 @@ async function main(): Promise<void> {
         const { speedChanges, failed, ...counts } = result;
         return { ...counts, speedChanges: speedChanges.length, failed: failed.length };
       },
-      // The daily backup: small steps on the daemon's own connection, so RADIUS waits at most one
-      // step and the daemon's writes never force the copy to start over. Outcome in backup.last.
-      [BACKUP_RUN]: async (now) => {
-        const backup = await takeBackup(connection.sqlite, connection.db, { dbFile: config.LANGO_DB, keyFile: config.LANGO_KEY_FILE, zone: config.LANGO_TIMEZONE, now });
-        return { file: backup.file, bytes: backup.bytes, removed: backup.removed.length, copy: backup.copy };
-      },
+      // The daily backup, in a child process: its copy, check and fsyncs never stall RADIUS. Outcome in backup.last.
+      [BACKUP_RUN]: () => backupInChildProcess({ LANGO_DB: config.LANGO_DB, LANGO_KEY_FILE: config.LANGO_KEY_FILE }),
     },
   });
   scheduler.start();

@@ -23,6 +23,11 @@ export interface Command {
   /** Options that must be given. */
   required?: string[];
   run(ctx: CliContext, values: Values): unknown;
+  /**
+   * Runs without opening the database or the key file (restore): the database may be the
+   * damaged thing being replaced, and a key must never be made up for a restored database.
+   */
+  standalone?: (config: Config, values: Values) => unknown;
   print(result: unknown): string;
 }
 

@@ -74,6 +74,16 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
     throw err;
   }
+  if (command.standalone) {
+    try {
+      const result = await command.standalone(config, values);
+      process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : command.print(result)}\n`);
+    } catch (err) {
+      if (err instanceof LangoError) fail(err.message, 1);
+      throw err;
+    }
+    return;
+  }
   const connection = openDatabase(config.LANGO_DB);
   try {
     const box = createSecretBox(loadOrCreateKey(config.LANGO_KEY_FILE));

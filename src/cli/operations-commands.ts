@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { minorDigits } from '../billing/money.js';
@@ -68,20 +68,28 @@ export const operationsCommands: Command[] = [
     usage: 'lango restore --file BACKUP.db --yes [--json]',
     options: { file: { type: 'string' }, yes: { type: 'boolean' }, ...json },
     required: ['file'],
-    run: ({ connection, config }, v) =>
+    run: () => {
+      throw new Error('restore runs standalone');
+    },
+    // Opens neither the database (it may be the damaged thing being replaced) nor the key file
+    // (a key made up here would not open the restored secrets).
+    standalone: (config, v) =>
       refusing(async () => {
         if (v.yes !== true) {
           throw new BackupRefusal(`This replaces ${path.resolve(config.LANGO_DB)} with ${path.resolve(str(v, 'file')!)} (the current one is kept as a .before-restore file). Run again with --yes to go ahead.`);
         }
-        // This command's own connection must not hold the file being replaced.
-        connection.close();
-        return restoreBackup(config.LANGO_DB, str(v, 'file')!);
+        const result = await restoreBackup(config.LANGO_DB, str(v, 'file')!);
+        const keyFile = config.LANGO_KEY_FILE;
+        return { ...result, keyFileMissing: existsSync(keyFile) ? null : keyFile };
       }),
     print: (r) => {
       const x = r as RestoreResult;
       return [
         `Restored ${x.restored} from ${x.from} (schema version ${x.schemaVersion}).`,
         ...(x.previous ? [`The database it replaced is kept as ${x.previous}.`] : []),
+        ...((x as RestoreResult & { keyFileMissing?: string | null }).keyFileMissing
+          ? [`WARNING: there is no key file at ${(x as RestoreResult & { keyFileMissing?: string | null }).keyFileMissing}. Put the key file kept with this backup there before starting the daemon, or the stored router secrets and network passwords cannot be read.`]
+          : []),
         'Start the daemon again; it updates the schema if this backup is older, and closes sessions left open in the backup.',
       ].join('\n');
     },

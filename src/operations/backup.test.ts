@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -104,6 +104,33 @@ describe('restore', () => {
     expect(existsSync(`${dbFile}-wal`)).toBe(false);
     conn = openDatabase(dbFile);
     expect(checkLangoDatabase(dbFile).schemaVersion).toBeGreaterThan(0);
+  });
+
+  it('restores all of a hand-copied database whose last writes are still in the -wal beside it', async () => {
+    const source = path.join(dir, 'hand-copy.db');
+    const writer = new Database(dbFile);
+    writer.pragma('wal_autocheckpoint = 0');
+    addCustomer(conn.db, box, { username: 'only-in-wal', password: 'net-pass-3' });
+    // A copy of the files as they are now, WAL and all, as `cp lango.db*` would make.
+    copyFileSync(dbFile, source);
+    copyFileSync(`${dbFile}-wal`, `${source}-wal`);
+    writer.close();
+    conn.close();
+    const target = path.join(dir, 'restored.db');
+    await restoreBackup(target, source, T0);
+    expect(customersIn(target).sort()).toEqual(['akinyi', 'only-in-wal']);
+    expect(existsSync(`${target}.restoring`)).toBe(false);
+    conn = openDatabase(dbFile);
+  });
+
+  it('keeps a database too damaged to open, byte for byte, and restores over it', async () => {
+    const { file } = await backup();
+    conn.close();
+    writeFileSync(dbFile, Buffer.from('this was a database until the power went\n'.repeat(200)));
+    const result = await restoreBackup(dbFile, file, T0);
+    expect(readFileSync(result.previous!, 'utf8')).toContain('until the power went');
+    expect(customersIn(dbFile)).toEqual(['akinyi']);
+    conn = openDatabase(dbFile);
   });
 
   it('refuses while a daemon is running on the database, and goes ahead once its marker names a dead process', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
@@ -169,7 +169,8 @@ export async function takeBackup(sqlite: Sqlite, db: Db, options: BackupOptions)
   const file = path.join(folder, name);
   const partial = `${file}.partial`;
   try {
-    mkdirSync(folder, { recursive: true });
+    // Backups hold every customer's details: readable by the service's user only.
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
     if (existsSync(file)) throw new BackupRefusal(`${file} already exists; wait a second and try again.`);
     rmSync(partial, { force: true });
     const pages = options.pagesPerStep ?? PAGES_PER_STEP;
@@ -183,6 +184,7 @@ export async function takeBackup(sqlite: Sqlite, db: Db, options: BackupOptions)
     }
     const { schemaVersion } = checkLangoDatabase(partial);
     fsyncPath(partial);
+    chmodSync(partial, 0o600);
     renameSync(partial, file);
     fsyncFileAndDir(file);
     const removed = prune(folder, getSetting(db, 'backup.keepDays'), now, options.zone);
@@ -238,7 +240,13 @@ export interface RestoreResult {
 /** The daemon's run marker in a database file, read without migrating or writing it. */
 function runningPid(dbFile: string): number | null {
   if (!existsSync(dbFile)) return null;
-  const sqlite = new Database(dbFile, { readonly: true, fileMustExist: true });
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(dbFile, { readonly: true, fileMustExist: true });
+  } catch {
+    // Too damaged to open: no daemon can be running on it either.
+    return null;
+  }
   try {
     const row = sqlite.prepare("SELECT value FROM settings WHERE key = 'daemon.running'").get() as { value: string } | undefined;
     if (!row) return null;
@@ -263,24 +271,59 @@ export async function restoreBackup(dbFile: string, from: string, now = Date.now
   if (source === target) throw new BackupRefusal('That file is the database itself; give a backup file.');
   const pid = runningPid(target);
   if (pid !== null) throw new BackupRefusal(`The Lango daemon is running on ${target} (pid ${pid}). Stop it first (systemctl stop lango), then restore.`);
-  const { schemaVersion } = checkLangoDatabase(source);
   const stamp = DateTime.fromMillis(now, { zone: 'utc' }).toFormat("yyyyMMdd'T'HHmmss'Z'");
-  let previous: string | null = null;
-  if (existsSync(target)) {
-    // Folds the WAL into the kept copy, so it is whole on its own.
-    const current = new Database(target, { fileMustExist: true });
-    try {
-      current.pragma('wal_checkpoint(TRUNCATE)');
-      previous = `${target}.before-restore-${stamp}`;
-      await current.backup(previous);
-    } finally {
-      current.close();
-    }
-  }
+  // The backup is read through SQLite into a file of our own, and that file is what is checked
+  // and renamed in: a source with a -wal beside it (a hand copy) is read whole, and nothing can
+  // change between the check and the copy.
   const incoming = `${target}.restoring`;
   rmSync(incoming, { force: true });
-  copyFileSync(source, incoming);
-  fsyncPath(incoming);
+  let schemaVersion: number;
+  try {
+    let reader: Database.Database;
+    try {
+      reader = new Database(source, { readonly: true, fileMustExist: true });
+    } catch (err) {
+      throw new BackupRefusal(`${source} cannot be opened as a Lango database: ${(err as Error).message}`);
+    }
+    try {
+      await reader.backup(incoming);
+    } catch (err) {
+      throw new BackupRefusal(`${source} is not a Lango database that can be read: ${(err as Error).message}`);
+    } finally {
+      reader.close();
+    }
+    const written = new Database(incoming);
+    try {
+      written.pragma('journal_mode = DELETE');
+    } finally {
+      written.close();
+    }
+    ({ schemaVersion } = checkLangoDatabase(incoming));
+    fsyncPath(incoming);
+  } catch (err) {
+    rmSync(incoming, { force: true });
+    throw err;
+  }
+  let previous: string | null = null;
+  if (existsSync(target)) {
+    previous = `${target}.before-restore-${stamp}`;
+    try {
+      // Folds the WAL into the kept copy, so it is whole on its own.
+      const current = new Database(target, { fileMustExist: true });
+      try {
+        current.pragma('wal_checkpoint(TRUNCATE)');
+        await current.backup(previous);
+      } finally {
+        current.close();
+      }
+    } catch {
+      // A damaged database (the usual reason to restore) cannot be read through SQLite: its
+      // files are kept as they are, byte for byte, beside it.
+      rmSync(previous, { force: true });
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(`${target}${suffix}`)) copyFileSync(`${target}${suffix}`, `${previous}${suffix}`);
+    }
+    fsyncFileAndDir(previous);
+  }
   // The old WAL belongs to the old file: replayed over the restored one it would corrupt it.
   rmSync(`${target}-wal`, { force: true });
   rmSync(`${target}-shm`, { force: true });

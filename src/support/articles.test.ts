@@ -96,5 +96,6 @@ describe('article body rendering', () => {
     expect(renderArticleBody('[help](/portal/tickets)')).toContain('href="/portal/tickets"');
     expect(renderArticleBody('[x](javascript:alert(1))')).not.toContain('<a');
     expect(renderArticleBody('[x](//evil.example)')).not.toContain('<a');
+    expect(renderArticleBody('[x](/\\evil.example)')).not.toContain('<a');
   });
 });

@@ -198,7 +198,8 @@ const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Links may go to the web (http/https), a phone number, or a page of this site; nothing else. */
-const SAFE_HREF = /^(?:https?:\/\/[^\s]+|tel:\+?[0-9 ]+|\/[^\s/][^\s]*|\/)$/;
+// A same-site path may not start with two slashes or a slash and a backslash (browsers read both as another host).
+const SAFE_HREF = /^(?:https?:\/\/[^\s]+|tel:\+?[0-9 ]+|\/[^\s/\\][^\s\\]*|\/)$/;
 const LINK = /\[([^\]\n]+)\]\(([^)\s]+)\)/g;
 
 /**

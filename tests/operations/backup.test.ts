@@ -55,7 +55,7 @@ describe('backup and restore drill', () => {
     writeFileSync(notes, 'not a database');
     const wrong = lango({ env }, 'restore', '--file', notes, '--yes');
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^lango: .*(not a SQLite database|cannot be opened)/);
+    expect(wrong.stderr).toMatch(/^lango: .*(not a SQLite database|cannot be opened|not a Lango database)/);
     const unasked = lango({ env }, 'restore', '--file', backup.file);
     expect(unasked.status).toBe(1);
     expect(unasked.stderr).toMatch(/Run again with --yes/);
