@@ -19,6 +19,13 @@ import * as portalUsage from './portal/usage.js';
 import * as tickets from './staff/tickets.js';
 import * as helpArticles from './staff/help-articles.js';
 import * as alerts from './staff/alerts.js';
+import * as reports from './staff/reports.js';
+import * as reportsMoney from './staff/reports-money.js';
+import * as reportsUsage from './staff/reports-usage.js';
+import * as field from './staff/field.js';
+import * as api from './staff/api.js';
+import * as webhooks from './staff/webhooks.js';
+import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
@@ -231,6 +238,13 @@ export const ar: Catalogue<typeof en> = {
     tickets: tickets.ar,
     helpArticles: helpArticles.ar,
     alerts: alerts.ar,
+    reports: reports.ar,
+    reportsMoney: reportsMoney.ar,
+    reportsUsage: reportsUsage.ar,
+    field: field.ar,
+    api: api.ar,
+    webhooks: webhooks.ar,
+    privacy: privacy.ar,
     nav: {
       label: 'القائمة',
       dashboard: 'لوحة المتابعة',
@@ -248,6 +262,10 @@ export const ar: Catalogue<typeof en> = {
       audit: 'سجل التدقيق',
       tickets: 'التذاكر',
       helpArticles: 'مقالات المساعدة',
+      reports: 'التقارير',
+      jobs: 'المهام الميدانية',
+      equipment: 'المعدات',
+      integrations: 'التكاملات',
     },
     ui: {
       previous: 'الصفحة السابقة',

@@ -17,6 +17,13 @@ import * as portalUsage from './portal/usage.js';
 import * as tickets from './staff/tickets.js';
 import * as helpArticles from './staff/help-articles.js';
 import * as alerts from './staff/alerts.js';
+import * as reports from './staff/reports.js';
+import * as reportsMoney from './staff/reports-money.js';
+import * as reportsUsage from './staff/reports-usage.js';
+import * as field from './staff/field.js';
+import * as api from './staff/api.js';
+import * as webhooks from './staff/webhooks.js';
+import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
@@ -203,6 +210,13 @@ export const en = {
     tickets: tickets.en,
     helpArticles: helpArticles.en,
     alerts: alerts.en,
+    reports: reports.en,
+    reportsMoney: reportsMoney.en,
+    reportsUsage: reportsUsage.en,
+    field: field.en,
+    api: api.en,
+    webhooks: webhooks.en,
+    privacy: privacy.en,
     // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
     nav: {
       label: 'Menu',
@@ -221,6 +235,10 @@ export const en = {
       audit: 'Audit log',
       tickets: 'Tickets',
       helpArticles: 'Help articles',
+      reports: 'Reports',
+      jobs: 'Jobs',
+      equipment: 'Equipment',
+      integrations: 'Integrations',
     },
     ui: {
       previous: 'Previous page',

@@ -71,6 +71,20 @@ export const permissions = {
   'articles.edit': ['admin', 'billing_manager', 'support'],
   /** Search the audit log. */
   'audit.view': ['admin'],
+  /** See the equipment inventory and where each item is. */
+  'equipment.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Add equipment, change its status, assign it to a customer or a site. */
+  'equipment.manage': ['admin', 'technician'],
+  /** See installation and repair jobs, and the schedule. */
+  'jobs.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Create, schedule and assign jobs; tick checklists and complete jobs. */
+  'jobs.manage': ['admin', 'support', 'technician'],
+  /** API tokens for other systems, and webhook endpoints. */
+  'integrations.manage': ['admin'],
+  /** Download everything held about one customer (a data-subject request). */
+  'customers.export': ['admin', 'billing_manager', 'support'],
+  /** Erase a closed customer's personal data, keeping the financial records. */
+  'customers.erase': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Action = keyof typeof permissions;

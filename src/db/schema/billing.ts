@@ -98,6 +98,8 @@ export const customers = sqliteTable('customers', {
   portalFailedSignIns: integer('portal_failed_sign_ins').notNull().default(0),
   /** Portal sign-in refused until this moment (ms); null = not locked. */
   portalLockedUntil: integer('portal_locked_until'),
+  /** Personal data erased (ms): name, phone, email, addresses and MAC blanked; the ledger kept. */
+  erasedAt: integer('erased_at'),
 });
 
 /**
@@ -175,5 +177,5 @@ export const customerEvents = sqliteTable(
     kind: text('kind').$type<TimelineKind>().notNull(),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [index('customer_events_by_customer').on(t.customerId, t.at)],
+  (t) => [index('customer_events_by_customer').on(t.customerId, t.at), index('customer_events_by_kind').on(t.kind, t.at)],
 );

@@ -11,3 +11,6 @@ export * from './messaging.js';
 export * from './hotspot.js';
 export * from './portal.js';
 export * from './support.js';
+export * from './integrations.js';
+export * from './field.js';
+export * from './reports.js';

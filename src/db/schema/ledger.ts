@@ -166,6 +166,8 @@ export const payments = sqliteTable(
     uniqueIndex('payments_once').on(t.method, t.reference),
     // Money received per day and month (the dashboard, reports) reads only this index.
     index('payments_by_received').on(t.receivedAt, t.currency, t.amountMinor),
+    // Revenue per payment method reads only this one.
+    index('payments_by_received_method').on(t.receivedAt, t.method, t.currency, t.amountMinor),
     index('payments_by_customer').on(t.customerId, t.receivedAt),
   ],
 );

@@ -29,6 +29,8 @@ export const staff = sqliteTable('staff', {
   totpLastStep: integer('totp_last_step'),
   /** The language this person chose for the staff pages; null = the browser's. */
   language: text('language').$type<'en' | 'ar'>(),
+  /** For alerts and ticket notices by email; null = none. */
+  email: text('email'),
 });
 
 /**

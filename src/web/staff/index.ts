@@ -58,6 +58,14 @@ import { registerTicketRoutes } from './tickets.js';
 import { registerHelpArticleRoutes } from './help-articles.js';
 import { registerUserRoutes } from './users.js';
 import { registerVoucherRoutes } from './vouchers.js';
+import { registerReportIndexRoutes } from './reports.js';
+import { registerMoneyReportRoutes } from './reports-money.js';
+import { registerUsageReportRoutes } from './reports-usage.js';
+import { registerEquipmentRoutes } from './equipment.js';
+import { registerJobRoutes } from './jobs.js';
+import { registerApiTokenRoutes } from './api-tokens.js';
+import { registerWebhookRoutes } from './webhooks.js';
+import { registerPrivacyRoutes } from './privacy.js';
 
 /** Every screen module, each registering its own routes (the menu is in nav.ts). */
 const SCREENS: readonly RegisterScreen[] = [
@@ -69,10 +77,18 @@ const SCREENS: readonly RegisterScreen[] = [
   registerInvoiceRoutes,
   registerPaymentRoutes,
   registerVoucherRoutes,
+  registerReportIndexRoutes,
+  registerMoneyReportRoutes,
+  registerUsageReportRoutes,
   registerTicketRoutes,
   registerHelpArticleRoutes,
+  registerJobRoutes,
+  registerEquipmentRoutes,
   registerMessageRoutes,
   registerSettingsRoutes,
+  registerApiTokenRoutes,
+  registerWebhookRoutes,
+  registerPrivacyRoutes,
   registerUserRoutes,
   registerAuditRoutes,
 ];
