@@ -21,10 +21,12 @@ export const messages = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     key: text('key').notNull().unique(),
-    channel: text('channel').$type<'sms'>().notNull().default('sms'),
+    channel: text('channel').$type<'sms' | 'email'>().notNull().default('sms'),
     customerId: integer('customer_id').references(() => customers.id),
-    /** E.164 with '+'. */
+    /** E.164 with '+' (sms), or an email address (email). */
     recipient: text('recipient').notNull(),
+    /** Email only: the subject line. */
+    subject: text('subject'),
     language: text('language').$type<Language>().notNull(),
     /** Template key it was rendered from (e.g. 'payment_received'); null for free text. */
     template: text('template'),
