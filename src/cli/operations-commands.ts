@@ -114,8 +114,8 @@ export const operationsCommands: Command[] = [
             await exportCsv(connection.sqlite, kind, process.stdout, { zone, digits: minorDigits, from, to, finalNewline: false });
             return '';
           }
-          // wx: never overwrites an earlier export by mistake.
-          const stream = createWriteStream(out, { flags: 'wx' });
+          // wx: never overwrites an earlier export by mistake; 0600: it holds customers' details.
+          const stream = createWriteStream(out, { flags: 'wx', mode: 0o600 });
           await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', (err) => reject(new BackupRefusal(`Cannot write ${out}: ${err.message}`))));
           const rows = await exportCsv(connection.sqlite, kind, stream, { zone, digits: minorDigits, from, to });
           stream.end();

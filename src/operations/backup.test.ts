@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,17 +56,23 @@ describe('backup', () => {
     expect(lastBackup(conn.db)!.error).toBeTruthy();
   });
 
-  it('deletes backups older than backup.keepDays and copies each new one to backup.copyTo', async () => {
+  it('deletes backups older than backup.keepDays but always keeps the newest three, and copies each new one to backup.copyTo', async () => {
     const second = path.join(dir, 'second-disk');
     setSetting(conn.db, 'backup.keepDays', 2, 'test');
     setSetting(conn.db, 'backup.copyTo', second, 'test');
+    await backup(T0 - 6 * DAY);
     await backup(T0 - 5 * DAY);
-    expect((await backup(T0 - 1 * DAY)).removed).toEqual(['lango-20261119-101530.db']);
+    // Three backups, two of them old: all three stay.
+    expect((await backup(T0 - 1 * DAY)).removed).toEqual([]);
     writeFileSync(path.join(dir, 'backups', 'notes.txt'), 'kept: not a backup');
+    const leftover = path.join(dir, 'backups', 'lango-20261101-000000.db.partial');
+    writeFileSync(leftover, 'half a backup from a crash');
+    utimesSync(leftover, new Date(T0 - 2 * DAY), new Date(T0 - 2 * DAY));
     const today = await backup(T0);
-    expect(readdirSync(path.join(dir, 'backups')).sort()).toEqual(['lango-20261123-101530.db', 'lango-20261124-101530.db', 'notes.txt']);
+    expect(today.removed.sort()).toEqual(['lango-20261101-000000.db.partial', 'lango-20261118-101530.db']);
+    expect(readdirSync(path.join(dir, 'backups')).sort()).toEqual(['lango-20261119-101530.db', 'lango-20261123-101530.db', 'lango-20261124-101530.db', 'notes.txt']);
     expect(today.copy).toBe(path.join(second, 'lango-20261124-101530.db'));
-    expect(readdirSync(second).sort()).toEqual(['lango-20261123-101530.db', 'lango-20261124-101530.db']);
+    expect(readdirSync(second).sort()).toEqual(['lango-20261119-101530.db', 'lango-20261123-101530.db', 'lango-20261124-101530.db']);
   });
 
   it('schedules one backup a day at backup.at in the operator zone', () => {

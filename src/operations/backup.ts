@@ -137,17 +137,39 @@ function copyInto(file: string, folder: string): string {
   return target;
 }
 
-/** Deletes this tool's backups older than keepDays (by the time in their name); other files are left alone. */
+/**
+ * The newest backups kept whatever their age: a clock set a year ahead, or a month of failed
+ * backups followed by one good one, must not leave a single copy behind.
+ */
+const KEEP_AT_LEAST = 3;
+const PARTIAL = /^lango-\d{8}-\d{6}\.db\.partial$/;
+
+/**
+ * Deletes this tool's backups older than keepDays (by the time in their name) except the newest
+ * KEEP_AT_LEAST, and half-written copies a crash left behind; other files are left alone.
+ */
 function prune(folder: string, keepDays: number, now: number, zone: string): string[] {
   if (!existsSync(folder)) return [];
   const cutoff = now - keepDays * 86_400_000;
   const removed: string[] = [];
-  for (const name of readdirSync(folder)) {
-    const match = NAME.exec(name);
-    if (!match) continue;
-    const taken = DateTime.fromFormat(`${match[1]}${match[2]}`, 'yyyyMMddHHmmss', { zone });
-    if (taken.isValid && taken.toMillis() < cutoff) {
+  const names = readdirSync(folder);
+  const backups = names
+    .map((name) => ({ name, match: NAME.exec(name) }))
+    .filter((b): b is { name: string; match: RegExpExecArray } => b.match !== null)
+    .map((b) => ({ name: b.name, taken: DateTime.fromFormat(`${b.match[1]}${b.match[2]}`, 'yyyyMMddHHmmss', { zone }) }))
+    .filter((b) => b.taken.isValid)
+    .sort((a, b) => b.taken.toMillis() - a.taken.toMillis());
+  for (const { name, taken } of backups.slice(KEEP_AT_LEAST)) {
+    if (taken.toMillis() < cutoff) {
       rmSync(path.join(folder, name), { force: true });
+      removed.push(name);
+    }
+  }
+  // A .partial is only ever the backup being written now (taken under another name) or a crash's leftover.
+  for (const name of names.filter((n) => PARTIAL.test(n))) {
+    const file = path.join(folder, name);
+    if (statSync(file).mtimeMs < now - 3_600_000) {
+      rmSync(file, { force: true });
       removed.push(name);
     }
   }
