@@ -10,6 +10,8 @@ import { addCustomer, addPlan, manualBillingJob, trialBalance } from '../src/bil
 import { createSecretBox, loadOrCreateKey } from '../src/crypto/secret-box.js';
 import { openDatabase } from '../src/db/connection.js';
 import { ensureJob, listJobs } from '../src/jobs/index.js';
+import { benchUsageReports, type UsageBenchFigures } from '../src/reports/bench-usage.js';
+import { benchMoneyReports } from '../src/reports/bench-money.js';
 import { BENCH_ZONE, provisionBillingBench } from './billing-provision.js';
 import { startDaemon, type Daemon } from './daemon-process.js';
 import type { LoadJob, LoadMessage, LoadResult } from './radius-load.js';
@@ -22,7 +24,7 @@ const SECRET = 'bench-secret-123';
 const CUSTOMERS = 10_000;
 const SESSIONS = 5_000;
 
-const MODES = ['auth', 'acct', 'policy', 'both', 'billing', 'all'] as const;
+const MODES = ['auth', 'acct', 'policy', 'both', 'billing', 'all', 'reports'] as const;
 type Mode = (typeof MODES)[number];
 
 interface Options {
@@ -40,8 +42,8 @@ interface Options {
 /** Which phases a mode runs; `policy` has always run the auth and accounting phases as well. */
 function phases(mode: Mode): { auth: boolean; acct: boolean; policy: boolean; billing: boolean } {
   return {
-    auth: mode !== 'acct' && mode !== 'billing',
-    acct: mode !== 'auth' && mode !== 'billing',
+    auth: mode !== 'acct' && mode !== 'billing' && mode !== 'reports',
+    acct: mode !== 'auth' && mode !== 'billing' && mode !== 'reports',
     policy: mode === 'policy' || mode === 'both' || mode === 'all',
     // Not in `both`: provisioning and billing 100,000 subscriptions takes most of a minute.
     billing: mode === 'billing' || mode === 'all',
@@ -486,6 +488,36 @@ function describeBilling(b: BillingFigures): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--mode reports`: the usage reports over 100,000 customers and 10 M sessions rows in a
+ * throwaway file (src/reports/bench-usage.ts); issue 9 asks for a 12-month report in < 2 s.
+ */
+function benchReports(keep: boolean, problems: string[]): UsageBenchFigures & { money: ReturnType<typeof benchMoneyReports> } {
+  const dir = mkdtempSync(join(os.tmpdir(), 'lango-bench-reports-'));
+  const connection = openDatabase(join(dir, 'lango.db'));
+  const moneyConnection = openDatabase(join(dir, 'money.db'));
+  const report = (name: string, [first, second]: [number, number]) => {
+    process.stderr.write(`${name.padEnd(22)} ${String(first).padStart(6)} ms (again: ${second} ms)\n`);
+    if (first > 2000) problems.push(`reports: ${name} took ${first} ms (issue 9 asks for < 2 s)`);
+  };
+  try {
+    process.stderr.write('reports: filling 100,000 customers and 10 M sessions rows, then folding…\n');
+    const figures = benchUsageReports(connection);
+    process.stderr.write(`filled in ${figures.fillSeconds} s, folded ${figures.fold.rows} customer-months in ${figures.fold.seconds} s (${figures.fold.steps} steps, the longest ${figures.fold.longestStepMs} ms)\n`);
+    for (const [name, times] of Object.entries(figures.reports)) report(name, times);
+    process.stderr.write('reports: filling 100,000 customers, 1.2 M payments and 1.2 M invoices…\n');
+    const money = benchMoneyReports(moneyConnection);
+    process.stderr.write(`filled in ${money.fillSeconds} s\n`);
+    for (const [name, times] of Object.entries(money.reports)) report(name, times);
+    return { ...figures, money };
+  } finally {
+    connection.close();
+    moneyConnection.close();
+    if (keep) process.stderr.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   const opts = options();
   const { seconds, mode, keep, load } = opts;
@@ -499,6 +531,7 @@ async function main(): Promise<number> {
     /** authWithPolicy.rps / auth.rps; issue 3 asks for at least 0.8. */
     policyRatio?: number;
     billing?: BillingFigures;
+    reports?: ReturnType<typeof benchReports>;
   } = {
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
   };
@@ -562,6 +595,7 @@ async function main(): Promise<number> {
   }
 
   if (run.billing) output.billing = await benchBilling(opts, problems);
+  if (mode === 'reports') output.reports = benchReports(keep, problems);
 
   const checked: Array<readonly [string, LoadResult | undefined]> = [['auth', output.auth], ['accounting', output.accounting], ['auth with policy', output.authWithPolicy]];
   if (output.billing?.load) {

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { routerState } from './aaa/nas-activity.js';
 import { countOpenSessions } from './aaa/session-stats.js';
 import { runAlerts } from './operations/alerts.js';
+import { foldStep, pruneNasLoadSamples, sampleNasLoad, type FoldStep } from './reports/rollups.js';
 import { lastBackup } from './operations/backup.js';
 import { outboxBacklog } from './messaging/outbox-stats.js';
 import { countAttemptsByStatus, countCallbacks, lastFinishedStatuses } from './payments/attempt-stats.js';
@@ -39,6 +40,9 @@ import { ensureFirstAdmin } from './staff/index.js';
 import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
+import { currentEmailGateway } from './messaging/email.js';
+import { createWebhookSender } from './integrations/webhook-sender.js';
+import { webhookBacklog } from './integrations/webhooks.js';
 import { listPublishedArticles, publishedArticle } from './support/index.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
 import { createTokenDesk } from './web/staff/index.js';
@@ -154,6 +158,8 @@ async function main(): Promise<void> {
   const messagingLogger = logger.child({ subsystem: 'messaging' });
   const gateway = currentGateway(connection.db, box, messagingLogger);
   const sms = createSmsSender({ db: connection.db, gateway, logger: messagingLogger });
+  // Email rides the same outbox and sender, on its own channel and SMTP "gateway".
+  const email = createSmsSender({ db: connection.db, gateway: currentEmailGateway(connection.db, box), logger: messagingLogger.child({ channel: 'email' }), channel: 'email' });
   const dispatch = () => {
     try {
       const result = dispatchNotifications(connection.db, { now: Date.now(), zone: config.LANGO_TIMEZONE });
@@ -164,6 +170,9 @@ async function main(): Promise<void> {
   };
   const dispatcher = setInterval(dispatch, 2_000);
   dispatcher.unref();
+  // Webhooks: events the domains wrote in their transactions, POSTed after commit (polled, so
+  // events the CLI recorded are picked up too).
+  const webhooks = createWebhookSender({ db: connection.db, box, logger: logger.child({ subsystem: 'webhooks' }), pollMs: 2_000 });
 
   const http = buildHttpServer({
     logger: logger.child({ subsystem: 'http' }),
@@ -222,6 +231,8 @@ async function main(): Promise<void> {
     },
     // The customers' self-service portal at /portal: sign-in by password or SMS code, their own account.
     portal: { db: connection.db, zone: config.LANGO_TIMEZONE, services: { payments: { providers, box, onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the customer portal shows how to pay by hand') } } },
+    // The REST API at /api/v1 for other systems: Bearer tokens made with `lango api-token create`.
+    api: { db: connection.db, zone: config.LANGO_TIMEZONE, box },
   });
   await http.listen({ host: config.LANGO_BIND, port: config.LANGO_HTTP_PORT });
   const httpAddress = http.server.address();
@@ -274,6 +285,7 @@ async function main(): Promise<void> {
     outbox: () => outboxBacklog(connection.db),
     databaseBytes: () => ({ file: config.LANGO_DB === ':memory:' ? 0 : statSync(config.LANGO_DB).size, wal: walFileSize(config.LANGO_DB) }),
     openSessions: () => countOpenSessions(connection.db),
+    webhooks: () => webhookBacklog(connection.db),
     routersSilent: () => {
       const now = Date.now();
       let silent = 0;
@@ -298,6 +310,7 @@ async function main(): Promise<void> {
       if (run.started.length + run.resolved.length > 0) {
         alertsLogger.warn(run, 'health alerts changed; SMS queued to staff');
         sms.kick();
+        email.kick();
       }
     } catch (err) {
       alertsLogger.error({ err }, 'checking health alerts failed; will retry');
@@ -305,6 +318,49 @@ async function main(): Promise<void> {
   };
   const alertChecks = setInterval(checkAlerts, getSetting(connection.db, 'alerts.checkSeconds') * 1000);
   alertChecks.unref();
+
+  // The usage reports' roll-ups (src/reports/rollups.ts), never on the accounting path: open
+  // sessions per router every few minutes, and each hour the closed days folded into months and
+  // plans, one short step per group commit (RADIUS waits a few milliseconds at most).
+  const reportsLogger = logger.child({ subsystem: 'reports' });
+  let samplesPrunedAt = 0;
+  const sampleLoad = () =>
+    commit.submit(
+      () => {
+        const now = Date.now();
+        sampleNasLoad(connection.db, now);
+        if (now - samplesPrunedAt >= 86_400_000) {
+          pruneNasLoadSamples(connection.db, { now, keepDays: getSetting(connection.db, 'reports.samplesKeepDays') });
+          samplesPrunedAt = now;
+        }
+      },
+      (err) => err && reportsLogger.error({ err }, 'counting open sessions per router failed; will retry'),
+    );
+  const loadSampler = setInterval(sampleLoad, getSetting(connection.db, 'reports.sampleMinutes') * 60_000);
+  loadSampler.unref();
+  let folding = false;
+  let foldStopped = false;
+  const foldUsage = () => {
+    if (folding) return;
+    folding = true;
+    const next = () => {
+      if (foldStopped) return;
+      let step: FoldStep = { rows: 0, done: true };
+      commit.submit(
+        () => (step = foldStep(connection.db, { now: Date.now(), zone: config.LANGO_TIMEZONE })),
+        (err) => {
+          if (err) reportsLogger.error({ err }, 'adding up closed days for the usage reports failed; will retry within the hour');
+          if (err || step.done || foldStopped) folding = false;
+          // Routers talking: leave them the event loop between steps.
+          else setTimeout(next, radius.busyWithin(100) ? 10 : 0);
+        },
+      );
+    };
+    next();
+  };
+  setImmediate(foldUsage);
+  const usageFold = setInterval(foldUsage, 3_600_000);
+  usageFold.unref();
 
   // Billing: renewals, invoices, reminders and suspensions in short transactions between
   // RADIUS packets. Renewed customers online get their new speed by CoA; suspended ones are
@@ -344,6 +400,8 @@ async function main(): Promise<void> {
   // Also settles, at start, callbacks a crash left stored but not acted on.
   reconciler.start();
   sms.start();
+  email.start();
+  webhooks.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -357,10 +415,15 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(housekeeping);
     clearInterval(alertChecks);
+    clearInterval(loadSampler);
+    clearInterval(usageFold);
+    foldStopped = true;
     await scheduler.stop();
     await reconciler.stop();
     clearInterval(dispatcher);
     await sms.stop();
+    await email.stop();
+    await webhooks.stop();
     enforcement.stop();
     await http.close();
     await radius.close();

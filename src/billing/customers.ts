@@ -13,6 +13,7 @@ import { subscribe } from './subscriptions.js';
 import { getSetting } from '../settings/index.js';
 import { periodEnd } from './plan-period.js';
 import { findPlanByName, type Plan } from './plans.js';
+import { customerRef, recordEvent as recordWebhookEvent } from '../events/outbox.js';
 
 export interface CustomerInput {
   username: string;
@@ -118,7 +119,10 @@ export function addCustomer(db: Db, box: SecretBox, input: CustomerInput, zone =
       .get();
     openCustomerAccounts(tx as Db, row.id, input.currency ?? plan?.currency ?? 'KES');
     if (plan) subscribe(tx as Db, row.id, plan, now, zone);
-    return findCustomerById(tx as Db, row.id)!;
+    const created = findCustomerById(tx as Db, row.id)!;
+    // Names and contacts stay out of the outbox (they would outlive an erasure there): receivers read them through /api/v1.
+    recordWebhookEvent(tx as Db, 'customer.created', () => ({ customerId: created.id, username: created.username, plan: created.plan, currency: created.currency, createdAt: new Date(now).toISOString() }), now);
+    return created;
   }, { behavior: 'immediate' });
 }
 
@@ -166,11 +170,21 @@ export function setCustomerPlan(db: Db, username: string, planName: string, zone
 }
 
 export function setCustomerStatus(db: Db, username: string, status: CustomerStatus, now = Date.now()): CustomerSummary {
-  const current = findCustomer(db, username);
-  if (!current) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
-  // A staff decision overrides an automatic one: reactivation on payment only lifts 'overdue'.
-  db.update(customers).set({ status, suspendedReason: status === 'suspended' ? 'staff' : null, updatedAt: now }).where(eq(customers.id, current.id)).run();
-  return findCustomer(db, username)!;
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const current = findCustomer(d, username);
+    if (!current) throw new LangoError('INPUT_UNKNOWN_CUSTOMER', { username });
+    // A staff decision overrides an automatic one: reactivation on payment only lifts 'overdue'.
+    d.update(customers).set({ status, suspendedReason: status === 'suspended' ? 'staff' : null, updatedAt: now }).where(eq(customers.id, current.id)).run();
+    if (current.status !== status) recordStatusEvent(d, current.id, current.status, status, 'staff', now);
+    return findCustomer(d, username)!;
+  });
+}
+
+/** The webhook event for a customer's status change, in the caller's transaction. */
+export function recordStatusEvent(db: Db, customerId: number, from: CustomerStatus, to: CustomerStatus, reason: string, now: number): void {
+  const type = to === 'suspended' ? 'customer.suspended' : to === 'terminated' ? 'customer.terminated' : 'customer.reactivated';
+  recordWebhookEvent(db, type, () => ({ ...customerRef(db, customerId), status: to, previousStatus: from, reason }), now);
 }
 
 /**

@@ -13,6 +13,7 @@ import { divideHalfEven } from './proration.js';
 import { priceLine, sumLines, type Discount, type PricedLine, type TaxClass } from './tax.js';
 import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
+import { recordStatusEvent } from './customers.js';
 import { recordAudit } from '../staff/index.js';
 
 export type Invoice = typeof invoices.$inferSelect;
@@ -255,6 +256,7 @@ export function liftOverdueSuspension(db: Db, customerId: number, at: number, ac
   if ((stillOverdue?.n ?? 0) > 0) return;
   db.update(customers).set({ status: 'active', suspendedReason: null, updatedAt: at }).where(eq(customers.id, customerId)).run();
   recordEvent(db, customerId, 'reactivated', actor, { reason: 'overdue invoices paid' }, at);
+  recordStatusEvent(db, customerId, 'suspended', 'active', 'overdue invoices paid', at);
   notify(db, customerId, 'reactivated', at, `at:${at}`);
 }
 

@@ -8,6 +8,7 @@ import { SERIES, nextNumber, notify, settle } from './invoices.js';
 import { accounts, customerBalance, post } from './ledger.js';
 import { formatMoney } from './money.js';
 import { recordEvent } from './timeline.js';
+import { customerRef, recordEvent as recordWebhookEvent } from '../events/outbox.js';
 import { renewOnPayment, type RenewOnPaymentResult } from './renew-on-payment.js';
 
 export type Payment = typeof payments.$inferSelect;
@@ -69,6 +70,16 @@ export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; 
       .get();
     recordEvent(d, input.customerId, 'payment_received', input.actor, { receipt: receiptNumber, method: input.method, reference, amountMinor: input.amountMinor, currency: input.currency }, input.receivedAt);
     notify(d, input.customerId, 'payment_received', input.receivedAt, `receipt:${receiptNumber}`);
+    recordWebhookEvent(d, 'payment.received', () => ({
+      paymentId: payment.id,
+      receiptNumber,
+      ...customerRef(d, input.customerId),
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      method: input.method,
+      reference,
+      receivedAt: new Date(input.receivedAt).toISOString(),
+    }), payment.createdAt);
     if (input.actor !== 'system') recordAudit(d, input.actor, 'payment.record', `customer:${input.customerId}`, { receipt: receiptNumber, method: input.method, reference, amountMinor: input.amountMinor, currency: input.currency }, input.receivedAt);
     const allocatedMinor = settle(d, input.customerId, input.currency, `payment:${input.method}:${reference}`, input.receivedAt, input.actor);
     // A prepaid package that ran out (or whose renewal waits for tonight's run) starts again now.

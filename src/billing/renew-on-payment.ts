@@ -9,6 +9,7 @@ import { emptyResult, renewalContext, renewSubscription, restartCharge, serviceL
 import { subscriptionOf } from './subscriptions.js';
 import { recordEvent } from './timeline.js';
 import { periodEnd } from './plan-period.js';
+import { customerRef, recordEvent as recordWebhookEvent } from '../events/outbox.js';
 
 export type RenewOnPaymentResult =
   | { kind: 'none' }
@@ -63,6 +64,7 @@ export function renewOnPayment(db: Db, customerId: number, now: number, zone: st
     .where(eq(subscriptions.id, sub.id))
     .run();
   recordEvent(db, customerId, 'renewed', actor, { plan: plan.name, periodStart: period.periodStart, periodEnd: period.periodEnd, invoice: invoice.number, grossMinor: invoice.grossMinor }, now);
+  recordWebhookEvent(db, 'subscription.renewed', () => ({ ...customerRef(db, customerId), subscriptionId: sub.id, plan: plan.name, periodStart: period.periodStart === null ? null : new Date(period.periodStart).toISOString(), periodEnd: period.periodEnd === null ? null : new Date(period.periodEnd).toISOString(), invoiceNumber: invoice.number, amountMinor: invoice.grossMinor, currency: customer.currency }), now);
   notify(db, customerId, 'renewed', now, `subscription:${sub.id}:${now}`);
   return { kind: 'restarted', invoiceNumber: invoice.number, rateLimit: currentRateLimit(plan, 0) };
 }

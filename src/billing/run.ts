@@ -18,6 +18,8 @@ import { activePromotions, type Discount, type TaxClass } from './tax.js';
 import { findTaxClass } from './tax-classes.js';
 import { firstUncoveredDue, instalmentsOf } from './instalment-schedule.js';
 import { recordEvent } from './timeline.js';
+import { recordStatusEvent } from './customers.js';
+import { customerRef, recordEvent as recordWebhookEvent } from '../events/outbox.js';
 import { pausesToEnd, resumeSubscription } from './pause.js';
 
 const DAY = 86_400_000;
@@ -241,6 +243,7 @@ export async function runBilling(db: Db, options: BillingRunOptions): Promise<Bi
         if (!missedLongAgo) continue;
         d.update(customers).set({ status: 'suspended', suspendedReason: 'overdue', updatedAt: now }).where(eq(customers.id, customerId)).run();
         recordEvent(d, customerId, 'suspended', actor, { reason: 'overdue' }, now);
+        recordStatusEvent(d, customerId, 'active', 'suspended', 'overdue', now);
         notify(d, customerId, 'suspended', now, `at:${now}`);
         result.suspended++;
       }
@@ -356,6 +359,7 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
     if (!sub.autoRenew) {
       sub = db.update(subscriptions).set({ status: 'expired', updatedAt: c.now }).where(eq(subscriptions.id, sub.id)).returning().get();
       recordEvent(db, sub.customerId, 'expired', c.actor, { plan: current.name, at: boundary }, boundary);
+      recordWebhookEvent(db, 'subscription.expired', () => ({ ...customerRef(db, sub.customerId), subscriptionId: sub.id, plan: current.name, expiredAt: new Date(boundary).toISOString(), reason: 'not_renewing' }), c.now);
       result.expired++;
       break;
     }
@@ -365,6 +369,7 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
       const { invoice } = issueInvoice(db, { key, customerId: sub.customerId, subscriptionId: sub.id, currency: customer.currency, taxExempt: customer.taxExempt, issuedAt: boundary, dueAt: boundary, periodStart: boundary, periodEnd: next, lines, actor: c.actor, zone: c.zone, walletMinor: wallet, quiet: true });
       sub = advance(db, sub, plan, boundary, next, c.now);
       recordEvent(db, sub.customerId, 'renewed', c.actor, { plan: plan.name, periodStart: boundary, periodEnd: next, invoice: invoice.number, grossMinor: invoice.grossMinor }, boundary);
+      recordWebhookEvent(db, 'subscription.renewed', () => ({ ...customerRef(db, sub.customerId), subscriptionId: sub.id, plan: plan.name, periodStart: new Date(boundary).toISOString(), periodEnd: next === null ? null : new Date(next).toISOString(), invoiceNumber: invoice.number, amountMinor: invoice.grossMinor, currency: customer.currency }), c.now);
       notify(db, sub.customerId, 'renewed', boundary, `subscription:${sub.id}`);
       result.renewed++;
       if (plan.fupTiers.length > 0) speedChanged = true;
@@ -387,6 +392,7 @@ export function renewSubscription(db: Db, start: Subscription, c: RenewalContext
     }
     sub = db.update(subscriptions).set({ status: 'expired', updatedAt: c.now }).where(eq(subscriptions.id, sub.id)).returning().get();
     recordEvent(db, sub.customerId, 'renewal_failed', c.actor, { plan: plan.name, neededMinor: totals.grossMinor, currency: customer.currency }, boundary);
+    recordWebhookEvent(db, 'subscription.expired', () => ({ ...customerRef(db, sub.customerId), subscriptionId: sub.id, plan: plan.name, expiredAt: new Date(boundary).toISOString(), reason: 'wallet_short' }), c.now);
     result.expired++;
   }
   if (speedChanged && sub.status === 'active') {

@@ -34,11 +34,15 @@ import { LangoError } from '../errors.js';
 import { billingCommands } from './billing-commands.js';
 import { paymentCommands } from './payment-commands.js';
 import { messagingCommands } from './messaging-commands.js';
+import { emailCommands } from './email-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { voucherCommands } from './voucher-commands.js';
 import { staffCommands } from './staff-commands.js';
 import { portalCommands } from './portal-commands.js';
 import { operationsCommands } from './operations-commands.js';
+import { apiTokenCommands } from './api-token-commands.js';
+import { webhookCommands } from './webhook-commands.js';
+import { privacyCommands } from './privacy-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -382,11 +386,15 @@ export const commands: Command[] = [
   ...billingCommands,
   ...paymentCommands,
   ...messagingCommands,
+  ...emailCommands,
   ...operatorCommands,
   ...voucherCommands,
   ...staffCommands,
   ...portalCommands,
   ...operationsCommands,
+  ...apiTokenCommands,
+  ...webhookCommands,
+  ...privacyCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

@@ -27,6 +27,7 @@ import * as api from './staff/api.js';
 import * as webhooks from './staff/webhooks.js';
 import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
+import * as email from './email.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -656,4 +657,6 @@ export const ar: Catalogue<typeof en> = {
     },
   },
   offline: offline.ar,
+  // Email, the second outbound channel (src/messaging/email.ts).
+  email: email.ar,
 };

@@ -25,6 +25,7 @@ import * as api from './staff/api.js';
 import * as webhooks from './staff/webhooks.js';
 import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
+import * as email from './email.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -665,4 +666,6 @@ export const en = {
   },
   // The offline banner and queued forms (service worker) of the staff pages and the portal.
   offline: offline.en,
+  // Email, the second outbound channel (src/messaging/email.ts).
+  email: email.en,
 } as const;

@@ -9,6 +9,8 @@ export interface SmsRequest {
   /** E.164 with '+'. */
   to: string;
   text: string;
+  /** Email only: the subject line (SMS gateways ignore it). */
+  subject?: string | null;
 }
 
 /** Per recipient: where the gateway says the message stands right after the send call. */

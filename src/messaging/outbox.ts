@@ -67,6 +67,8 @@ export function queueMessage(db: Db, input: QueueInput): { id: number; created: 
 }
 
 export interface MessageFilter {
+  /** 'sms' or 'email'; both when absent. */
+  channel?: 'sms' | 'email' | undefined;
   status?: MessageStatus | readonly MessageStatus[] | undefined;
   customerId?: number | undefined;
   campaignId?: number | undefined;
@@ -101,6 +103,7 @@ export function listMessages(db: Db, filter: MessageFilter = {}): Message[] {
   const statuses = filter.status === undefined ? undefined : typeof filter.status === 'string' ? [filter.status] : filter.status;
   const conditions: Array<SQL | undefined> = [
     statuses === undefined ? undefined : inArray(messages.status, [...statuses]),
+    filter.channel === undefined ? undefined : eq(messages.channel, filter.channel),
     filter.customerId === undefined ? undefined : eq(messages.customerId, filter.customerId),
     filter.campaignId === undefined ? undefined : eq(messages.campaignId, filter.campaignId),
     filter.recipient === undefined ? undefined : eq(messages.recipient, filter.recipient),

@@ -49,9 +49,17 @@ export interface SenderOptions {
    * messages are treated as unknown answers, not as retries.
    */
   sendTimeoutMs?: number;
+  /**
+   * Which of the outbox's channels this sender delivers ('sms' when absent): the SMS gateway
+   * and the email gateway (src/messaging/email.ts) each drain their own, with the same states,
+   * retries and back-off.
+   */
+  channel?: MessageChannel;
 }
 
-type Claimed = Pick<typeof messages.$inferSelect, 'id' | 'recipient' | 'body' | 'critical' | 'attempts'>;
+export type MessageChannel = (typeof messages.$inferSelect)['channel'];
+
+type Claimed = Pick<typeof messages.$inferSelect, 'id' | 'recipient' | 'subject' | 'body' | 'critical' | 'attempts'>;
 type Outcome = SmsSendResult | { status: 'thrown'; description: string };
 
 export function createSmsSender(options: SenderOptions): SmsSender {
@@ -60,6 +68,9 @@ export function createSmsSender(options: SenderOptions): SmsSender {
   const pollMs = options.pollMs ?? 5_000;
   const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
   const batchSize = Math.max(1, Math.trunc(gateway.batchSize));
+  const channel = options.channel ?? 'sms';
+  // Log lines say which channel, so an SMTP outage is not read as an SMS one.
+  const label = channel === 'sms' ? 'SMS' : 'Email';
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<DrainResult> | undefined;
   let again = false;
@@ -71,13 +82,13 @@ export function createSmsSender(options: SenderOptions): SmsSender {
     // Batch after batch until nothing is due; answers put retried messages in the future, so
     // the loop ends even when the gateway refuses everything.
     while (now() >= pausedUntil) {
-      const batch = claim(db, gateway.name, now(), batchSize);
+      const batch = claim(db, gateway.name, now(), batchSize, channel);
       if (batch.length === 0) break;
       const outcomes = await send(batch);
       const { result, failures } = record(db, gateway.name, batch, outcomes, now());
       for (const key of Object.keys(total) as Array<keyof DrainResult>) total[key] += result[key];
       // Some refusals need the operator (no credit, sender id not approved): say which and why.
-      if (failures.length > 0) logger.warn({ gateway: gateway.name, failures }, 'SMS not sent');
+      if (failures.length > 0) logger.warn({ gateway: gateway.name, failures }, `${label} not sent`);
       // A gateway that is down or unconfigured refuses every batch: pausing until this batch's
       // retry keeps the rest of the queue from using up its attempts during the outage.
       if (outcomes.every((o) => o.status === 'retry' || o.status === 'thrown')) {
@@ -85,12 +96,12 @@ export function createSmsSender(options: SenderOptions): SmsSender {
       }
       if (stopped) break;
     }
-    if (total.sent + total.failed + total.retried + total.unknown > 0) logger.info({ gateway: gateway.name, ...total }, 'SMS drain');
+    if (total.sent + total.failed + total.retried + total.unknown > 0) logger.info({ gateway: gateway.name, ...total }, `${label} drain`);
     return total;
   }
 
   async function send(batch: Claimed[]): Promise<Outcome[]> {
-    const requests: SmsRequest[] = batch.map((m) => ({ id: m.id, to: m.recipient, text: m.body }));
+    const requests: SmsRequest[] = batch.map((m) => ({ id: m.id, to: m.recipient, text: m.body, subject: m.subject }));
     const signal = AbortSignal.timeout(sendTimeoutMs);
     try {
       const results = await gateway.send(requests, signal);
@@ -98,7 +109,7 @@ export function createSmsSender(options: SenderOptions): SmsSender {
       return batch.map((_, i) => results[i] ?? { status: 'unknown', description: 'no answer from the gateway driver for this message' });
     } catch (err) {
       const description = scrub(err instanceof Error ? err.message : String(err));
-      logger.warn({ gateway: gateway.name, messages: batch.map((m) => m.id), err: description }, 'SMS gateway call failed');
+      logger.warn({ gateway: gateway.name, messages: batch.map((m) => m.id), err: description }, `${label} gateway call failed`);
       return batch.map(() => (signal.aborted ? { status: 'unknown', description: `timed out after ${sendTimeoutMs} ms` } : { status: 'thrown', description }));
     }
   }
@@ -119,7 +130,7 @@ export function createSmsSender(options: SenderOptions): SmsSender {
       return;
     }
     drainOnce()
-      .catch((err: unknown) => logger.error({ err, gateway: gateway.name }, 'SMS drain failed'))
+      .catch((err: unknown) => logger.error({ err, gateway: gateway.name }, `${label} drain failed`))
       .finally(() => {
         if (again) {
           again = false;
@@ -132,8 +143,8 @@ export function createSmsSender(options: SenderOptions): SmsSender {
     start() {
       if (timer) return;
       stopped = false;
-      const recovered = recoverInterrupted(db, now());
-      if (recovered.retried + recovered.unknown + recovered.failed > 0) logger.warn({ gateway: gateway.name, ...recovered }, 'SMS left sending by an earlier stop: critical ones re-queued, bulk ones marked unknown');
+      const recovered = recoverInterrupted(db, now(), channel);
+      if (recovered.retried + recovered.unknown + recovered.failed > 0) logger.warn({ gateway: gateway.name, ...recovered }, `${label} left sending by an earlier stop: critical ones re-queued, bulk ones marked unknown`);
       timer = setInterval(kick, pollMs);
       timer.unref();
       kick();
@@ -153,12 +164,12 @@ export function createSmsSender(options: SenderOptions): SmsSender {
  * Takes the next due messages for one send call: 'sending', one more attempt, this gateway.
  * Critical messages first, so a receipt does not wait behind a ten-thousand-message campaign.
  */
-export function claim(db: Db, gatewayName: string, at: number, limit: number): Claimed[] {
+export function claim(db: Db, gatewayName: string, at: number, limit: number, channel: MessageChannel = 'sms'): Claimed[] {
   return db.transaction((tx) => {
     const due = tx
-      .select({ id: messages.id, recipient: messages.recipient, body: messages.body, critical: messages.critical, attempts: messages.attempts })
+      .select({ id: messages.id, recipient: messages.recipient, subject: messages.subject, body: messages.body, critical: messages.critical, attempts: messages.attempts })
       .from(messages)
-      .where(and(eq(messages.status, 'queued'), lte(messages.nextAttemptAt, at)))
+      .where(and(eq(messages.status, 'queued'), lte(messages.nextAttemptAt, at), eq(messages.channel, channel)))
       .orderBy(desc(messages.critical), asc(messages.nextAttemptAt), asc(messages.id))
       .limit(limit)
       .all();
@@ -224,13 +235,14 @@ function scrub(text: string): string {
 
 /**
  * Messages a crash or kill left 'sending' may or may not have reached the gateway: each is
- * handled as an unknown answer. Run before the first drain, by the only sending process.
+ * handled as an unknown answer. Run before the first drain, by the only sending process, for
+ * its own channel only (the other channel's sender may already have a send in flight).
  */
-export function recoverInterrupted(db: Db, at: number): DrainResult {
+export function recoverInterrupted(db: Db, at: number, channel: MessageChannel = 'sms'): DrainResult {
   const stuck = db
-    .select({ id: messages.id, recipient: messages.recipient, body: messages.body, critical: messages.critical, attempts: messages.attempts })
+    .select({ id: messages.id, recipient: messages.recipient, subject: messages.subject, body: messages.body, critical: messages.critical, attempts: messages.attempts })
     .from(messages)
-    .where(eq(messages.status, 'sending'))
+    .where(and(eq(messages.status, 'sending'), eq(messages.channel, channel)))
     .all();
   if (stuck.length === 0) return { sent: 0, failed: 0, retried: 0, unknown: 0 };
   return record(db, '', stuck, stuck.map(() => ({ status: 'unknown', description: 'interrupted while sending (process stopped)' })), at).result;

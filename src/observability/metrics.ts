@@ -107,6 +107,8 @@ export interface StateSources {
   databaseBytes: () => { file: number; wal: number };
   openSessions: () => number;
   routersSilent: () => number;
+  /** Webhook deliveries waiting and given up (absent: no webhook gauges). */
+  webhooks?: () => { queued: number; failed: number };
   now: () => number;
 }
 
@@ -154,6 +156,14 @@ export function addOperationsMetrics(registry: Registry, sources: StateSources) 
   }, ['part']);
   gauge('lango_sessions_open', 'Sessions open now.', (g) => g.set(sources.openSessions()));
   gauge('lango_routers_silent', 'Routers heard from since start that sent nothing for 10 minutes.', (g) => g.set(sources.routersSilent()));
+  const webhooks = sources.webhooks;
+  if (webhooks) {
+    gauge('lango_webhook_deliveries', 'Webhook deliveries waiting to be sent (queued) and given up (failed).', (g) => {
+      const figures = webhooks();
+      g.labels('queued').set(figures.queued);
+      g.labels('failed').set(figures.failed);
+    }, ['status']);
+  }
 
   return {
     onBillingRun(figures: BillingRunFigures, at: number) {

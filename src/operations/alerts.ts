@@ -2,12 +2,13 @@ import type { Db } from '../db/connection.js';
 import type { AttemptStatus } from '../db/schema/payments.js';
 import { t } from '../i18n/index.js';
 import { queueMessage } from '../messaging/index.js';
+import { emailEnabled, isEmailAddress, queueEmail } from '../messaging/email.js';
 import { outboxBacklog, type OutboxBacklog } from '../messaging/outbox-stats.js';
 import { getSetting, setSetting } from '../settings/index.js';
 import { listStaffAccounts } from '../staff/manage.js';
 
 /**
- * Health alerts to staff by SMS. Once a minute the daemon asks each check whether its problem
+ * Health alerts to staff by SMS (and by email when it is on). Once a minute the daemon asks each check whether its problem
  * is there now; an alert is sent when a problem starts and once more when it clears, never
  * every minute. Which alerts are open lives in the `alerts.state` setting (not memory only), so
  * a restart neither repeats an open alert nor forgets to say it was resolved.
@@ -129,6 +130,22 @@ export function alertRecipients(db: Db): Recipient[] {
   return [...byPhone.values()];
 }
 
+interface EmailRecipient {
+  email: string;
+  language: 'en' | 'ar';
+}
+
+/** Admins with an email address, in their own language, and the addresses in `alerts.emails` (English); each once. None when email is off. */
+export function alertEmailRecipients(db: Db): EmailRecipient[] {
+  if (!emailEnabled(db)) return [];
+  const byEmail = new Map<string, EmailRecipient>();
+  for (const admin of listStaffAccounts(db, { role: 'admin', limit: 1000 })) {
+    if (admin.email && admin.disabledAt === null && isEmailAddress(admin.email)) byEmail.set(admin.email.toLowerCase(), { email: admin.email, language: admin.language ?? 'en' });
+  }
+  for (const email of getSetting(db, 'alerts.emails')) if (!byEmail.has(email.toLowerCase())) byEmail.set(email.toLowerCase(), { email, language: 'en' });
+  return [...byEmail.values()];
+}
+
 export interface AlertRun {
   started: string[];
   resolved: string[];
@@ -148,10 +165,16 @@ export function runAlerts(db: Db, sources: AlertSources): AlertRun {
       const txDb = tx as unknown as Db;
       const open = { ...getSetting(txDb, 'alerts.state') };
       const recipients = alertRecipients(txDb);
+      const emailRecipients = alertEmailRecipients(txDb);
+      const operator = getSetting(txDb, 'operator.name');
       const run: AlertRun = { started: [], resolved: [] };
       const send = (kind: AlertKind, phase: 'started' | 'resolved', id: string, since: number, values: Record<string, string | number>) => {
         for (const r of recipients) {
           queueMessage(txDb, { key: `alert:${id}:${since}:${phase}:${r.phone}`, to: r.phone, language: r.language, template: `alert.${kind}`, body: t(`staff.alerts.${kind}.${phase}`, values, r.language), critical: true, now });
+        }
+        for (const r of emailRecipients) {
+          const alert = t(`staff.alerts.${kind}.${phase}`, values, r.language);
+          queueEmail(txDb, { key: `alert-email:${id}:${since}:${phase}:${r.email.toLowerCase()}`, to: r.email, language: r.language, template: `alert.${kind}`, subject: t('email.alert.subject', { operator, alert }, r.language), body: t('email.alert.body', { operator, alert }, r.language), critical: true, now });
         }
       };
       const current = new Set(problems.map((p) => p.id));

@@ -95,6 +95,21 @@ export const settingSchemas = {
    * repeats an alert nor forgets to say it cleared. Written by the alert check only.
    */
   'alerts.state': z.record(z.string(), z.number()).default({}),
+  /**
+   * Email as a second channel (src/messaging/email.ts): ticket replies to customers with an
+   * address, health alerts to staff with one. Off until the operator has set up SMTP. The
+   * password is not a setting: it is a sealed secret ('smtp.password', lango email setup).
+   */
+  'email.enabled': z.boolean().default(false),
+  'smtp.host': z.string().trim().min(1).max(253).nullable().default(null),
+  'smtp.port': z.number().int().min(1).max(65535).default(587),
+  /** true = TLS from the first byte (port 465); false = STARTTLS when the server offers it. */
+  'smtp.secure': z.boolean().default(false),
+  'smtp.user': z.string().trim().min(1).max(254).nullable().default(null),
+  /** The From line, e.g. 'Lango <noc@example.net>'; null = 'operator name <noc@smtp.host>'. */
+  'smtp.from': z.string().trim().min(3).max(254).nullable().default(null),
+  /** Extra addresses told of health alerts besides admins with an email; their texts are in English. */
+  'alerts.emails': z.array(z.string().trim().max(254).regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/)).max(20).default([]),
   /** Folder for backups; null = a "backups" folder beside the database. */
   'backup.dir': z.string().trim().min(1).max(1000).nullable().default(null),
   /** Backups older than this many days are deleted after a new one is verified. */
@@ -105,6 +120,22 @@ export const settingSchemas = {
   'backup.at': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('02:30'),
   /** The last backup's outcome, written by the backup itself (read by alerts). */
   'backup.last': z.object({ at: z.number(), ok: z.boolean(), file: z.string().nullable(), error: z.string().nullable() }).nullable().default(null),
+  /**
+   * How far the usage fold (src/reports/rollups.ts) has added closed days into the monthly and
+   * per-plan roll-ups: every day up to `through`, plus, while a run is under way, the days up to
+   * `pending.until` of customers up to `pending.afterCustomer`. Written by the fold only.
+   */
+  'reports.foldedThrough': z
+    .object({
+      through: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      pending: z.object({ until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), afterCustomer: z.number().int().min(0) }).nullable(),
+    })
+    .nullable()
+    .default(null),
+  /** How often the daemon counts open sessions per router for the network report, in minutes (read at start). */
+  'reports.sampleMinutes': z.number().int().min(1).max(60).default(5),
+  /** Open-session samples older than this many days are deleted. */
+  'reports.samplesKeepDays': z.number().int().min(1).max(3650).default(400),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

@@ -5,7 +5,7 @@ export { createSession, sessionFor, signOut, endSessions, csrfMatches, randomTok
 export { permissions, actions, roles, can, isRole, type Action, type StaffRole } from './permissions.js';
 export { recordAgentSale, findAgentSale, findAgentSaleByKey, listAgentSales, type AgentSale, type AgentSaleInput } from './agent-sales.js';
 export { recordAudit, auditTrail, searchAudit, type AuditEntry, type AuditSearch } from './audit.js';
-export { listStaffAccounts, findStaffAccount, setStaffRole, setStaffDisabled, resetStaffPassword, type StaffAccount, type ManageResult } from './manage.js';
+export { listStaffAccounts, findStaffAccount, setStaffRole, setStaffDisabled, resetStaffPassword, setStaffEmail, type StaffAccount, type ManageResult } from './manage.js';
 export { setStaffLanguage, type StaffLanguage } from './language.js';
 export {
   pendingSignIn,

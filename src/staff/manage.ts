@@ -24,6 +24,8 @@ export interface StaffAccount {
   smsSignIn: boolean;
   /** The staff pages' language they chose; null = their browser's. */
   language: 'en' | 'ar' | null;
+  /** Where health alerts go by email; null = none. */
+  email: string | null;
 }
 
 const columns = {
@@ -39,6 +41,7 @@ const columns = {
   phone: staff.phone,
   smsSignIn: staff.smsSignIn,
   language: staff.language,
+  email: staff.email,
 };
 
 function toAccount(row: { totpSecret: string | null } & Omit<StaffAccount, 'totp'>): StaffAccount {
@@ -131,4 +134,24 @@ export async function resetStaffPassword(db: Db, input: { actor: string; id: num
     recordAudit(d, input.actor, 'staff.password.reset', `staff:${before.id}`, { username: before.username }, input.now);
   }, { behavior: 'immediate' });
   return { kind: 'done', account: { ...before, mustChangePassword: true, lockedUntil: null }, password };
+}
+
+const EMAIL = /^[^\s@<>]{1,64}@[^\s@<>]{1,255}\.[^\s@<>]{2,}$/;
+
+/**
+ * The address a member of staff gets health alerts at (admins) by email; null removes it.
+ * Refuses what is not an address ('bad-email'), so an alert is never queued to nowhere.
+ */
+export function setStaffEmail(db: Db, input: { actor: string; id: number; email: string | null; now: number }): ManageResult | { kind: 'bad-email' } {
+  const email = input.email === null || input.email.trim() === '' ? null : input.email.trim();
+  if (email !== null && !EMAIL.test(email)) return { kind: 'bad-email' };
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const before = findStaffAccount(d, input.id);
+    if (!before) return { kind: 'unknown' } as const;
+    if (before.email === email) return { kind: 'unchanged' } as const;
+    d.update(staff).set({ email }).where(eq(staff.id, before.id)).run();
+    recordAudit(d, input.actor, 'staff.email', `staff:${before.id}`, { username: before.username, before: { email: before.email }, after: { email } }, input.now);
+    return { kind: 'done', account: { ...before, email } } as const;
+  }, { behavior: 'immediate' });
 }

@@ -5,6 +5,7 @@ import { customers } from '../db/schema/billing.js';
 import { ticketMessages, tickets, type TicketAuthor, type TicketCategory, type TicketPriority, type TicketStatus } from '../db/schema/support.js';
 import { t } from '../i18n/index.js';
 import { isSendableNumber, queueMessage } from '../messaging/index.js';
+import { emailEnabled, isEmailAddress, queueEmail } from '../messaging/email.js';
 import { getSetting } from '../settings/index.js';
 import { can, findStaff, findStaffAccount, listStaffAccounts, recordAudit } from '../staff/index.js';
 
@@ -206,6 +207,8 @@ export interface StaffMessageResult {
   message: TicketMessage;
   /** The outbox row of the SMS telling the customer, when one was queued (replies to a customer with a usable phone). */
   smsId: number | null;
+  /** The outbox row of the email, when email is on and the customer has an address. */
+  emailId: number | null;
 }
 
 /**
@@ -224,14 +227,14 @@ export function staffMessage(db: Db, input: StaffMessageInput): StaffMessageResu
     if (ticket.status === 'closed') throw new TicketError('closed');
     const message = d.insert(ticketMessages).values({ ticketId: ticket.id, author: 'staff', staffUsername: staff, internal: input.internal, body, createdAt: input.now }).returning().get();
     recordAudit(d, `staff:${staff}`, input.internal ? 'ticket.note' : 'ticket.reply', `ticket:${ticket.id}`, { messageId: message.id, length: body.length }, input.now);
-    if (input.internal) return { ticket, message, smsId: null };
+    if (input.internal) return { ticket, message, smsId: null, emailId: null };
     ticket = d
       .update(tickets)
       .set({ status: ticket.status === 'open' ? 'waiting_customer' : ticket.status, updatedAt: input.now, firstRespondedAt: ticket.firstRespondedAt ?? input.now })
       .where(eq(tickets.id, ticket.id))
       .returning()
       .get()!;
-    return { ticket, message, smsId: queueReplySms(d, ticket, message.id, input.now) };
+    return { ticket, message, smsId: queueReplySms(d, ticket, message.id, input.now), emailId: queueReplyEmail(d, ticket, message.id, body, input.now) };
   }, { behavior: 'immediate' });
 }
 
@@ -249,6 +252,29 @@ function queueReplySms(db: Db, ticket: Ticket, messageId: number, now: number): 
   const body = t(link ? 'portal.selfService.tickets.sms.replyLink' : 'portal.selfService.tickets.sms.reply', values, customer.language);
   // One SMS per reply: the key is the reply, so a retried transaction cannot send it twice.
   return queueMessage(db, { key: `ticket-reply:${messageId}`, customerId: customer.id, to: customer.phone, language: customer.language, template: null, body, critical: false, now }).id;
+}
+
+/**
+ * The reply itself by email too (an SMS only says there is one), in the customer's language,
+ * when email is on and the customer has an address. Same transaction, one email per reply.
+ */
+function queueReplyEmail(db: Db, ticket: Ticket, messageId: number, reply: string, now: number): number | null {
+  if (!emailEnabled(db)) return null;
+  const customer = findCustomerById(db, ticket.customerId);
+  if (!customer?.email || !isEmailAddress(customer.email)) return null;
+  const link = ticketLink(db, ticket.id);
+  const values = { operator: getSetting(db, 'operator.name'), number: `#${ticket.id}`, title: ticket.subject, name: customer.fullName ?? customer.username, reply, link };
+  const lang = customer.language;
+  return queueEmail(db, {
+    key: `ticket-reply-email:${messageId}`,
+    customerId: customer.id,
+    to: customer.email,
+    language: lang,
+    subject: t('email.ticketReply.subject', values, lang),
+    body: t(link ? 'email.ticketReply.bodyLink' : 'email.ticketReply.body', values, lang),
+    critical: false,
+    now,
+  }).id;
 }
 
 /** Who works the ticket: a staff member who may, or nobody (null). */

@@ -23,7 +23,14 @@ async function request(username: string, amount: string): Promise<{ id: number; 
   expect(run.status, run.stderr).toBe(0);
   return (JSON.parse(run.stdout) as { attempt: { id: number; status: string } }).attempt;
 }
-const final = (id: number) => until(`attempt ${id} to close`, () => attempts().find((a) => a.id === id && a.status !== 'pending' && a.status !== 'unknown'));
+// Polled without blocking: the emulator answers the daemon from this process, and a spawnSync
+// per poll on a loaded machine kept it silent past the provider timeout, round after round.
+const attemptsAsync = async (): Promise<AttemptRow[]> => {
+  const run = await langoAsync(daemon, 'payments', 'list', '--json');
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as AttemptRow[];
+};
+const final = (id: number) => until(`attempt ${id} to close`, async () => (await attemptsAsync()).find((a) => a.id === id && a.status !== 'pending' && a.status !== 'unknown'));
 
 beforeAll(async () => {
   momo = await startMomo({ targetEnvironment: 'mtnuganda', currency: 'UGX', callbackHost: '127.0.0.1' });

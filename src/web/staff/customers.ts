@@ -10,6 +10,7 @@ import { can, recordAudit } from '../../staff/index.js';
 import { neverKeep } from '../offline.js';
 import { registerCustomerFormRoutes } from './customer-form.js';
 import { registerCustomerPlanRoutes } from './customer-plan.js';
+import { personalDataSection } from './privacy.js';
 import { escapeHtml, renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
 import { csrfField, flash as flashHtml, formatBytes, formatTime, ltr, numberLocale, one, pager, paging, table, text } from './ui.js';
@@ -155,6 +156,9 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
       can(role, 'customers.edit') ? `<li><a href="${url}/edit">${text('staff.staffCustomers.editLink', l)}</a></li>` : '',
       can(role, 'customers.plan') ? `<li><a href="${url}/plan">${text('staff.staffCustomers.planLink', l)}</a></li>` : '',
       can(role, 'tickets.reply') ? `<li><a href="${prefix}/tickets/new?username=${encodeURIComponent(customer.username)}">${text('staff.tickets.customerLink', l)}</a></li>` : '',
+      // Jobs and equipment: the field lists, filtered to this customer.
+      can(role, 'jobs.view') ? `<li><a href="${prefix}/jobs?view=all&amp;customer=${encodeURIComponent(customer.username)}">${text('staff.field.customerJobs', l)}</a></li>` : '',
+      can(role, 'equipment.view') ? `<li><a href="${prefix}/equipment?customer=${encodeURIComponent(customer.username)}">${text('staff.field.customerEquipment', l)}</a></li>` : '',
     ].join('');
     const actions = links ? `<ul class="links">${links}</ul>` : '';
 
@@ -237,7 +241,7 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     return screens.html(
       reply,
       status,
-      renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title, current: '/customers', body: `${flashHtml(flash)}${details}${actions}${balanceHtml}${invoicesHtml}${sessionsHtml}${macHtml}${portalHtml}${statusForm}${historyHtml}${back}` }),
+      renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title, current: '/customers', body: `${flashHtml(flash)}${details}${actions}${balanceHtml}${invoicesHtml}${sessionsHtml}${macHtml}${portalHtml}${statusForm}${personalDataSection(screens, session, customer, l)}${historyHtml}${back}` }),
     );
   };
 

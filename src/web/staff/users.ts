@@ -12,6 +12,7 @@ import {
   resetStaffPassword,
   roles,
   setStaffDisabled,
+  setStaffEmail,
   setStaffRole,
   unlockStaff,
   type StaffAccount,
@@ -27,7 +28,7 @@ import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatTime, ltr, o
 // logged or audited.
 
 /** Done-notices the account page shows after a change (Post/Redirect/Get). */
-const DONE = ['added', 'role', 'unchanged', 'unlocked', 'disabled', 'enabled', 'reset', 'two-step-off'] as const;
+const DONE = ['added', 'role', 'unchanged', 'unlocked', 'disabled', 'enabled', 'reset', 'two-step-off', 'email'] as const;
 type Done = (typeof DONE)[number];
 const isDone = (value: unknown): value is Done => typeof value === 'string' && (DONE as readonly string[]).includes(value);
 
@@ -125,7 +126,7 @@ export function registerUserRoutes(app: FastifyInstance, screens: StaffScreens):
     }
   });
 
-  const showAccount = (request: FastifyRequest, reply: FastifyReply, account: StaffAccount, status: number, extra: { notice?: string; error?: string; password?: string } = {}) => {
+  const showAccount = (request: FastifyRequest, reply: FastifyReply, account: StaffAccount, status: number, extra: { notice?: string; error?: string; password?: string; email?: string } = {}) => {
     const session = screens.sessionOf(request);
     const l = screens.languageOf(request);
     const who = { username: account.username };
@@ -143,6 +144,7 @@ export function registerUserRoutes(app: FastifyInstance, screens: StaffScreens):
       ? `<p class="notice" role="status" id="one-time-password">${escapeHtml(t('staff.users.oneTimePassword', { username: account.username, password: '{P}' }, l)).replace('{P}', `<span class="mono ltr" id="password">${escapeHtml(extra.password)}</span>`)}</p><p class="hint">${text('staff.users.oneTimeHint', l)}</p>`
       : '';
     const roleForm = `<h2>${text('staff.users.changeRole', l)}</h2>${form('role', `<label for="role-select">${text('staff.users.role', l)}</label><select id="role-select" name="role">${roleOptions(account.role, l)}</select><button type="submit">${text('staff.users.roleButton', l)}</button>`)}`;
+    const emailForm = `<h2>${text('email.staffForm.heading', l)}</h2><p class="hint" id="alert-email-hint">${text('email.staffForm.hint', l)}</p>${form('email', `<label for="alert-email">${text('email.staffForm.label', l)}</label><input id="alert-email" name="email" type="email" autocomplete="off" maxlength="254" class="ltr" aria-describedby="alert-email-hint" value="${escapeHtml(extra.email ?? account.email ?? '')}"><button type="submit">${text('email.staffForm.button', l)}</button>`)}`;
     const unlockForm = isLocked(account, screens.now()) ? form('unlock', `<button type="submit">${text('staff.users.unlock', l)}</button>`) : '';
     const resetForm = `<h2>${text('staff.users.reset', l)}</h2><p class="hint">${text('staff.users.resetHint', l)}</p>${form('password', `${confirmBox(l, t('staff.users.resetWhat', who, l))}<button class="danger" type="submit">${text('staff.users.resetButton', l)}</button>`)}`;
     const twoStepForm =
@@ -154,7 +156,7 @@ export function registerUserRoutes(app: FastifyInstance, screens: StaffScreens):
         ? `<h2>${text('staff.users.disable', l)}</h2>${form('disable', `${confirmBox(l, t('staff.users.disableWhat', who, l))}<button class="danger" type="submit">${text('staff.users.disableButton', l)}</button>`)}`
         : `<h2>${text('staff.users.enable', l)}</h2>${form('enable', `<button type="submit">${text('staff.users.enableButton', l)}</button>`)}`;
     const back = `<ul class="links"><li><a href="${prefix}/users">${text('staff.users.back', l)}</a></li></ul>`;
-    const body = `${flash(extra)}${password}${details}${unlockForm}${roleForm}${resetForm}${twoStepForm}${disableForm}${back}`;
+    const body = `${flash(extra)}${password}${details}${unlockForm}${roleForm}${emailForm}${resetForm}${twoStepForm}${disableForm}${back}`;
     return screens.html(reply, status, renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title: account.username, body, current: '/users' }));
   };
 
@@ -181,6 +183,7 @@ export function registerUserRoutes(app: FastifyInstance, screens: StaffScreens):
       disabled: t('staff.users.disabledDone', who, l),
       enabled: t('staff.users.enabledDone', who, l),
       'two-step-off': t('staff.users.twoStepOffDone', who, l),
+      email: account.email ? t('email.staffForm.saved', { username: account.username, email: account.email }, l) : t('email.staffForm.removed', who, l),
     };
     return showAccount(request, reply, account, 200, { ...(isDone(done) && done !== 'reset' && { notice: notices[done] }), ...(password !== undefined && { password }) });
   });
@@ -236,6 +239,13 @@ export function registerUserRoutes(app: FastifyInstance, screens: StaffScreens):
     if (result.kind === 'unknown') return screens.message(request, reply, 404, t('staff.users.notFound', {}, screens.languageOf(request)));
     request.log.info({ staff: session.staff.username, account: account.username }, 'staff password reset by an administrator');
     return reply.redirect(`${url(account.id)}?done=reset&reveal=${stash(session.id, result.password)}`, 303);
+  });
+
+  post('email', (request, reply, account, body) => {
+    const email = (one(body.email) ?? '').trim().slice(0, 254);
+    const result = setStaffEmail(db, { actor: actorOf(request), id: account.id, email: email === '' ? null : email, now: screens.now() });
+    if (result.kind === 'bad-email') return showAccount(request, reply, account, 400, { email, error: t('email.staffForm.bad', { value: email }, screens.languageOf(request)) });
+    return reply.redirect(`${url(account.id)}?done=email`, 303);
   });
 
   post('two-step-off', (request, reply, account, body) => {
