@@ -178,7 +178,7 @@ export function setCustomerStatus(db: Db, username: string, status: CustomerStat
     d.update(customers).set({ status, suspendedReason: status === 'suspended' ? 'staff' : null, updatedAt: now }).where(eq(customers.id, current.id)).run();
     if (current.status !== status) recordStatusEvent(d, current.id, current.status, status, 'staff', now);
     return findCustomer(d, username)!;
-  });
+  }, { behavior: 'immediate' });
 }
 
 /** The webhook event for a customer's status change, in the caller's transaction. */

@@ -26,7 +26,7 @@ export { creditNoteForRequest, issueInvoice, issueCreditNote, voidInvoice, findI
 export { recordPayment, adjustWallet, type Payment, type PaymentInput } from './payments.js';
 export { runBilling, renewalQuote, type BillingRunResult, type BillingRunOptions, type RenewalQuote } from './run.js';
 export { saveTaxClass, findTaxClass, listTaxClasses } from './tax-classes.js';
-export { recordEvent, timelineOf, type TimelineEvent } from './timeline.js';
+export { lastStatusChangeAt, recordEvent, timelineOf, type TimelineEvent } from './timeline.js';
 export { normalisePhone } from './phone.js';
 export { billingJobFor, manualBillingJob, BILLING_RUN } from './schedule.js';
 export { changePlan, previewPlanChange, type PlanChangePreview, type PlanChangeResult } from './plan-change.js';

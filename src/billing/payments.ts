@@ -70,16 +70,20 @@ export function recordPayment(db: Db, input: PaymentInput): { payment: Payment; 
       .get();
     recordEvent(d, input.customerId, 'payment_received', input.actor, { receipt: receiptNumber, method: input.method, reference, amountMinor: input.amountMinor, currency: input.currency }, input.receivedAt);
     notify(d, input.customerId, 'payment_received', input.receivedAt, `receipt:${receiptNumber}`);
-    recordWebhookEvent(d, 'payment.received', () => ({
-      paymentId: payment.id,
-      receiptNumber,
-      ...customerRef(d, input.customerId),
-      amountMinor: input.amountMinor,
-      currency: input.currency,
-      method: input.method,
-      reference,
-      receivedAt: new Date(input.receivedAt).toISOString(),
-    }), payment.createdAt);
+    recordWebhookEvent(d, 'payment.received', () => {
+      const who = customerRef(d, input.customerId);
+      return {
+        paymentId: payment.id,
+        receiptNumber,
+        ...who,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        method: input.method,
+        // An agent's token sale is referenced by its code (T-<code>): a login, kept in.
+        reference: who.voucher ? null : reference,
+        receivedAt: new Date(input.receivedAt).toISOString(),
+      };
+    }, payment.createdAt);
     if (input.actor !== 'system') recordAudit(d, input.actor, 'payment.record', `customer:${input.customerId}`, { receipt: receiptNumber, method: input.method, reference, amountMinor: input.amountMinor, currency: input.currency }, input.receivedAt);
     const allocatedMinor = settle(d, input.customerId, input.currency, `payment:${input.method}:${reference}`, input.receivedAt, input.actor);
     // A prepaid package that ran out (or whose renewal waits for tonight's run) starts again now.

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
 import { preparedPer } from '../db/prepared.js';
@@ -20,4 +20,16 @@ export function recordEvent(db: Db, customerId: number, kind: TimelineKind, acto
 
 export function timelineOf(db: Db, customerId: number): TimelineEvent[] {
   return db.select().from(customerEvents).where(eq(customerEvents.customerId, customerId)).orderBy(asc(customerEvents.at), asc(customerEvents.id)).all();
+}
+
+/** When the account's status last changed (suspended, reactivated, closed), or null: for "was this suspension there before …?". */
+export function lastStatusChangeAt(db: Db, customerId: number): number | null {
+  const row = db
+    .select({ at: customerEvents.at })
+    .from(customerEvents)
+    .where(and(eq(customerEvents.customerId, customerId), inArray(customerEvents.kind, ['suspended', 'reactivated', 'status_changed'])))
+    .orderBy(desc(customerEvents.at))
+    .limit(1)
+    .get();
+  return row?.at ?? null;
 }

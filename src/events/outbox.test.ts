@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { addCustomer, addPlan, recordPayment, setCustomerStatus } from '../billing/index.js';
+import { addVoucherAccount } from '../billing/customers.js';
 import { adjustWallet } from '../billing/payments.js';
 import { runBilling } from '../billing/run.js';
 import { addCustomerAt } from '../billing/test-fixtures.js';
@@ -94,6 +95,16 @@ describe('the event outbox', () => {
     // Erasure blanks the name the events kept.
     expect(forgetCustomerInEvents(conn.db, customer.id)).toBe(2);
     expect(JSON.stringify(events())).not.toContain('wanjiku');
+  });
+
+  it('never sends a voucher code (a working login) as the username or the reference', () => {
+    endpoint(conn.db, ['payment.received']);
+    const plan = addPlan(conn.db, { name: 'Day pass', priceMinor: 5000, currency: 'KES', validityMonths: 1, rateLimit: '2M/2M' });
+    const id = addVoucherAccount(conn.db, { username: 'K7QX2M9P', passwordSealed: 'x', plan, now: T0 })!;
+    recordPayment(conn.db, { customerId: id, method: 'cash', reference: 'T-K7QX2M9P', amountMinor: 5000, currency: 'KES', receivedAt: T0, actor: 'cli:root', zone: 'Africa/Nairobi' });
+    const [paid] = events();
+    expect(paid!.payload).toMatchObject({ customerId: id, username: null, voucher: true, reference: null, amountMinor: 5000 });
+    expect(JSON.stringify(events())).not.toContain('K7QX2M9P');
   });
 
   it('reports the billing run: a renewal, a package that runs out, an overdue suspension and the payment that lifts it', async () => {

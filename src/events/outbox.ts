@@ -44,7 +44,7 @@ interface Listener {
 
 const statements = preparedPer((db) => ({
   version: db.select({ version: changeCounters.version }).from(changeCounters).where(eq(changeCounters.name, COUNTER)).prepare(),
-  username: db.select({ username: customers.username }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare(),
+  username: db.select({ username: customers.username, kind: customers.kind }).from(customers).where(eq(customers.id, sql.placeholder('id'))).prepare(),
 }));
 
 // Per connection: the active endpoints as of a counter value. A payment or a billing run
@@ -112,9 +112,14 @@ export function eventMessageId(eventId: number): string {
   return `evt_${eventId}`;
 }
 
-/** The customer an event is about, by the names receivers know them by. */
-export function customerRef(db: Db, customerId: number): { customerId: number; username: string | null } {
-  return { customerId, username: statements(db).username.get({ id: customerId })?.username ?? null };
+/**
+ * The customer an event is about, by the names receivers know them by. A voucher's username is
+ * its code, a working login: it never leaves Lango (`voucher: true` says why it is null).
+ */
+export function customerRef(db: Db, customerId: number): { customerId: number; username: string | null; voucher?: true } {
+  const row = statements(db).username.get({ id: customerId });
+  if (row?.kind === 'voucher') return { customerId, username: null, voucher: true };
+  return { customerId, username: row?.username ?? null };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findCustomerById, setCustomerStatus, timelineOf } from '../billing/index.js';
+import { findCustomerById, recordEvent, setCustomerStatus, timelineOf } from '../billing/index.js';
 import { eq } from 'drizzle-orm';
 import type { Connection } from '../db/connection.js';
 import { customers } from '../db/schema/billing.js';
@@ -156,6 +156,15 @@ describe('completing an installation', () => {
     const job = install();
     tickAll(job.id);
     expect(completeJob(conn.db, { jobId: job.id, actor: 'wanjiku', now: T0 + HOUR })).toMatchObject({ activated: false, unpaid: true, job: { status: 'done' } });
+    expect(findCustomerById(conn.db, bob)?.status).toBe('suspended');
+  });
+
+  it('leaves a suspension staff made after the job was opened: it lifts only the wait for the installation', () => {
+    const job = install();
+    // Suspended again for abuse an hour after the job was opened.
+    recordEvent(conn.db, bob, 'suspended', 'staff:amina', { reason: 'abuse' }, T0 + HOUR);
+    tickAll(job.id);
+    expect(completeJob(conn.db, { jobId: job.id, actor: 'wanjiku', now: T0 + 2 * HOUR })).toMatchObject({ activated: false, job: { status: 'done' } });
     expect(findCustomerById(conn.db, bob)?.status).toBe('suspended');
   });
 

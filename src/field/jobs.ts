@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { findCustomerById, recordEvent, resumeSubscription, setCustomerStatus, subscriptionOf } from '../billing/index.js';
+import { findCustomerById, lastStatusChangeAt, recordEvent, resumeSubscription, setCustomerStatus, subscriptionOf } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
 import { customers } from '../db/schema/billing.js';
 import { equipment, fieldJobChecks, fieldJobEquipment, fieldJobs, type FieldJobKind, type FieldJobStatus } from '../db/schema/field.js';
@@ -411,16 +411,21 @@ export function completeJob(db: Db, input: { jobId: number; note?: string | unde
     }
 
     let activated = false;
-    // A suspension for an unpaid bill is billing's to lift (on payment), not the installer's.
+    // A suspension for an unpaid bill is billing's to lift (on payment), not the installer's; nor
+    // is one staff made after the job was opened (abuse, a complaint): the job lifts only the
+    // wait for the installation it was opened for.
     const unpaid = activates && customer.status === 'suspended' && customer.suspendedReason === 'overdue';
-    if (activates && customer.status === 'suspended' && !unpaid) {
+    const suspendedSince = lastStatusChangeAt(d, customer.id);
+    const later = suspendedSince !== null && suspendedSince > job.createdAt;
+    if (activates && customer.status === 'suspended' && !unpaid && !later) {
       setCustomerStatus(d, customer.username, 'active', input.now);
       const actor = `staff:${input.actor}`;
       recordAudit(d, actor, 'customer.reactivate', `customer:${customer.id}`, { username: customer.username, from: customer.status, to: 'active', reason: `job #${job.id}` }, input.now);
       recordEvent(d, customer.id, 'reactivated', actor, { from: customer.status, to: 'active', reason: `job #${job.id}` }, input.now);
       activated = true;
     }
-    if (activates && subscriptionOf(d, customer.id)?.status === 'paused') {
+    const subscription = subscriptionOf(d, customer.id);
+    if (activates && subscription?.status === 'paused' && (subscription.pausedAt ?? 0) <= job.createdAt) {
       resumeSubscription(d, { customerId: customer.id, at: input.now, actor: `staff:${input.actor}` });
       activated = true;
     }

@@ -156,7 +156,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   function record(delivery: Claimed, outcome: Outcome, at: number): keyof DrainResult {
-    const where = eq(webhookDeliveries.id, delivery.id);
+    // Only while still queued: staff turning the endpoint off (or deleting it) mid-send has the last word.
+    const where = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, 'queued'));
     if (outcome.ok) {
       db.update(webhookDeliveries).set({ status: 'delivered', deliveredAt: at, lastStatusCode: outcome.statusCode, lastError: null }).where(where).run();
       return 'delivered';

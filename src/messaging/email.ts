@@ -1,14 +1,13 @@
-import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import type { Language } from '../db/schema/billing.js';
-import { messages } from '../db/schema/messaging.js';
 import { LangoError } from '../errors.js';
 import { t } from '../i18n/index.js';
 import { getSetting, setSetting } from '../settings/index.js';
 import { getSecret, listSecrets, setSecret } from '../settings/secrets.js';
 import type { SmsGateway, SmsRequest, SmsSendResult } from './gateway.js';
+import { insertQueued } from './outbox.js';
 
 // Email, the second outbound channel. Emails are rows of the same outbox as SMS (channel
 // 'email', the address in `recipient`, a `subject`), queued in the caller's transaction and
@@ -55,31 +54,21 @@ export function queueEmail(db: Db, input: EmailInput): { id: number; created: bo
   const subject = input.subject.replace(/\s+/g, ' ').trim().slice(0, MAX_SUBJECT);
   const body = input.body.trim().slice(0, MAX_EMAIL_BODY);
   if (body.length === 0) throw new LangoError('INPUT_BAD_MESSAGE', { max: MAX_EMAIL_BODY });
-  const inserted = db
-    .insert(messages)
-    .values({
-      key: input.key,
-      channel: 'email',
-      customerId: input.customerId ?? null,
-      recipient: to,
-      subject,
-      language: input.language,
-      template: input.template ?? null,
-      body,
-      // No SMS parts: an email costs nothing per part, and SMS cost figures must not count it.
-      parts: 0,
-      encoding: 'ucs2',
-      critical: input.critical,
-      status: 'queued',
-      nextAttemptAt: input.now,
-      createdAt: input.now,
-    })
-    .onConflictDoNothing({ target: messages.key })
-    .returning({ id: messages.id })
-    .get();
-  if (inserted) return { id: inserted.id, created: true };
-  const existing = db.select({ id: messages.id }).from(messages).where(eq(messages.key, input.key)).get();
-  return { id: existing!.id, created: false };
+  return insertQueued(db, {
+    key: input.key,
+    channel: 'email',
+    customerId: input.customerId ?? null,
+    recipient: to,
+    subject,
+    language: input.language,
+    template: input.template ?? null,
+    body,
+    // No SMS parts: an email costs nothing per part, and SMS cost figures must not count it.
+    parts: 0,
+    encoding: 'ucs2',
+    critical: input.critical,
+    now: input.now,
+  });
 }
 
 export interface SmtpConfig {

@@ -41,28 +41,38 @@ export function queueMessage(db: Db, input: QueueInput): { id: number; created: 
   const body = preferGsm7(input.body.trim());
   if (body.length === 0 || body.length > MAX_BODY_LENGTH) throw new LangoError('INPUT_BAD_MESSAGE', { max: MAX_BODY_LENGTH });
   const { parts, encoding } = countSmsParts(body);
+  return insertQueued(db, {
+    key: input.key,
+    customerId: input.customerId ?? null,
+    recipient: input.to,
+    language: input.language,
+    template: input.template ?? null,
+    body,
+    parts,
+    encoding,
+    critical: input.critical,
+    campaignId: input.campaignId ?? null,
+    now: input.now,
+  });
+}
+
+/**
+ * The one way a message row is written, SMS or email: queued, due now, under its key. The same
+ * key a second time changes nothing and returns the first row's id.
+ */
+export function insertQueued(
+  db: Db,
+  row: Omit<typeof messages.$inferInsert, 'status' | 'nextAttemptAt' | 'createdAt' | 'id'> & { now: number },
+): { id: number; created: boolean } {
+  const { now, ...values } = row;
   const inserted = db
     .insert(messages)
-    .values({
-      key: input.key,
-      customerId: input.customerId ?? null,
-      recipient: input.to,
-      language: input.language,
-      template: input.template ?? null,
-      body,
-      parts,
-      encoding,
-      critical: input.critical,
-      status: 'queued',
-      nextAttemptAt: input.now,
-      campaignId: input.campaignId ?? null,
-      createdAt: input.now,
-    })
+    .values({ ...values, status: 'queued', nextAttemptAt: now, createdAt: now })
     .onConflictDoNothing({ target: messages.key })
     .returning({ id: messages.id })
     .get();
   if (inserted) return { id: inserted.id, created: true };
-  const existing = db.select({ id: messages.id }).from(messages).where(eq(messages.key, input.key)).get();
+  const existing = db.select({ id: messages.id }).from(messages).where(eq(messages.key, row.key)).get();
   return { id: existing!.id, created: false };
 }
 

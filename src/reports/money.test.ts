@@ -192,6 +192,13 @@ describe('customers', () => {
     expect(row('2025-12')).toEqual({ month: '2025-12', joined: 0, still: zeros(12) });
   });
 
+  it('follows a past period’s cohorts past its end: a customer terminated after it still leaves her cohort', () => {
+    const past = monthsOf({ from: '2026-06', to: '2026-08' }, zone)!;
+    const r = customersReport(conn.db, { months: past, zone, now });
+    expect(r.cohorts.find((c) => c.month === '2026-07')!.still.slice(0, 5)).toEqual([1, 1, 0, 0, 0]);
+    expect(r.churned).toEqual([0, 0, 0]);
+  });
+
   it('counts a customer reactivated after termination as with us again', () => {
     const carol = conn.sqlite.prepare("SELECT id FROM customers WHERE username = 'carol'").get() as { id: number };
     recordEvent(conn.db, carol.id, 'reactivated', 'staff:amina', { from: 'terminated', to: 'active', reason: 'came back' }, at('2026-11-03T10:00'));

@@ -293,12 +293,15 @@ export function customersReport(db: Db, input: { months: Months; zone: string; n
   for (const r of joinedRows) joined[monthOf(r.createdAt)]!++;
 
   // Every status move into or out of terminated of the customers ever terminated before the
-  // period's end: the terminations through customer_events_by_kind, each one's history by customer.
+  // cohorts' horizon (the last cohort's 12th month, or now): the terminations through
+  // customer_events_by_kind, each one's history by customer. Not the period's end: a cohort
+  // looks up to 11 months past it.
+  const horizon = Math.min(now + 1, DateTime.fromMillis(end, { zone }).plus({ months: COHORT_MONTHS }).toMillis());
   const moves = db.all<{ customerId: number; at: number; from: string | null; to: string | null }>(sql`
     SELECT e.customer_id AS customerId, e.at AS at, json_extract(e.detail, '$.from') AS "from", json_extract(e.detail, '$.to') AS "to"
     FROM customer_events e JOIN customers c ON c.id = e.customer_id AND c.kind = 'customer'
-    WHERE e.customer_id IN (SELECT customer_id FROM customer_events WHERE kind = 'status_changed' AND at < ${end} AND json_extract(detail, '$.to') = 'terminated')
-      AND e.kind IN ('status_changed', 'reactivated', 'suspended') AND e.at < ${end}
+    WHERE e.customer_id IN (SELECT customer_id FROM customer_events WHERE kind = 'status_changed' AND at < ${horizon} AND json_extract(detail, '$.to') = 'terminated')
+      AND e.kind IN ('status_changed', 'reactivated', 'suspended') AND e.at < ${horizon}
     ORDER BY e.customer_id, e.at, e.id`);
   const history = new Map<number, Array<{ at: number; terminated: boolean }>>();
   const churnedSets = months.names.map(() => new Set<number>());

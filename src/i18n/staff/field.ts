@@ -24,6 +24,7 @@ export const en = {
   },
   errors: {
     kind: 'Choose what kind of equipment it is.',
+    activateNotAllowed: 'Only staff who may reactivate accounts can make a job that turns the service on. Leave the box unticked, or ask a supervisor.',
     model: 'Write the model, at most {{max}} characters.',
     serial: 'Write the serial number from the label, at most {{max}} characters.',
     mac: 'That is not a MAC address. Write it like AA:BB:CC:DD:EE:FF, or leave it empty.',
@@ -172,6 +173,7 @@ export const ar: Catalogue<typeof en> = {
   },
   errors: {
     kind: 'اختر نوع المعدات.',
+    activateNotAllowed: 'لا يمكن إنشاء مهمة تشغّل الخدمة إلا لمن يحق له إعادة تفعيل الحسابات. اترك المربع دون تحديد، أو اطلب ذلك من مشرف.',
     model: 'اكتب الطراز، بحد أقصى {{max}} حرفًا.',
     serial: 'اكتب الرقم التسلسلي من الملصق، بحد أقصى {{max}} حرفًا.',
     mac: 'هذا ليس عنوان MAC. اكتبه هكذا AA:BB:CC:DD:EE:FF أو اتركه فارغًا.',

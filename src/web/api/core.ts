@@ -72,6 +72,14 @@ export const iso = (ms: number | null): string | null => (ms === null ? null : n
 export const isoSchema = z.string().nullable();
 
 export const MAX_LIMIT = 200;
+/**
+ * How deep a list may be paged. Pages are LIMIT/OFFSET, and skipping millions of rows would
+ * hold the daemon's one thread (RADIUS too) for seconds: deeper than this, narrow the list
+ * (dates, a customer) instead.
+ */
+export const MAX_OFFSET = 10_000;
+
+const decodeAfter = (after: string): number => Number(Buffer.from(after, 'base64url').toString('utf8'));
 
 /**
  * `?limit=&after=`: `after` is the opaque `next` of the previous page. Pages are by position
@@ -83,13 +91,16 @@ export const pageQuery = z.object({
     .string()
     .max(40)
     .regex(/^[A-Za-z0-9_-]+$/)
+    .refine((after) => {
+      const n = decodeAfter(after);
+      return Number.isSafeInteger(n) && n >= 0;
+    }, 'not a cursor this API gave out')
+    .refine((after) => decodeAfter(after) <= MAX_OFFSET, `lists are paged ${MAX_OFFSET} rows deep at most; narrow the list (from/to, a customer) to go further`)
     .optional(),
 });
 
 export function offsetOf(after: string | undefined): number {
-  if (after === undefined) return 0;
-  const n = Number(Buffer.from(after, 'base64url').toString('utf8'));
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  return after === undefined ? 0 : decodeAfter(after);
 }
 
 /** Given up to limit+1 rows, the page and the cursor to the next one (null on the last page). */

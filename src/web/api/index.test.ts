@@ -45,6 +45,26 @@ describe('the API document', () => {
     expect(doc.components.schemas.Error).toBeDefined();
   });
 
+  it('refuses a cursor it never gave out, one past the deepest page, and a payment dated in the future', async () => {
+    const { token } = createApiToken(conn.db, { name: 'depth', role: 'admin', actor: 'test', now: Date.now() });
+    const auth = { authorization: `Bearer ${token}` };
+    const cursor = (text: string) => Buffer.from(text).toString('base64url');
+    const deep = await app.inject({ method: 'GET', url: `/api/v1/sessions?after=${cursor('9000000')}`, headers: auth });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json().error.message).toContain('narrow the list');
+    const forged = await app.inject({ method: 'GET', url: `/api/v1/customers?after=${cursor('-5')}`, headers: auth });
+    expect(forged.statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/customers?after=${cursor('10000')}`, headers: auth })).statusCode).toBe(200);
+    const future = await app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: { ...auth, 'idempotency-key': 'future-0001', 'content-type': 'application/json' },
+      payload: { customerId: 1, method: 'cash', reference: 'R-1', amount: { amountMinor: 100, currency: 'KES' }, receivedAt: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(future.statusCode).toBe(400);
+    expect(future.json().error.message).toContain('receivedAt');
+  });
+
   it('refuses an unknown address, a bad query and a missing token with the one error body', async () => {
     const { token } = createApiToken(conn.db, { name: 'test', role: 'admin', actor: 'test', now: Date.now() });
     const auth = { authorization: `Bearer ${token}` };

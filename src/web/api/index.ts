@@ -54,7 +54,8 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, options) =>
     timeWindow: 60_000,
     keyGenerator: (request) => {
       const header = request.headers.authorization;
-      return typeof header === 'string' && header.length > 0 ? `t:${createHash('sha256').update(header).digest('hex')}` : `a:${request.ip}`;
+      // Per token for a well-formed one; per address otherwise, so made-up tokens share one bucket.
+      return typeof header === 'string' && /^Bearer lango_[A-Za-z0-9_-]{20,100}$/.test(header) ? `t:${createHash('sha256').update(header).digest('hex')}` : `a:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) => Object.assign(new Error('rate limited'), { statusCode: context.statusCode }),
   });
@@ -67,7 +68,12 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, options) =>
   // The gate runs before the body is read: a stranger's upload is refused unread.
   app.addHook('onRequest', async (request, reply) => {
     const action = request.routeOptions.config.apiAction;
-    if (action === 'public' || action === undefined) return;
+    if (action === 'public') return;
+    // No route (the 404 answer) needs no token; a route that forgot its action is refused, not opened.
+    if (action === undefined) {
+      if (request.routeOptions.url === undefined) return;
+      return reply.code(403).send(errorBody('forbidden', apiError('forbidden', languageOf(request), { role: '-', action: '-' })));
+    }
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     const token = match ? authenticateApiToken(db, match[1]!, now()) : undefined;

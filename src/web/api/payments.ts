@@ -75,6 +75,8 @@ export function registerPaymentApi(ctx: ApiContext): void {
       const language = ctx.languageOf(request);
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) return reply.code(400).send(errorBody('idempotency_key', apiError('idempotencyKey', language)));
+      // Money is received in the past: a future date would put it in months to come (reports, the receipt's number year).
+      if (body.receivedAt !== undefined && body.receivedAt > ctx.now() + 5 * 60_000) return reply.code(400).send(errorBody('invalid', apiError('invalid', language, { field: 'receivedAt', problem: 'in the future' })));
       const customer = customerOr404(db, body.customerId);
       if (body.amount.currency !== customer.currency) throw new LangoError('INPUT_CURRENCY_MISMATCH', { expected: customer.currency, given: body.amount.currency, currency: body.amount.currency });
       const now = ctx.now();

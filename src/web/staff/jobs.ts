@@ -175,6 +175,8 @@ export function registerJobRoutes(app: FastifyInstance, screens: StaffScreens): 
     };
     const customer = values.username === '' ? undefined : findCustomer(db, values.username);
     if (!customer) return newPage(request, reply, 404, values, refusalText('unknown-customer', l, { username: values.username }));
+    // Turning the service on is reactivating the account: the same right as on the customer page.
+    if (values.activates && !can(session.staff.role, 'customers.status')) return newPage(request, reply, 403, values, t('staff.field.errors.activateNotAllowed', {}, l));
     const lines = values.checklist.split(/\r?\n/).filter((line) => line.trim() !== '');
     try {
       const job = createJob(db, {

@@ -5,9 +5,10 @@ import type { Currency } from '../../db/schema/billing.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import {
   agingBuckets, agingCsv, agingReport, arpuCsv, arpuReport, collectionCsv, collectionReport, COHORT_MONTHS, customersCsv, customersReport, defaultPeriod,
-  MAX_MONTHS, monthsOf, parseMonth, revenueBreakdown, revenueCsv, toCsv, voucherSalesCsv, voucherSalesReport, type CsvCell, type Months,
+  MAX_MONTHS, parseMonth, revenueBreakdown, revenueCsv, toCsv, voucherSalesCsv, voucherSalesReport, type CsvCell, type Months,
 } from '../../reports/money.js';
 import { renderFrame } from './pages.js';
+import { periodOfQuery } from './reports.js';
 import type { StaffScreens } from './screens.js';
 import { escapeHtml, flash, formatTime, ltr, numberLocale, one, table } from './ui.js';
 
@@ -122,15 +123,7 @@ export function registerMoneyReportRoutes(app: FastifyInstance, screens: StaffSc
     },
   };
 
-  /** The period of the query, or the last 12 months; 'bad' for one that runs backwards or is too long. */
-  const periodOf = (query: Record<string, unknown>, now: number) => {
-    const fallback = defaultPeriod(now, zone);
-    const from = one(query.from) || undefined;
-    const to = one(query.to) || undefined;
-    const period = { from: from === undefined ? fallback.from : parseMonth(from), to: to === undefined ? fallback.to : parseMonth(to) };
-    if (period.from === undefined || period.to === undefined) return 'bad' as const;
-    return monthsOf({ from: period.from, to: period.to }, zone) ?? ('bad' as const);
-  };
+  const periodOf = (query: Record<string, unknown>, now: number) => periodOfQuery(query, now, zone);
 
   for (const name of Object.keys(builders) as ReportName[]) {
     const path = `/reports/${name}`;

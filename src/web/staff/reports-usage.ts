@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { csvLine } from '../../operations/index.js';
-import { defaultPeriod, MAX_MONTHS, monthsOf, parseMonth, type Months } from '../../reports/money.js';
+import { defaultPeriod, MAX_MONTHS, type Months } from '../../reports/money.js';
 import { networkReport, topUsers, usageByPlan, usageByRouter, type Step } from '../../reports/usage.js';
 import { getSetting } from '../../settings/index.js';
 import { renderFrame } from './pages.js';
+import { periodOfQuery } from './reports.js';
 import type { StaffScreens } from './screens.js';
 import { escapeHtml, flash, formatBytes, formatTime, ltr, numberLocale, one, table, text } from './ui.js';
 
@@ -75,15 +76,7 @@ export function registerUsageReportRoutes(app: FastifyInstance, screens: StaffSc
     },
   } as const;
 
-  /** The period of the query, or the last 12 months; 'bad' for one that runs backwards or is too long. */
-  const periodOf = (query: Record<string, unknown>, now: number) => {
-    const fallback = defaultPeriod(now, zone);
-    const from = one(query.from) || undefined;
-    const to = one(query.to) || undefined;
-    const period = { from: from === undefined ? fallback.from : parseMonth(from), to: to === undefined ? fallback.to : parseMonth(to) };
-    if (period.from === undefined || period.to === undefined) return 'bad' as const;
-    return monthsOf({ from: period.from, to: period.to }, zone) ?? ('bad' as const);
-  };
+  const periodOf = (query: Record<string, unknown>, now: number) => periodOfQuery(query, now, zone);
 
   /** ?days= (one of NETWORK_DAYS, default 7) and ?step= (default: hours up to a week, days beyond). */
   const networkOf = (query: Record<string, unknown>, now: number) => {

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
 import { t } from '../../i18n/index.js';
-import { text } from './ui.js';
+import { defaultPeriod, monthsOf, parseMonth, type Months } from '../../reports/money.js';
+import { one, text } from './ui.js';
 
 // The reports index: every report's page, grouped; each report module (reports-money.ts,
 // reports-usage.ts) registers its own pages and their CSV downloads under /reports/.
@@ -23,6 +24,16 @@ export const reportPages = {
     { path: '/reports/network', label: 'staff.reports.network' },
   ],
 } as const;
+
+/** The months a report's ?from=YYYY-MM&to=YYYY-MM ask for, or the last 12; 'bad' for a period that runs backwards or is too long. */
+export function periodOfQuery(query: Record<string, unknown>, now: number, zone: string): Months | 'bad' {
+  const fallback = defaultPeriod(now, zone);
+  const from = one(query.from) || undefined;
+  const to = one(query.to) || undefined;
+  const period = { from: from === undefined ? fallback.from : parseMonth(from), to: to === undefined ? fallback.to : parseMonth(to) };
+  if (period.from === undefined || period.to === undefined) return 'bad';
+  return monthsOf({ from: period.from, to: period.to }, zone) ?? 'bad';
+}
 
 export function registerReportIndexRoutes(app: FastifyInstance, screens: StaffScreens): void {
   const { prefix } = screens;
