@@ -1,6 +1,6 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { equipment, fieldJobs } from '../db/schema/field.js';
+import { equipment, fieldJobEquipment, fieldJobs } from '../db/schema/field.js';
 import type { Scrub } from '../privacy/scrub.js';
 
 // One customer's equipment and field visits, for a personal-data export and for erasure.
@@ -36,4 +36,12 @@ export function eraseFieldPersonalData(db: Db, customerId: number, scrub: Scrub)
   for (const item of db.select({ id: equipment.id, notes: equipment.notes }).from(equipment).where(eq(equipment.customerId, customerId)).all()) {
     if (item.notes !== null && scrub.holds(item.notes)) db.update(equipment).set({ notes: scrub.text(item.notes) }).where(eq(equipment.id, item.id)).run();
   }
+}
+
+/** The audit subjects of the customer's jobs and of the equipment they had: their notes may name them. */
+export function fieldAuditSubjectsOf(db: Db, customerId: number): string[] {
+  const jobs = db.select({ id: fieldJobs.id }).from(fieldJobs).where(eq(fieldJobs.customerId, customerId)).all().map((j) => j.id);
+  const items = new Set(db.select({ id: equipment.id }).from(equipment).where(eq(equipment.customerId, customerId)).all().map((e) => e.id));
+  if (jobs.length > 0) for (const link of db.select({ id: fieldJobEquipment.equipmentId }).from(fieldJobEquipment).where(inArray(fieldJobEquipment.jobId, jobs)).all()) items.add(link.id);
+  return [...jobs.map((id) => `job:${id}`), ...[...items].map((id) => `equipment:${id}`)];
 }

@@ -3,7 +3,8 @@ import { setCustomerStatus } from '../billing/customers.js';
 import { issueInvoice } from '../billing/invoices.js';
 import { customerBalance, trialBalance } from '../billing/ledger.js';
 import type { Connection } from '../db/connection.js';
-import { auditTrail } from '../staff/audit.js';
+import { auditTrail, recordAudit } from '../staff/audit.js';
+import { createJob } from '../field/jobs.js';
 import { eraseCustomer } from './erase.js';
 import { exportCustomerData } from './export.js';
 import { person, privacyDb, T0 } from './test-fixtures.js';
@@ -72,6 +73,15 @@ describe('erasing a customer\'s personal data', () => {
     // The neighbour is untouched.
     expect(whereFound('Otieno Ouma')).toContain('customers.full_name');
     expect(whereFound('+254733000111')).toContain('customers.phone');
+  });
+
+  it('scrubs the audit entries of the customer\'s jobs too: a completion note that names them', () => {
+    const job = createJob(conn.db, { customerId, kind: 'repair', actor: 'amina', language: 'en', now: T0 });
+    recordAudit(conn.db, 'staff:wanjiku', 'job.complete', `job:${job.id}`, { note: `Met ${person.fullName} at the gate` }, T0 + 1_000);
+    setCustomerStatus(conn.db, person.username, 'terminated', T0 + 2_000);
+    eraseCustomer(conn.db, { username: person.username, actor: 'staff:amina', now: T0 + 30_000 });
+    expect(whereFound(person.fullName)).toEqual([]);
+    expect(auditTrail(conn.db, `job:${job.id}`)[0]).toMatchObject({ action: 'job.complete', actor: 'staff:wanjiku' });
   });
 
   it('keeps invoices, payments, the ledger and session bytes as they were', () => {

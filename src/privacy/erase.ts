@@ -4,7 +4,7 @@ import { customerBalance } from '../billing/ledger.js';
 import { customerRow, eraseCustomerPersonalData } from '../billing/personal-data.js';
 import type { Db } from '../db/connection.js';
 import { forgetCustomerInEvents } from '../events/outbox.js';
-import { eraseFieldPersonalData } from '../field/personal-data.js';
+import { eraseFieldPersonalData, fieldAuditSubjectsOf } from '../field/personal-data.js';
 import { eraseMessagePersonalData } from '../messaging/personal-data.js';
 import { erasePaymentPersonalData } from '../payments/personal-data.js';
 import { erasePortalPersonalData } from '../portal/personal-data.js';
@@ -61,7 +61,7 @@ export function eraseCustomer(db: Db, input: EraseInput): EraseOutcome {
     eraseTicketPersonalData(d, row.id, scrub);
     erasePortalPersonalData(d, row.id);
     eraseFieldPersonalData(d, row.id, scrub);
-    eraseAuditPersonalData(d, row.id, scrub);
+    eraseAuditPersonalData(d, row.id, scrub, fieldAuditSubjectsOf(d, row.id));
     forgetCustomerInEvents(d, row.id);
     // Who erased whom, and nothing of what was erased.
     recordAudit(d, input.actor, 'customer.erase', `customer:${row.id}`, { force: input.force === true && (balance.dueMinor !== 0 || balance.walletMinor !== 0), again }, now);
