@@ -58,7 +58,12 @@ async function main(argv: string[]): Promise<void> {
 
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values as typeof values;
+    const parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: command.positional !== undefined });
+    values = parsed.values as typeof values;
+    if (command.positional !== undefined && parsed.positionals.length > 0) {
+      if (parsed.positionals.length > 1 || values[command.positional] !== undefined) throw new Error(`'${parsed.positionals.join(' ')}'`);
+      values[command.positional] = parsed.positionals[0];
+    }
   } catch (err) {
     const option = /'([^']+)'/.exec((err as Error).message)?.[1] ?? rest.join(' ');
     fail(t('cli.unknownOption', { option, command: name }), 2);

@@ -65,9 +65,10 @@ export const operationsCommands: Command[] = [
   {
     words: ['restore'],
     summary: 'Replace the database with a backup, after checking it. The daemon must be stopped; the current database is kept beside it.',
-    usage: 'lango restore --file BACKUP.db --yes [--json]',
+    usage: 'lango restore BACKUP.db --yes [--json]   (or --file BACKUP.db)',
     options: { file: { type: 'string' }, yes: { type: 'boolean' }, ...json },
     required: ['file'],
+    positional: 'file',
     run: () => {
       throw new Error('restore runs standalone');
     },

@@ -59,7 +59,7 @@ describe('backup and restore drill', () => {
     const unasked = lango({ env }, 'restore', '--file', backup.file);
     expect(unasked.status).toBe(1);
     expect(unasked.stderr).toMatch(/Run again with --yes/);
-    const restored = langoJson<{ restored: string; schemaVersion: number }>({ env }, 'restore', '--file', backup.file, '--yes', '--json');
+    const restored = langoJson<{ restored: string; schemaVersion: number }>({ env }, 'restore', backup.file, '--yes', '--json');
     expect(restored.restored).toBe(env.LANGO_DB);
     expect(checkLangoDatabase(env.LANGO_DB).schemaVersion).toBe(backup.schemaVersion);
 
