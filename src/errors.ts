@@ -95,6 +95,14 @@ export const errorCatalogue = {
   STAFF_NO_MOBILE_MONEY: { status: 409, message: 'staff.errors.noMobileMoney' },
   STAFF_PAYMENT_WAITING: { status: 409, message: 'staff.errors.paymentWaiting' },
   STAFF_LAST_ADMIN: { status: 409, message: 'staff.errors.lastAdmin' },
+  ROUTER_NO_API: { status: 409, message: 'network.errors.noApi' },
+  ROUTER_NO_RADIUS_ADDRESS: { status: 409, message: 'network.errors.noRadiusAddress' },
+  ROUTER_BAD_API_HOST: { status: 400, message: 'network.errors.badHost' },
+  ROUTER_BAD_API_PORT: { status: 400, message: 'network.errors.badPort' },
+  ROUTER_BAD_API_USER: { status: 400, message: 'network.errors.badApiUser' },
+  ROUTER_API_PASSWORD_NEEDED: { status: 400, message: 'network.errors.apiPasswordNeeded' },
+  ROUTER_UNKNOWN: { status: 404, message: 'network.errors.unknownRouter' },
+  ROUTER_API_FAILED: { status: 502, message: 'network.errors.apiFailed' },
 } as const satisfies Record<string, { radius: 'reject'; message: MessageKey } | { status: number; message: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

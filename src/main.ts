@@ -46,6 +46,8 @@ import { webhookBacklog } from './integrations/webhooks.js';
 import { listPublishedArticles, publishedArticle } from './support/index.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
 import { createTokenDesk } from './web/staff/index.js';
+import { kickUser, pruneRouterBuckets, RouterMonitor, routerEndpoint } from './network/index.js';
+import { connectRouterOs } from './routeros/client.js';
 import { buildHttpServer } from './web/server.js';
 
 // Wiring only: config → key → database → domains → sockets and HTTP; drain on SIGTERM.
@@ -96,6 +98,28 @@ async function main(): Promise<void> {
   const subscribers = createSubscriberLookup(connection.db);
   const coa = new CoaClient({ dictionary, bind: config.LANGO_BIND, logger: logger.child({ subsystem: 'coa' }) });
   await coa.start();
+  // Routers over the RouterOS API (issue 10): live monitoring, and logging a user off when a
+  // Disconnect gets no answer. Own connections and timeouts, never on the RADIUS path.
+  const routerApiTimeoutMs = getSetting(connection.db, 'routers.apiTimeoutSeconds') * 1000;
+  const routerMonitor = new RouterMonitor({
+    db: connection.db,
+    box,
+    logger: logger.child({ subsystem: 'network' }),
+    connect: connectRouterOs,
+    pollMs: getSetting(connection.db, 'routers.pollSeconds') * 1000,
+    timeoutMs: routerApiTimeoutMs,
+    write: (work, done) => commit.submit(work, (err) => done(err ?? null)),
+  });
+  const kickThroughApi = async (who: { nasId: number; username: string; framedIp: string | null }): Promise<boolean> => {
+    const endpoint = routerEndpoint(connection.db, box, who.nasId, routerApiTimeoutMs);
+    if (!endpoint) return false;
+    const session = await connectRouterOs(endpoint);
+    try {
+      return (await kickUser(session, { username: who.username, address: who.framedIp })).removed > 0;
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  };
   const enforcement = new EnforcementWorker({
     db: connection.db,
     coa,
@@ -103,6 +127,7 @@ async function main(): Promise<void> {
     coaPort: config.LANGO_COA_PORT,
     attributes,
     logger: logger.child({ subsystem: 'enforcement' }),
+    apiFallback: kickThroughApi,
   });
   enforcement.start();
 
@@ -227,7 +252,15 @@ async function main(): Promise<void> {
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; agents sell for cash only'),
       }),
       // What the screens use beyond the database (src/web/staff/services.ts).
-      services: { box, lastPacketAt: () => nasActivity.view(), interimSeconds: config.LANGO_INTERIM_INTERVAL },
+      services: {
+        box,
+        lastPacketAt: () => nasActivity.view(),
+        interimSeconds: config.LANGO_INTERIM_INTERVAL,
+        routerMonitor,
+        connectRouter: connectRouterOs,
+        setupFacts: { authPort, acctPort, coaPort: config.LANGO_COA_PORT, interimSeconds: config.LANGO_INTERIM_INTERVAL },
+        routerApiTimeoutMs,
+      },
     },
     // The customers' self-service portal at /portal: sign-in by password or SMS code, their own account.
     portal: { db: connection.db, zone: config.LANGO_TIMEZONE, services: { payments: { providers, box, onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the customer portal shows how to pay by hand') } } },
@@ -238,6 +271,7 @@ async function main(): Promise<void> {
   const httpAddress = http.server.address();
   const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.LANGO_HTTP_PORT;
   logger.info({ authPort, acctPort, httpPort, bind: config.LANGO_BIND, routers: nasDirectory.size }, 'Lango is listening');
+  routerMonitor.start();
   // Removed as the last step of a clean stop: found at the next start, it means this run did not stop cleanly.
   markRunning(connection.db, process.pid);
   if (nasDirectory.size === 0) {
@@ -256,6 +290,7 @@ async function main(): Promise<void> {
           pruneUserDays(connection.db, { now, zone: config.LANGO_TIMEZONE });
           // Idempotency keys of forms: a queued form comes back within days, not a month.
           pruneRequestKeys(connection.db, now);
+          pruneRouterBuckets(connection.db, { now, keepDays: getSetting(connection.db, 'routers.bucketsKeepDays'), userKeepDays: getSetting(connection.db, 'routers.userBucketsKeepDays') });
           userDaysPrunedAt = now;
         }
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
@@ -409,6 +444,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: no new requests; committing and answering what was accepted');
     radius.drain();
+    // Closes the API sessions at once; polls still running record nothing more.
+    const monitorStopped = routerMonitor.stop();
     // Commits what is queued and sends those Accounting-Responses; nothing acknowledged is lost.
     commit.flush();
     // Let libuv hand the last replies to the kernel before the sockets close.
@@ -429,6 +466,7 @@ async function main(): Promise<void> {
     await radius.close();
     await coa.close();
     nasDirectory.stopRefreshing();
+    await monitorStopped;
     await checkpointer.stop();
     markStopped(connection.db);
     connection.close();

@@ -196,6 +196,9 @@ export function recordExpiryWarnings(db: Db, now = Date.now()): number {
   return recorded;
 }
 
+/** What an enforcement action shows as its Error-Cause when the RouterOS API did the Disconnect. */
+export const API_FALLBACK_CAUSE = 'by RouterOS API';
+
 /**
  * Drains the queue through the CoA client. Rows come from the accounting path (kicked right
  * after its commit) and from other processes such as the CLI (picked up by the poll). A CoA
@@ -215,6 +218,11 @@ export class EnforcementWorker {
       coaPort: number;
       attributes: AaaAttributes;
       logger: Logger;
+      /**
+       * Logs the user off another way (main.ts: the RouterOS API) when a Disconnect gets no ACK:
+       * resolves true when it did. Absent, an unanswered Disconnect stays recorded as such.
+       */
+      apiFallback?: (action: { nasId: number; username: string; framedIp: string | null }) => Promise<boolean>;
     },
   ) {}
 
@@ -253,7 +261,19 @@ export class EnforcementWorker {
     if (action.kind === 'coa' && action.rateLimit) identity.push(attribute(a.mikrotikRateLimit, action.rateLimit));
     coa
       .send(action.kind, { address: router.ip, port: this.deps.coaPort, secret: router.secret, name: router.name }, Buffer.concat(identity))
-      .then((result) => {
+      .then(async (result) => {
+        if (action.kind === 'disconnect' && result.outcome !== 'ack' && this.deps.apiFallback) {
+          const removed = await this.deps.apiFallback({ nasId: action.nasId, username: action.username, framedIp: action.framedIp }).catch((err: unknown) => {
+            logger.warn({ nas: router.name, user: action.username, err: (err as Error).message }, 'logging off through the router API failed too');
+            return false;
+          });
+          if (removed) {
+            // Done, though not by RADIUS: recorded as acknowledged, with the way it was done where the Error-Cause goes.
+            logger.info({ nas: router.name, user: action.username, session: action.acctSessionId, reason: action.reason, coa: result.outcome }, `Disconnect for ${action.username}: ${result.outcome}; logged off through the RouterOS API instead`);
+            finishAction(db, action.id, { outcome: 'ack', attempts: result.attempts, seconds: result.seconds, errorCauseName: API_FALLBACK_CAUSE });
+            return;
+          }
+        }
         finishAction(db, action.id, result);
         logger.info(
           { nas: router.name, user: action.username, session: action.acctSessionId, kind: action.kind, reason: action.reason, outcome: result.outcome, errorCause: result.errorCauseName },

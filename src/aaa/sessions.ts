@@ -404,12 +404,22 @@ export function createSessionWriter(
     },
     /**
      * What Access-Request policy needs about a customer, from the mirror: period usage and the
-     * open sessions that reported after `staleBefore`.
+     * open sessions that reported after `staleBefore` (read again from disk when there are any).
      */
     usageNow(customerId: number, periodStart: number, staleBefore: number): UsageNow {
       const live = liveOf(customerId, periodStart);
-      let openSessions = 0;
-      for (const updatedAt of live.open.values()) if (updatedAt > staleBefore) openSessions++;
+      const count = () => {
+        let n = 0;
+        for (const updatedAt of live.open.values()) if (updatedAt > staleBefore) n++;
+        return n;
+      };
+      let openSessions = count();
+      // A session the router forgot may have been closed outside this writer (`lango router
+      // sync` runs in its own process): before holding one against the customer, ask the disk.
+      if (openSessions > 0) {
+        live.open = new Map(openOfCustomer.all({ customerId }).map((o) => [o.id, o.updatedAt]));
+        openSessions = count();
+      }
       return { input: live.input, output: live.output, seconds: live.seconds, openSessions };
     },
     /** The mirror may be ahead of the disk: a transaction rolled back. Start again from disk. */
@@ -453,6 +463,20 @@ export function closeStaleSessions(db: Db, now: number, defaultInterimSeconds: n
     .update(sessions)
     .set({ stoppedAt: now, terminateCause: 'Lango-Stale' })
     .where(staleOpen(now, defaultInterimSeconds, graceSeconds))
+    .run().changes;
+}
+
+/**
+ * Closes the router's open sessions `ids` that its own list (RouterOS API) no longer shows: the
+ * Stop was lost. Only sessions with no sign of life after `quietSince` (start or last update),
+ * so a Start or Interim in flight while the router was asked is never closed.
+ */
+export function closeSessionsGoneFromRouter(db: Db, nasId: number, ids: readonly number[], quietSince: number, now: number): number {
+  if (ids.length === 0) return 0;
+  return db
+    .update(sessions)
+    .set({ stoppedAt: now, terminateCause: 'Lango-Router-Sync' })
+    .where(and(eq(sessions.nasId, nasId), inArray(sessions.id, [...ids]), isNull(sessions.stoppedAt), lt(sessions.startedAt, quietSince), lt(sessions.updatedAt, quietSince)))
     .run().changes;
 }
 

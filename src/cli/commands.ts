@@ -43,6 +43,8 @@ import { operationsCommands } from './operations-commands.js';
 import { apiTokenCommands } from './api-token-commands.js';
 import { webhookCommands } from './webhook-commands.js';
 import { privacyCommands } from './privacy-commands.js';
+import { routerCommands } from './router-commands.js';
+import { routerActionCommands } from './router-action-commands.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -395,6 +397,8 @@ export const commands: Command[] = [
   ...apiTokenCommands,
   ...webhookCommands,
   ...privacyCommands,
+  ...routerCommands,
+  ...routerActionCommands,
 ];
 
 interface CustomerReport extends CustomerSummary {

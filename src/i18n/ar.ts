@@ -25,9 +25,11 @@ import * as reportsUsage from './staff/reports-usage.js';
 import * as field from './staff/field.js';
 import * as api from './staff/api.js';
 import * as webhooks from './staff/webhooks.js';
+import * as routerApi from './staff/router-api.js';
 import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 import * as email from './email.js';
+import * as network from './network.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -245,6 +247,7 @@ export const ar: Catalogue<typeof en> = {
     field: field.ar,
     api: api.ar,
     webhooks: webhooks.ar,
+    routerApi: routerApi.ar,
     privacy: privacy.ar,
     nav: {
       label: 'القائمة',
@@ -659,4 +662,5 @@ export const ar: Catalogue<typeof en> = {
   offline: offline.ar,
   // Email, the second outbound channel (src/messaging/email.ts).
   email: email.ar,
+  network: network.ar,
 };

@@ -23,9 +23,11 @@ import * as reportsUsage from './staff/reports-usage.js';
 import * as field from './staff/field.js';
 import * as api from './staff/api.js';
 import * as webhooks from './staff/webhooks.js';
+import * as routerApi from './staff/router-api.js';
 import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 import * as email from './email.js';
+import * as network from './network.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -217,6 +219,7 @@ export const en = {
     field: field.en,
     api: api.en,
     webhooks: webhooks.en,
+    routerApi: routerApi.en,
     privacy: privacy.en,
     // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
     nav: {
@@ -668,4 +671,5 @@ export const en = {
   offline: offline.en,
   // Email, the second outbound channel (src/messaging/email.ts).
   email: email.en,
+  network: network.en,
 } as const;

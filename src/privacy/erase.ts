@@ -6,6 +6,7 @@ import type { Db } from '../db/connection.js';
 import { forgetCustomerInEvents } from '../events/outbox.js';
 import { eraseFieldPersonalData, fieldAuditSubjectsOf } from '../field/personal-data.js';
 import { eraseMessagePersonalData } from '../messaging/personal-data.js';
+import { eraseRouterTrafficPersonalData } from '../network/personal-data.js';
 import { erasePaymentPersonalData } from '../payments/personal-data.js';
 import { erasePortalPersonalData } from '../portal/personal-data.js';
 import { recordAudit } from '../staff/audit.js';
@@ -34,7 +35,7 @@ export interface EraseInput {
 /**
  * Erases a terminated customer's personal data in one transaction: name, phone, email,
  * addresses, MAC and static IP on the account; recipients and texts of their messages; MAC and
- * address of their sessions; paying phones and payer names in payment requests and raw
+ * address of their sessions; the routers' 5-minute counts of their traffic; paying phones and payer names in payment requests and raw
  * callbacks; ticket texts; portal sessions and codes; the same values inside audit and
  * event details. Invoices, payments, the ledger, session times and bytes stay, and so does
  * the username (the account's key for the router and the ledger). Running it again is harmless.
@@ -56,6 +57,7 @@ export function eraseCustomer(db: Db, input: EraseInput): EraseOutcome {
     const scrub = createScrub(again ? { fullName: null, phone: null, email: null, mac: null, staticIp: null, billingAddress: null, serviceLocation: null } : row);
     eraseCustomerPersonalData(d, row.id, scrub, now);
     eraseSessionPersonalData(d, row.id);
+    eraseRouterTrafficPersonalData(d, row.id);
     eraseMessagePersonalData(d, row.id, scrub);
     erasePaymentPersonalData(d, row.id, scrub);
     eraseTicketPersonalData(d, row.id, scrub);

@@ -4,6 +4,7 @@ import { billingRecordsOf, customerRow } from '../billing/personal-data.js';
 import type { Db } from '../db/connection.js';
 import { fieldRecordsOf } from '../field/personal-data.js';
 import { messagesOf } from '../messaging/personal-data.js';
+import { routerTrafficRecordsOf } from '../network/personal-data.js';
 import { paymentAttemptsOf } from '../payments/personal-data.js';
 import { portalSignInsOf } from '../portal/personal-data.js';
 import { recordAudit } from '../staff/audit.js';
@@ -40,6 +41,7 @@ export function exportCustomerData(db: Db, username: string, now = Date.now()) {
     paymentAttempts: paymentAttemptsOf(db, customer.id),
     sessions: network.sessions,
     dailyUsage: network.dailyUsage,
+    routerTraffic: routerTrafficRecordsOf(db, customer.id),
     messages: messagesOf(db, customer.id),
     tickets: ticketsOf(db, customer.id),
     portalSignIns: portalSignInsOf(db, customer.id),

@@ -136,6 +136,21 @@ export const settingSchemas = {
   'reports.sampleMinutes': z.number().int().min(1).max(60).default(5),
   /** Open-session samples older than this many days are deleted. */
   'reports.samplesKeepDays': z.number().int().min(1).max(3650).default(400),
+  /**
+   * The address routers send RADIUS to and receive CoA from, as the router sees it (often a
+   * tunnel address): "Set up this router" writes it into /radius. Null = setup asks for it.
+   */
+  'routers.radiusAddress': z.string().trim().regex(/^[0-9A-Fa-f:.]{2,45}$/, 'must be an IP address such as 10.8.0.1').nullable().default(null),
+  /** Extra hosts customers reach before logging in (payment pages), added to each hotspot's walled garden besides the portal's own host. */
+  'routers.walledGarden': z.array(z.string().trim().regex(/^[A-Za-z0-9*.-]{1,253}$/, 'must be a host name such as pay.example.co.ke')).max(50).default([]),
+  /** How often the daemon polls each router's API for traffic, users and health, in seconds (read at start). */
+  'routers.pollSeconds': z.number().int().min(5).max(3600).default(30),
+  /** How long one API connection or command may take before the router counts as not answering. */
+  'routers.apiTimeoutSeconds': z.number().int().min(1).max(60).default(5),
+  /** Router traffic and health buckets older than this many days are deleted. */
+  'routers.bucketsKeepDays': z.number().int().min(1).max(3650).default(400),
+  /** Per-customer traffic buckets (they name usernames) older than this many days are deleted. */
+  'routers.userBucketsKeepDays': z.number().int().min(1).max(400).default(14),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

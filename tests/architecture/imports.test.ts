@@ -43,6 +43,8 @@ const rules: Array<{ area: string; mayNotImport: RegExp; why: string }> = [
   { area: 'field', mayNotImport: /^(aaa|payments|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'equipment and jobs change accounts through billing; the staff pages call them' },
   { area: 'reports', mayNotImport: /^(payments|messaging|web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'reports read roll-ups and ledgers; they change nothing and know no edge' },
   { area: 'privacy', mayNotImport: /^(web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'export and erasure call each domain\'s own functions; the edges call privacy' },
+  { area: 'routeros', mayNotImport: /^(aaa|billing|staff|network|settings|web|cli|db|radius)\/|^fastify|^drizzle-orm|^better-sqlite3|^main/, why: 'the RouterOS API client is protocol only; the network domain hands it endpoints' },
+  { area: 'network', mayNotImport: /^(web|cli|radius)\/|^main|^fastify|^node:dgram/, why: 'provisioning and monitoring are reached from the staff pages, the CLI and main.ts, never reach them' },
   { area: 'db', mayNotImport: /^(aaa|billing|staff|settings|web|cli|radius)\/|^main/, why: 'the database layer serves every domain and knows none' },
 ];
 

@@ -106,8 +106,9 @@ describe('an agent gives away WiFi tokens from a phone', () => {
     await signIn(page, 'wanjiru', 'market-stall-3');
     await page.waitForURL(`${staffUrl}/tokens`);
 
-    // The recipient takes three seconds to enter the PIN: meanwhile nothing is sold.
-    daraja.script('254708374149', { delayMs: 3000 });
+    // The recipient takes eight seconds to enter the PIN: meanwhile nothing is sold (long enough
+    // for the checks below on a loaded machine).
+    daraja.script('254708374149', { delayMs: 8000 });
     const before = await vouchersSold();
     await issueToken(page, 'M-Pesa', '0708374149');
     await page.getByText(/^Waiting for \+254708374149 to pay KES\s20\.00 with M-Pesa\./).waitFor();
@@ -116,7 +117,7 @@ describe('an agent gives away WiFi tokens from a phone', () => {
     expect(await credentialsTo('+254708374149')).toEqual([]);
 
     // The page refreshes by itself and shows the code once the callback has settled the payment.
-    const code = (await page.locator('#token-code').textContent({ timeout: 15_000 }))!;
+    const code = (await page.locator('#token-code').textContent({ timeout: 30_000 }))!;
     expect(code).toMatch(/^[A-Z0-9]{8}$/);
     const [sms] = await until('the M-Pesa token SMS', async () => {
       const found = await credentialsTo('+254708374149');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { startAfricasTalking, type AtEmulator } from '../../scripts/emulators/africas-talking.js';
-import { langoJson, langoOk, until } from '../support/peers.js';
+import { langoJson, langoJsonAsync, langoOk, until } from '../support/peers.js';
 
 // Issue 5 end to end for SMS: the real daemon and CLI with the Africa's Talking emulator. The
 // outbox hands messages to the gateway after commit, retries what the gateway refuses for now,
@@ -12,7 +12,8 @@ let at: AtEmulator;
 
 const ok = (...args: string[]) => langoOk(daemon, ...args);
 interface MessageRow { id: number; status: string; to: string; template: string | null; text: string; attempts: number; error: string | null }
-const messages = (username: string) => langoJson<MessageRow[]>(daemon, 'sms', 'list', '--username', username);
+// Polled without blocking: the gateway emulator runs in this process and must answer the daemon meanwhile.
+const messages = (username: string) => langoJsonAsync<MessageRow[]>(daemon, 'sms', 'list', '--username', username);
 
 beforeAll(async () => {
   at = await startAfricasTalking({ username: 'lango-isp', apiKey: 'at-key-e2e' });
@@ -38,12 +39,12 @@ describe("SMS through Africa's Talking", () => {
     ok('pay', '--username', 'deng', '--amount', '1500', '--method', 'cash', '--reference', 'BOOK-001');
     const sent = await until('the receipt at the gateway', () => at.sent.find((s) => s.to === '+254711000002'));
     expect(sent.message).toMatch(/[\u0600-\u06FF]/);
-    const message = await until('the message marked sent', () => messages('deng').find((m) => m.template === 'payment_received' && m.status === 'sent'));
+    const message = await until('the message marked sent', async () => (await messages('deng')).find((m) => m.template === 'payment_received' && m.status === 'sent'));
     expect(await at.deliveryReport(sent.messageId!, 'Success')).toBe(200);
-    await until('the delivery report applied', () => messages('deng').find((m) => m.id === message.id && m.status === 'delivered'));
+    await until('the delivery report applied', async () => (await messages('deng')).find((m) => m.id === message.id && m.status === 'delivered'));
     // A late interim report never moves a delivered message back.
     await at.deliveryReport(sent.messageId!, 'Sent');
-    expect(messages('deng').find((m) => m.id === message.id)!.status).toBe('delivered');
+    expect((await messages('deng')).find((m) => m.id === message.id)!.status).toBe('delivered');
   });
 
   it('retries a message the gateway refuses for now, and fails one for a number it cannot reach', async () => {
@@ -51,8 +52,8 @@ describe("SMS through Africa's Talking", () => {
     at.script('+254711000003', { statusCode: 403 });
     ok('sms', 'send', '--username', 'amina', '--text', 'Your router visit is tomorrow at 10:00.');
     ok('sms', 'send', '--username', 'wekesa', '--text', 'Your router visit is tomorrow at 10:00.');
-    await until('the retry', () => messages('amina').find((m) => m.status === 'queued' && m.attempts === 1 && m.error !== null));
-    await until('the permanent failure', () => messages('wekesa').find((m) => m.status === 'failed'));
+    await until('the retry', async () => (await messages('amina')).find((m) => m.status === 'queued' && m.attempts === 1 && m.error !== null));
+    await until('the permanent failure', async () => (await messages('wekesa')).find((m) => m.status === 'failed'));
   });
 
   it('previews a bulk message with its cost and sends it only when asked, once', async () => {

@@ -14,3 +14,4 @@ export * from './support.js';
 export * from './integrations.js';
 export * from './field.js';
 export * from './reports.js';
+export * from './network.js';

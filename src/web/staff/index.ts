@@ -65,6 +65,7 @@ import { registerEquipmentRoutes } from './equipment.js';
 import { registerJobRoutes } from './jobs.js';
 import { registerApiTokenRoutes } from './api-tokens.js';
 import { registerWebhookRoutes } from './webhooks.js';
+import { registerRouterApiRoutes } from './router-api.js';
 import { registerPrivacyRoutes } from './privacy.js';
 
 /** Every screen module, each registering its own routes (the menu is in nav.ts). */
@@ -74,6 +75,7 @@ const SCREENS: readonly RegisterScreen[] = [
   registerSessionRoutes,
   registerPlanRoutes,
   registerRouterRoutes,
+  registerRouterApiRoutes,
   registerInvoiceRoutes,
   registerPaymentRoutes,
   registerVoucherRoutes,

@@ -10,6 +10,7 @@ import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import { can, recordAudit } from '../../staff/index.js';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
+import { routerApiSection, routerApiStates } from './router-api.js';
 import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatTime, ltr, one, pager, paging, table, text } from './ui.js';
 
 // Issue 7's router (NAS) screens: the list with each router's Message-Authenticator rule and
@@ -78,17 +79,18 @@ export function registerRouterRoutes(app: FastifyInstance, screens: StaffScreens
     const found = listNasPage(db, { query: q, offset: page.offset, limit: page.perPage + 1 });
     const shown = found.slice(0, page.perPage);
     const now = screens.now();
-    const head = (['name', 'ip', 'ma', 'lastPacket', 'state'] as const).map((k) => text(`staff.routers.cols.${k}`, l));
+    const head = [...(['name', 'ip', 'ma', 'lastPacket', 'state'] as const).map((k) => text(`staff.routers.cols.${k}`, l)), text('staff.routerApi.column', l)];
+    const apiState = routerApiStates(screens, l);
     const rows = shown.map((n) => {
       const seen = activity(n, l, now);
-      return [`<a href="${routerUrl(n.id)}">${escapeHtml(n.name)}</a>`, ltr(n.ip), escapeHtml(maText(n, l, true)), seen.seen, `<span class="state">${seen.state}</span>`];
+      return [`<a href="${routerUrl(n.id)}">${escapeHtml(n.name)}</a>`, ltr(n.ip), escapeHtml(maText(n, l, true)), seen.seen, `<span class="state">${seen.state}</span>`, apiState(n.id)];
     });
     const filters = `<form method="get" action="${prefix}/routers" class="filters" role="search">
 <label for="q">${text('staff.routers.filters.query', l)}</label><input id="q" name="q" type="search" maxlength="64" autocomplete="off" autocapitalize="none" spellcheck="false" value="${escapeHtml(q)}">
 <button type="submit">${text('staff.routers.filters.button', l)}</button></form>`;
     const add = can(session.staff.role, 'routers.edit') ? `<p><a href="${prefix}/routers/new">${text('staff.routers.add', l)}</a></p>` : '';
     const list = shown.length === 0 ? `<p role="status">${text('staff.routers.none', l)}</p>` : table('routers', head, rows);
-    const body = `${add}${filters}${list}<p class="hint">${text('staff.routers.stateHint', l)}</p>${pager({ language: l, path: `${prefix}/routers`, filters: { q }, paging: page, more: found.length > page.perPage })}`;
+    const body = `${add}${filters}${list}<p class="hint">${text('staff.routers.stateHint', l)}</p><p class="hint">${text('staff.routerApi.stateHint', l)}</p>${pager({ language: l, path: `${prefix}/routers`, filters: { q }, paging: page, more: found.length > page.perPage })}`;
     return screens.html(reply, 200, renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title: t('staff.routers.heading', {}, l), body, current: '/routers' }));
   });
 
@@ -209,7 +211,7 @@ ${maRadios(l, ma)}
 <form method="post" action="${routerUrl(nas.id)}/secret">${csrfField(session.csrfToken)}${confirmBox(l, t('staff.routers.rotate.what', {}, l))}
 <button class="danger" type="submit">${text('staff.routers.rotate.button', l)}</button></form>`;
     }
-    const body = `${flash({ notice: extra.notice, error: extra.error })}${secret}${details}${forms}<ul class="links"><li><a href="${prefix}/routers">${text('staff.routers.heading', l)}</a></li></ul>`;
+    const body = `${flash({ notice: extra.notice, error: extra.error })}${secret}${details}${routerApiSection(screens, request, nas)}${forms}<ul class="links"><li><a href="${prefix}/routers">${text('staff.routers.heading', l)}</a></li></ul>`;
     return screens.html(reply, status, renderFrame({ language: l, prefix, signedIn: screens.signedIn(session), title: nas.name, body, current: '/routers' }));
   };
 

@@ -3,6 +3,8 @@
 // route × role test builds the plugin with none of them).
 
 import type { SecretBox } from '../../crypto/secret-box.js';
+import type { RouterMonitor, SetupDaemonFacts } from '../../network/index.js';
+import type { RouterOsEndpoint, RouterOsSession } from '../../routeros/types.js';
 
 export interface StaffServices {
   /**
@@ -14,4 +16,12 @@ export interface StaffServices {
   interimSeconds?: number;
   /** Seals customers' network passwords (the key file's box, as `lango customer add` uses): creating a customer and changing a password need it. */
   box?: SecretBox;
+  /** Issue 10: the daemon's API poller (live view, refresh); absent, the live page says monitoring is not running. */
+  routerMonitor?: RouterMonitor;
+  /** Opens a RouterOS API session (src/routeros/client.ts) for setup, kick and sync. */
+  connectRouter?: (endpoint: RouterOsEndpoint) => Promise<RouterOsSession>;
+  /** Ports and interim interval the setup writes into the router. */
+  setupFacts?: SetupDaemonFacts;
+  /** How long one API connection or command may take (setting routers.apiTimeoutSeconds, ms). */
+  routerApiTimeoutMs?: number;
 }

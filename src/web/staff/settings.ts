@@ -67,7 +67,15 @@ const MESSAGING: readonly PlainField[] = [
   { key: 'messaging.smsPartCostMinor', name: 'smsPartCost', kind: 'money' },
 ];
 
-const SECTIONS = { company: COMPANY, billing: BILLING, messaging: MESSAGING } as const;
+// Issue 10: what "Set up this router" writes and how often the daemon polls routers' API.
+const ROUTERS: readonly PlainField[] = [
+  { key: 'routers.radiusAddress', name: 'routersRadiusAddress', kind: 'text' },
+  { key: 'routers.walledGarden', name: 'routersWalledGarden', kind: 'list' },
+  { key: 'routers.pollSeconds', name: 'routersPollSeconds', kind: 'int' },
+  { key: 'routers.apiTimeoutSeconds', name: 'routersApiTimeoutSeconds', kind: 'int' },
+];
+
+const SECTIONS = { company: COMPANY, billing: BILLING, messaging: MESSAGING, routers: ROUTERS } as const;
 type Section = keyof typeof SECTIONS;
 const isSection = (value: string): value is Section => Object.hasOwn(SECTIONS, value);
 
@@ -180,7 +188,7 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
         }
         const type = f.kind === 'time' ? 'time' : f.kind === 'url' ? 'url' : 'text';
         const mode = f.kind === 'int' || f.kind === 'money' ? ' inputmode="decimal"' : '';
-        const ltrInput = ['url', 'colour', 'list', 'intList', 'int', 'money', 'time', 'anchor'].includes(f.kind) || f.key === 'operator.phone' || f.key === 'billing.overdueAddressList' ? ' class="ltr"' : '';
+        const ltrInput = ['url', 'colour', 'list', 'intList', 'int', 'money', 'time', 'anchor'].includes(f.kind) || f.key === 'operator.phone' || f.key === 'billing.overdueAddressList' || f.key === 'routers.radiusAddress' ? ' class="ltr"' : '';
         return `${label}<input id="${id}" name="${f.name}" type="${type}"${mode}${ltrInput} maxlength="300" autocomplete="off"${f.kind === 'required' ? ' required' : ''} ${described} value="${escapeHtml(value)}">${hint}`;
       })
       .join('');
@@ -209,7 +217,8 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
     const body = `${flash({ notice: state.notice })}
 <section aria-labelledby="company"><h2 id="company">${h('company', l)}</h2>${form('company')}${logoHtml}</section>
 <section aria-labelledby="billing"><h2 id="billing">${h('billing', l)}</h2>${form('billing')}${readOnly}</section>
-<section aria-labelledby="messaging"><h2 id="messaging">${h('messaging', l)}</h2>${waiting}${form('messaging')}${dlr}<p><a href="${prefix}/settings/providers#gateways">${h('gatewaysLink', l)}</a></p></section>`;
+<section aria-labelledby="messaging"><h2 id="messaging">${h('messaging', l)}</h2>${waiting}${form('messaging')}${dlr}<p><a href="${prefix}/settings/providers#gateways">${h('gatewaysLink', l)}</a></p></section>
+<section aria-labelledby="routers"><h2 id="routers">${h('routers', l)}</h2>${form('routers')}</section>`;
     return page(request, reply, status, s('heading', l), '/settings', body);
   }
 
