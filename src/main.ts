@@ -46,7 +46,7 @@ import { webhookBacklog } from './integrations/webhooks.js';
 import { listPublishedArticles, publishedArticle } from './support/index.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
 import { createTokenDesk } from './web/staff/index.js';
-import { kickUser, pruneRouterBuckets, RouterMonitor, routerEndpoint } from './network/index.js';
+import { createApiKicker, pruneRouterBuckets, RouterMonitor } from './network/index.js';
 import { connectRouterOs } from './routeros/client.js';
 import { buildHttpServer } from './web/server.js';
 
@@ -110,16 +110,7 @@ async function main(): Promise<void> {
     timeoutMs: routerApiTimeoutMs,
     write: (work, done) => commit.submit(work, (err) => done(err ?? null)),
   });
-  const kickThroughApi = async (who: { nasId: number; username: string; framedIp: string | null }): Promise<boolean> => {
-    const endpoint = routerEndpoint(connection.db, box, who.nasId, routerApiTimeoutMs);
-    if (!endpoint) return false;
-    const session = await connectRouterOs(endpoint);
-    try {
-      return (await kickUser(session, { username: who.username, address: who.framedIp })).removed > 0;
-    } finally {
-      await session.close().catch(() => undefined);
-    }
-  };
+  const kickThroughApi = createApiKicker({ db: connection.db, box, connect: connectRouterOs, timeoutMs: routerApiTimeoutMs });
   const enforcement = new EnforcementWorker({
     db: connection.db,
     coa,
@@ -142,7 +133,7 @@ async function main(): Promise<void> {
     handlers: {
       access: createAccessHandler({
         subscribers,
-        usage: (customerId, periodStart, staleBefore) => sessionWriter.usageNow(customerId, periodStart, staleBefore),
+        usage: (customerId, periodStart, staleBefore, openLimit) => sessionWriter.usageNow(customerId, periodStart, staleBefore, openLimit),
         activate: (customerId, activatedAt, expiresAt, lockMac) => activateCustomer(connection.db, customerId, activatedAt, expiresAt, lockMac),
         commit,
         box,
@@ -281,6 +272,8 @@ async function main(): Promise<void> {
   // Housekeeping off the hot path: sessions the router forgot, and plans that ran out while
   // their sessions were open. Writes go through the group commit like every other write.
   let userDaysPrunedAt = 0;
+  // Old router buckets go a chunk per tick until none are left (a first prune may find months).
+  let routerBucketsLeft = false;
   const runHousekeeping = () => {
     commit.submit(
       () => {
@@ -290,8 +283,11 @@ async function main(): Promise<void> {
           pruneUserDays(connection.db, { now, zone: config.LANGO_TIMEZONE });
           // Idempotency keys of forms: a queued form comes back within days, not a month.
           pruneRequestKeys(connection.db, now);
-          pruneRouterBuckets(connection.db, { now, keepDays: getSetting(connection.db, 'routers.bucketsKeepDays'), userKeepDays: getSetting(connection.db, 'routers.userBucketsKeepDays') });
+          routerBucketsLeft = true;
           userDaysPrunedAt = now;
+        }
+        if (routerBucketsLeft) {
+          routerBucketsLeft = pruneRouterBuckets(connection.db, { now, keepDays: getSetting(connection.db, 'routers.bucketsKeepDays'), userKeepDays: getSetting(connection.db, 'routers.userBucketsKeepDays') }).more;
         }
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);

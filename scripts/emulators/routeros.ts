@@ -26,6 +26,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { formatRouterOsDuration, parseRouterOsDuration } from '../../src/routeros/durations.js';
 import { attributesOf, encodeSentence, SentenceReader, tagOf } from '../../src/routeros/words.js';
 import { listenArgs, runIfMain, serveUntilSignalled } from './http-kit.js';
 
@@ -49,6 +50,11 @@ export interface RouterOsEmulatorOptions {
    * version would (e.g. ['require-message-auth'] before 7.15, which a version below 7.15 implies).
    */
   unknownProperties?: string[];
+  /**
+   * Log in as an API user without the "sensitive" policy: prints (and gets) of /radius leave
+   * out `secret`, as real RouterOS does; writing it still works. items() still shows it.
+   */
+  hideSecrets?: boolean;
 }
 
 export interface EmulatedUser {
@@ -273,34 +279,9 @@ function atLeast(version: Version, major: number, minor: number): boolean {
   return version[0] > major || (version[0] === major && version[1] >= minor);
 }
 
-const UNITS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-/** '300s', '5m', '00:05:00', '1h30m', '300' (seconds) → milliseconds; anything else (received, none) → undefined. */
-function parseDuration(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const clock = /^(?:(\d+)d)?(\d+):(\d{2}):(\d{2})$/.exec(text);
-  if (clock) return ((Number(clock[1] ?? 0) * 24 + Number(clock[2])) * 3600 + Number(clock[3]) * 60 + Number(clock[4])) * 1000;
-  if (!/^(\d+(ms|w|d|h|m|s))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|w|d|h|m|s)/g)) total += Number(amount) * UNITS[unit!]!;
-  return total;
-}
-
-/** As RouterOS prints a duration: 1w2d3h4m5s, 1s100ms, 0s. */
-function formatDuration(ms: number): string {
-  let rest = Math.max(0, Math.floor(ms));
-  let out = '';
-  for (const [unit, size] of Object.entries(UNITS)) {
-    const amount = Math.floor(rest / size);
-    rest -= amount * size;
-    if (amount > 0) out += `${amount}${unit}`;
-  }
-  return out || '0s';
-}
-
 /** Uptimes print in whole seconds. */
 function formatUptime(since: number): string {
-  return formatDuration(Math.floor((Date.now() - since) / 1000) * 1000);
+  return formatRouterOsDuration(Math.floor((Date.now() - since) / 1000) * 1000);
 }
 
 function normaliseValue(spec: MenuSpec, name: string, value: string): string {
@@ -309,8 +290,8 @@ function normaliseValue(spec: MenuSpec, name: string, value: string): string {
     if (value === 'no' || value === 'false') return 'false';
   }
   if (spec.durations?.includes(name)) {
-    const ms = parseDuration(value);
-    if (ms !== undefined) return formatDuration(ms);
+    const ms = parseRouterOsDuration(value);
+    if (ms !== undefined) return formatRouterOsDuration(ms);
   }
   return value;
 }
@@ -524,6 +505,13 @@ class Router {
     return out;
   }
 
+  /** What the API user is shown: without the "sensitive" policy, /radius prints leave out the secret. */
+  private shown(menu: string, entry: Entry): Item {
+    const item = this.view(menu, entry);
+    if (this.options.hideSecrets && menu === '/radius') delete item.secret;
+    return item;
+  }
+
   items(menu: string): Item[] {
     const list = this.menus.get(menu);
     if (!list) throw new Error(`the emulator has no menu ${menu}`);
@@ -682,7 +670,7 @@ class Router {
     for (const name of Object.keys(attributes)) if (!PRINT_FLAGS.has(name)) throw this.unknownParameter(name);
     const proplist = (attributes['.proplist'] ?? words.find((w) => w.startsWith('.proplist='))?.slice(10))?.split(',').filter(Boolean);
     const matches = compileQuery(words, (name, value) => normaliseValue(spec, name, value));
-    const found = this.menus.get(menu)!.map((entry) => this.view(menu, entry)).filter(matches);
+    const found = this.menus.get(menu)!.map((entry) => this.shown(menu, entry)).filter(matches);
     if ('count-only' in attributes) return [['!done', `=ret=${found.length}`]];
     if (found.length === 0) return atLeast(this.version, 7, 18) ? [['!empty'], ['!done']] : [['!done']];
     const replies: Reply[] = found.map((item) => {
@@ -698,7 +686,7 @@ class Router {
     const { ['value-name']: _, ...rest } = attributes;
     const entry = spec.kind === 'single' ? (this.checkNames({ ...spec, writable: [] }, rest, []), this.menus.get(menu)![0]!) : this.targets(menu, spec, rest, ['numbers', 'number', '.id'])[0]!;
     if (name === undefined) throw new TrapError('missing value(s) of argument(s) value-name', 1);
-    const value = this.view(menu, entry)[name];
+    const value = this.shown(menu, entry)[name];
     if (value === undefined) throw this.unknownParameter(name);
     return [['!done', `=ret=${value}`]];
   }
@@ -1009,6 +997,7 @@ async function main(): Promise<void> {
       version: { type: 'string', default: '7.16.2' },
       identity: { type: 'string' },
       'legacy-login': { type: 'boolean', default: false },
+      'hide-secrets': { type: 'boolean', default: false },
     },
   });
   const emulator = await startRouterOsEmulator({
@@ -1018,6 +1007,7 @@ async function main(): Promise<void> {
     password: values.password,
     version: values.version,
     legacyLogin: values['legacy-login'],
+    hideSecrets: values['hide-secrets'],
     ...(values.identity !== undefined && { identity: values.identity }),
   });
   serveUntilSignalled(emulator, { host: emulator.host, port: emulator.port, user: values.user, version: values.version });

@@ -8,15 +8,19 @@ import type { Handler, HandlerResult } from '../radius/server.js';
 import { attribute, readText, type AaaAttributes } from './attributes.js';
 import { authenticate, detectMethod, failure, type AuthOutcome } from './authenticate.js';
 import type { PolicyContext } from './policy/context.js';
-import { policies } from './policy/rules.js';
+import { policies, simultaneousLimit } from './policy/rules.js';
 import { buildAcceptAttributes } from './reply.js';
 import { GuessLimiter } from './guess-limiter.js';
-import type { UsageReader } from './usage.js';
+import type { UsageNow } from './usage.js';
 import type { TraceStep } from './verdict.js';
 
 export interface AccessDependencies {
   subscribers: SubscriberLookup;
-  usage: UsageReader;
+  /**
+   * The customer's period usage and open sessions. `openLimit` is their simultaneous-use limit,
+   * so a reader that caches may check the disk only when its count would refuse them.
+   */
+  usage: (customerId: number, periodStart: number, staleBefore: number, openLimit: number) => UsageNow;
   /** Starts a first-login plan's period (and locks a voucher to `lockMac`); runs inside the group commit. */
   activate: (customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string) => void;
   commit: GroupCommit;
@@ -130,7 +134,12 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       expiresAt,
       deviceMac: subscriber.macBinding || subscriber.macLock ? device() : undefined,
       nasId: client.id,
-      usage: deps.usage(subscriber.id, usagePeriodStart(activatedAt, subscriber, now, deps.zone), now - (3 * interim + deps.staleGraceSeconds) * 1000),
+      usage: deps.usage(
+        subscriber.id,
+        usagePeriodStart(activatedAt, subscriber, now, deps.zone),
+        now - (3 * interim + deps.staleGraceSeconds) * 1000,
+        simultaneousLimit(subscriber),
+      ),
     };
     for (const [stage, check] of policies) {
       const verdict = check(context);

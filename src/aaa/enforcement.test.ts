@@ -1,8 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { addCustomer, addPlan, createSubscriberLookup, type Subscriber } from '../billing/index.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
-import { consequencesOf, enqueueExpired, listActions, listNotifications, recordExpiryWarnings } from './enforcement.js';
+import type { CoaClient, DynamicAuthResult } from '../radius/coa-client.js';
+import { defaultDictionaryPath, loadDictionary } from '../radius/dictionary.js';
+import type { RadiusClient } from '../radius/server.js';
+import { resolveAttributes } from './attributes.js';
+import { consequencesOf, enqueueExpired, enqueueForSession, EnforcementWorker, listActions, listNotifications, recordExpiryWarnings } from './enforcement.js';
+import type { EnforcementKind } from '../db/schema/aaa.js';
 import { addNas } from './nas.js';
 import { closeStaleSessions, createSessionWriter, listSessions, type AccountingRecord } from './sessions.js';
 import { createUsageReader } from './usage.js';
@@ -102,5 +108,60 @@ describe('housekeeping', () => {
     expect(recordExpiryWarnings(conn.db, customer.expiresAt! - 1_800_000)).toBe(0);
     expect(listNotifications(conn.db, customer.id).map((n) => n.kind)).toEqual(['expiry_24h']);
     expect(createSubscriberLookup(conn.db).byUsername('u')?.expiresAt).toBe(customer.expiresAt);
+  });
+});
+
+describe('logging off through the RouterOS API when a Disconnect fails', () => {
+  const attributes = resolveAttributes(loadDictionary(defaultDictionaryPath()));
+  const router: RadiusClient = { id: 0, name: 'R1', ip: '127.0.0.1', secret: Buffer.from('testing123'), requireMessageAuthenticator: 'auto', messageAuthenticatorSeen: false };
+  const timeout: DynamicAuthResult = { outcome: 'timeout', attempts: 3, seconds: 9 };
+  let sessionsMade = 0;
+
+  /** Sends one action of `kind` for a new session, the router answering `result`; returns the action as recorded and the fallback. */
+  async function enforce(kind: EnforcementKind, result: DynamicAuthResult, fallback: () => Promise<boolean> = async () => true, before?: (worker: EnforcementWorker) => void) {
+    const acctSessionId = `81a0000${++sessionsMade}`;
+    createSessionWriter(conn).record(record({ acctSessionId, framedIp: '10.5.0.2' }), null);
+    const session = listSessions(conn.db).find((s) => s.acctSessionId === acctSessionId)!;
+    enqueueForSession(conn.db, session.id, kind, 'data allowance used up', kind === 'coa' ? '512k/512k' : null);
+    const apiFallback = vi.fn(fallback);
+    const coa = { send: async () => result } as unknown as CoaClient;
+    const worker = new EnforcementWorker({ db: conn.db, coa, routerById: () => ({ ...router, id: nasId }), coaPort: 3799, attributes, logger: pino({ level: 'silent' }), apiFallback });
+    before?.(worker);
+    worker.kick();
+    const recorded = () => listActions(conn.db, session.id).find((a) => a.kind === kind);
+    await vi.waitFor(() => expect(recorded()?.status).not.toBe('pending'));
+    return { action: recorded()!, apiFallback, sessionId: session.id, acctSessionId };
+  }
+
+  it('records an unanswered Disconnect the API carried out as acknowledged, by RouterOS API', async () => {
+    const { action, apiFallback, acctSessionId } = await enforce('disconnect', timeout);
+    expect(action).toMatchObject({ status: 'ack', attempts: 3, errorCause: 'by RouterOS API' });
+    expect(apiFallback).toHaveBeenCalledWith({ nasId, username: 'u', framedIp: '10.5.0.2', acctSessionId });
+  });
+
+  it('keeps the CoA result when the API could not log the user off either', async () => {
+    const nobody = await enforce('disconnect', timeout, async () => false);
+    expect(nobody.apiFallback).toHaveBeenCalledOnce();
+    expect(nobody.action).toMatchObject({ status: 'timeout', attempts: 3, errorCause: null });
+    const unreachable = await enforce('disconnect', timeout, async () => Promise.reject(new Error('router did not answer')));
+    expect(unreachable.action).toMatchObject({ status: 'timeout', attempts: 3, errorCause: null });
+  });
+
+  it('never uses the API for a session the router says is gone, a Disconnect never sent, or after stopping', async () => {
+    const gone = await enforce('disconnect', { outcome: 'nak', errorCause: 503, errorCauseName: 'Session-Context-Not-Found', attempts: 1, seconds: 0 });
+    expect(gone.action).toMatchObject({ status: 'nak', errorCause: 'Session-Context-Not-Found' });
+    expect(gone.apiFallback).not.toHaveBeenCalled();
+    const neverSent = await enforce('disconnect', { outcome: 'timeout', attempts: 0, seconds: 0 });
+    expect(neverSent.apiFallback).not.toHaveBeenCalled();
+    const stopping = await enforce('disconnect', timeout, undefined, (worker) => worker.stop());
+    expect(stopping.apiFallback).not.toHaveBeenCalled();
+    expect(stopping.action.status).toBe('timeout');
+  });
+
+  it('never uses the API for a CoA: only for the Disconnect that follows an unanswered one', async () => {
+    const coa = await enforce('coa', timeout);
+    expect(coa.action).toMatchObject({ status: 'timeout', errorCause: null });
+    await vi.waitFor(() => expect(listActions(conn.db, coa.sessionId).find((a) => a.kind === 'disconnect')?.status).toBe('ack'));
+    expect(coa.apiFallback).toHaveBeenCalledOnce();
   });
 });

@@ -196,6 +196,9 @@ export function recordExpiryWarnings(db: Db, now = Date.now()): number {
   return recorded;
 }
 
+/** Error-Cause (RFC 5176) Session-Context-Not-Found: the router has no such session. */
+const SESSION_CONTEXT_NOT_FOUND = 503;
+
 /** What an enforcement action shows as its Error-Cause when the RouterOS API did the Disconnect. */
 export const API_FALLBACK_CAUSE = 'by RouterOS API';
 
@@ -209,6 +212,8 @@ export class EnforcementWorker {
   private readonly inFlight = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private draining = false;
+  /** Set by stop(): Disconnects the closing CoA client resolves as timeouts are not retried another way. */
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -219,10 +224,11 @@ export class EnforcementWorker {
       attributes: AaaAttributes;
       logger: Logger;
       /**
-       * Logs the user off another way (main.ts: the RouterOS API) when a Disconnect gets no ACK:
-       * resolves true when it did. Absent, an unanswered Disconnect stays recorded as such.
+       * Logs the user off another way (main.ts: the RouterOS API, createApiKicker) when a
+       * Disconnect was sent but not acknowledged: resolves true when it did. Absent, an
+       * unanswered Disconnect stays recorded as such.
        */
-      apiFallback?: (action: { nasId: number; username: string; framedIp: string | null }) => Promise<boolean>;
+      apiFallback?: (action: { nasId: number; username: string; framedIp: string | null; acctSessionId: string }) => Promise<boolean>;
     },
   ) {}
 
@@ -232,7 +238,24 @@ export class EnforcementWorker {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+  }
+
+  /**
+   * Whether to try the API after this Disconnect result: not on an ACK, not when it was never
+   * sent (attempts 0: closed while queued, or shutting down), and not on a NAK saying the router
+   * has no such session (Error-Cause 503): it is already gone.
+   */
+  private wantsFallback(kind: EnforcementKind, result: DynamicAuthResult): boolean {
+    return (
+      kind === 'disconnect' &&
+      this.deps.apiFallback !== undefined &&
+      !this.stopped &&
+      result.outcome !== 'ack' &&
+      result.attempts > 0 &&
+      result.errorCause !== SESSION_CONTEXT_NOT_FOUND
+    );
   }
 
   kick(): void {
@@ -262,8 +285,9 @@ export class EnforcementWorker {
     coa
       .send(action.kind, { address: router.ip, port: this.deps.coaPort, secret: router.secret, name: router.name }, Buffer.concat(identity))
       .then(async (result) => {
-        if (action.kind === 'disconnect' && result.outcome !== 'ack' && this.deps.apiFallback) {
-          const removed = await this.deps.apiFallback({ nasId: action.nasId, username: action.username, framedIp: action.framedIp }).catch((err: unknown) => {
+        if (this.deps.apiFallback && this.wantsFallback(action.kind, result)) {
+          const who = { nasId: action.nasId, username: action.username, framedIp: action.framedIp, acctSessionId: action.acctSessionId };
+          const removed = await this.deps.apiFallback(who).catch((err: unknown) => {
             logger.warn({ nas: router.name, user: action.username, err: (err as Error).message }, 'logging off through the router API failed too');
             return false;
           });

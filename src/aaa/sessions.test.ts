@@ -8,7 +8,7 @@ import { addNas } from './nas.js';
 import { addCustomer, addPlan } from '../billing/index.js';
 import { DateTime } from 'luxon';
 import { createGroupCommit } from '../db/group-commit.js';
-import { createSessionWriter, listSessions, unwrapCounter, type AccountingRecord, type SessionWriter, type UsageOwner } from './sessions.js';
+import { closeSessionsGoneFromRouter, createSessionWriter, listSessions, unwrapCounter, type AccountingRecord, type SessionWriter, type UsageOwner } from './sessions.js';
 
 const T0 = Date.UTC(2025, 0, 15, 8, 0, 0);
 
@@ -103,6 +103,19 @@ describe('sessions', () => {
     // A Stop that adds no usage (the router cut it at once) must still free the device.
     writer.record(event({ eventTime: T0 + 1000, stop: { cause: 'Admin-Reset' } }), oldPeriod);
     expect(writer.usageNow(customer.id, T0, 0).openSessions).toBe(0);
+  });
+
+  it('lets a customer at the limit log in again once a session is closed outside the writer', () => {
+    const box = createSecretBox(Buffer.alloc(32, 1));
+    addPlan(conn.db, { name: 'Month', priceMinor: 100, currency: 'KES', validityMonths: 1 });
+    const customer = addCustomer(conn.db, box, { username: 'bob', password: 'pw', planName: 'Month' });
+    const owner: UsageOwner = { customerId: customer.id, periodStart: T0 };
+    writer.record(event({}), owner);
+    expect(writer.usageNow(customer.id, T0, 0, 1).openSessions).toBe(1);
+    // `lango router sync`, in its own process, closes the session the router forgot.
+    const [open] = listSessions(conn.db, { active: true });
+    expect(closeSessionsGoneFromRouter(conn.db, nasA, [open!.id], T0 + 60_000, T0 + 60_000)).toBe(1);
+    expect(writer.usageNow(customer.id, T0, 0, 1).openSessions).toBe(0);
   });
 
   it('stores counters beyond 2^32 exactly', () => {

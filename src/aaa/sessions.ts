@@ -201,7 +201,9 @@ export function createSessionWriter(
   // The mirror: what this writer has put on disk, kept in memory so the Access-Request path
   // and the next accounting packet need no query. Filled from the database on a miss, updated
   // by each write, and emptied whenever a transaction rolls back (forget()), so it is never
-  // ahead of the disk. Nothing else writes sessions or usage, so nothing else can make it stale.
+  // ahead of the disk. Usage is written only here; sessions are also closed outside this writer
+  // (`lango router sync` runs in its own process and closes those the router forgot), so the
+  // open-session count can be stale: usageNow asks the disk before it would refuse a login.
   const sessionMax = new Map<string, SessionMaxima>();
   const customerLive = new Map<number, CustomerLive>();
   const MIRROR_LIMIT = 200_000;
@@ -404,9 +406,11 @@ export function createSessionWriter(
     },
     /**
      * What Access-Request policy needs about a customer, from the mirror: period usage and the
-     * open sessions that reported after `staleBefore` (read again from disk when there are any).
+     * open sessions that reported after `staleBefore`. `openLimit` is the customer's
+     * simultaneous-use limit: only when the mirror's count would refuse the login are the open
+     * sessions read again from disk.
      */
-    usageNow(customerId: number, periodStart: number, staleBefore: number): UsageNow {
+    usageNow(customerId: number, periodStart: number, staleBefore: number, openLimit = 1): UsageNow {
       const live = liveOf(customerId, periodStart);
       const count = () => {
         let n = 0;
@@ -415,8 +419,8 @@ export function createSessionWriter(
       };
       let openSessions = count();
       // A session the router forgot may have been closed outside this writer (`lango router
-      // sync` runs in its own process): before holding one against the customer, ask the disk.
-      if (openSessions > 0) {
+      // sync` runs in its own process): before refusing on it, ask the disk.
+      if (openSessions >= openLimit) {
         live.open = new Map(openOfCustomer.all({ customerId }).map((o) => [o.id, o.updatedAt]));
         openSessions = count();
       }

@@ -1,56 +1,22 @@
-import { listNas } from '../aaa/nas.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import {
   activeUsers,
   closeSessionsMissingFromRouter,
-  failureOf,
-  failureText,
   kickUser,
-  recordRouterContact,
-  recordRouterFailure,
-  routerEndpoint,
   routerHealth,
   routerInterfaces,
   routerTraffic,
   routerUserTraffic,
   type ActiveUser,
 } from '../network/index.js';
-import { connectRouterOs } from '../routeros/client.js';
-import { RouterOsError, type RouterOsSession } from '../routeros/types.js';
-import { getSetting } from '../settings/index.js';
 import { recordAudit } from '../staff/index.js';
-import { formatTime, json, str, table, type CliContext, type Command } from './command.js';
+import { formatTime, json, str, table, type Command } from './command.js';
 import { actor } from './inputs.js';
+import { onRouter, routerOf } from './router-commands.js';
 
 // What the router has on now, and the actions RADIUS cannot do (issue 10): log a user off over
 // the API, close Lango's sessions the router forgot, and the traffic the poller counted.
-
-function routerOf(db: Db, name: string): { id: number; name: string } {
-  const router = listNas(db).find((n) => n.name === name);
-  if (!router) throw new LangoError('ROUTER_UNKNOWN', { name });
-  return { id: router.id, name: router.name };
-}
-
-/** Logs in, runs `work`, records the contact or the failure; an API failure is a plain refusal (exit 1). */
-async function onRouter<T>({ db, box }: CliContext, router: { id: number; name: string }, work: (session: RouterOsSession) => Promise<T>): Promise<T> {
-  const endpoint = routerEndpoint(db, box, router.id, getSetting(db, 'routers.apiTimeoutSeconds') * 1000);
-  if (!endpoint) throw new LangoError('ROUTER_NO_API', { name: router.name });
-  let session: RouterOsSession | undefined;
-  try {
-    session = await connectRouterOs(endpoint);
-    const result = await work(session);
-    recordRouterContact(db, router.id, { routerosVersion: session.routerosVersion }, Date.now());
-    return result;
-  } catch (err) {
-    if (!(err instanceof RouterOsError)) throw err;
-    const failure = failureOf(err);
-    recordRouterFailure(db, router.id, failure.kind, failure.detail, Date.now());
-    throw new LangoError('ROUTER_API_FAILED', { name: router.name, reason: failureText(failure, endpoint) });
-  } finally {
-    await session?.close().catch(() => undefined);
-  }
-}
 
 function hoursOf(text: string | undefined): number {
   if (text === undefined) return 1;

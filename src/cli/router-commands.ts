@@ -3,21 +3,19 @@ import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import {
   applySetup,
-  failureOf,
   failureText,
   listRouterApis,
   planSetup,
-  recordRouterContact,
-  recordRouterFailure,
-  routerEndpoint,
   setRouterApi,
   setupCommands,
   setupTargetFor,
+  SetupStepFailed,
+  withRouterSession,
   type RouterApiSummary,
   type SetupChange,
 } from '../network/index.js';
 import { connectRouterOs } from '../routeros/client.js';
-import { RouterOsError, type RouterOsSession } from '../routeros/types.js';
+import type { RouterOsError, RouterOsSession } from '../routeros/types.js';
 import { getSetting } from '../settings/index.js';
 import { recordAudit } from '../staff/index.js';
 import { formatTime, json, str, table, type CliContext, type Command } from './command.js';
@@ -26,11 +24,14 @@ import { actor } from './inputs.js';
 // Routers over the RouterOS API (issue 10): how Lango logs in to each, and "Set up this router"
 // from the terminal. The RADIUS side of a router is `lango nas …`.
 
-function nasIdOf(db: Db, name: string): number {
+/** A router by its `lango nas` name. */
+export function routerOf(db: Db, name: string): { id: number; name: string } {
   const router = listNas(db).find((n) => n.name === name);
   if (!router) throw new LangoError('ROUTER_UNKNOWN', { name });
-  return router.id;
+  return { id: router.id, name: router.name };
 }
+
+const nasIdOf = (db: Db, name: string): number => routerOf(db, name).id;
 
 function portOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -43,30 +44,29 @@ interface SetupResult {
   routerosVersion: string | undefined;
   applied: boolean;
   changes: SetupChange[];
+  secretUnreadable: boolean;
 }
 
+const SECRET_UNREADABLE =
+  "The router did not show the RADIUS secret to this API user, so it was not compared: give the user the 'sensitive' policy, or paste the /radius line from `lango router commands --show-secret`.";
+
 /**
- * Logs in to the router, runs `work`, and records the contact or the failure on the router's
- * row; an API failure becomes a refusal in plain words (exit 1), never a stack trace.
+ * The CLI's way onto a router: withRouterSession (which keeps the router's row truthful), with
+ * no API access and an API failure turned into a refusal in plain words (exit 1), never a stack
+ * trace. `explain` may add what the failure left behind to the reason.
  */
-async function withRouter<T>({ db, box }: CliContext, name: string, work: (session: RouterOsSession) => Promise<T>): Promise<T> {
-  const nasId = nasIdOf(db, name);
-  const endpoint = routerEndpoint(db, box, nasId, getSetting(db, 'routers.apiTimeoutSeconds') * 1000);
-  if (!endpoint) throw new LangoError('ROUTER_NO_API', { name });
-  let session: RouterOsSession | undefined;
-  try {
-    session = await connectRouterOs(endpoint);
-    const result = await work(session);
-    recordRouterContact(db, nasId, { routerosVersion: session.routerosVersion }, Date.now());
-    return result;
-  } catch (err) {
-    if (!(err instanceof RouterOsError)) throw err;
-    const failure = failureOf(err);
-    recordRouterFailure(db, nasId, failure.kind, failure.detail, Date.now());
-    throw new LangoError('ROUTER_API_FAILED', { name, reason: failureText(failure, endpoint) });
-  } finally {
-    await session?.close().catch(() => undefined);
-  }
+export async function onRouter<T>(
+  { db, box }: CliContext,
+  router: { id: number; name: string },
+  work: (session: RouterOsSession) => Promise<T>,
+  explain?: (error: RouterOsError) => string | undefined,
+): Promise<T> {
+  const access = { db, box, connect: connectRouterOs, timeoutMs: getSetting(db, 'routers.apiTimeoutSeconds') * 1000 };
+  const outcome = await withRouterSession(access, router.id, work);
+  if (outcome.ok) return outcome.value;
+  if (outcome.noApi) throw new LangoError('ROUTER_NO_API', { name: router.name });
+  const more = explain?.(outcome.error);
+  throw new LangoError('ROUTER_API_FAILED', { name: router.name, reason: `${failureText(outcome.failure, outcome.where)}${more ? `\n${more}` : ''}` });
 }
 
 function describeChanges(changes: SetupChange[]): string {
@@ -106,7 +106,7 @@ export const routerCommands: Command[] = [
           model: str(v, 'model') ?? null,
           monitor: v['no-monitor'] !== true,
         });
-        recordAudit(tx as Db, actor(), 'router.api.set', `nas:${nasId}`, { host: after.host, port: after.port, tls: after.tls, username: after.username, monitor: after.monitor, passwordChanged: Boolean(str(v, 'password')) });
+        recordAudit(tx as Db, actor(), 'router.api-set', `nas:${nasId}`, { host: after.host, port: after.port, tls: after.tls, username: after.username, monitor: after.monitor, passwordChanged: Boolean(str(v, 'password')) });
         return after;
       }, { behavior: 'immediate' });
     },
@@ -142,22 +142,44 @@ export const routerCommands: Command[] = [
         coaPort: config.LANGO_COA_PORT,
         interimSeconds: config.LANGO_INTERIM_INTERVAL,
       });
-      const result = await withRouter(ctx, name, async (session) => {
-        if (v.apply !== true) return { router: name, routerosVersion: session.routerosVersion, applied: false, changes: (await planSetup(session, target)).changes };
-        const { applied } = await applySetup(session, target);
-        return { router: name, routerosVersion: session.routerosVersion, applied: true, changes: applied };
-      });
-      if (result.applied && result.changes.length > 0) {
-        recordAudit(db, actor(), 'router.setup', `nas:${target.nasId}`, { changes: result.changes.map((c) => `${c.action} ${c.item}`) });
-      }
+      // Audited as the web page does, the RADIUS secret masked.
+      const audit = (applied: readonly SetupChange[], failed?: SetupChange) =>
+        recordAudit(db, actor(), 'router.setup', `nas:${target.nasId}`, {
+          name,
+          changes: applied.map((c) => ({ menu: c.menu, action: c.action, item: c.item, after: Object.fromEntries(Object.entries(c.after).map(([k, x]) => [k, x === target.secret ? '••••' : x])) })),
+          ...(failed && { failed: failed.item }),
+        });
+      const result = await onRouter(
+        ctx,
+        { id: target.nasId, name },
+        async (session) => {
+          if (v.apply !== true) {
+            const { changes, secretUnreadable } = await planSetup(session, target);
+            return { router: name, routerosVersion: session.routerosVersion, applied: false, changes, secretUnreadable };
+          }
+          const { applied, secretUnreadable } = await applySetup(session, target);
+          return { router: name, routerosVersion: session.routerosVersion, applied: true, changes: applied, secretUnreadable };
+        },
+        // Refused part-way: what went before is on the router now, so it is audited and said. Setup reads again first, so running it once more is safe.
+        (error) => {
+          if (!(error instanceof SetupStepFailed) || error.applied.length === 0) return undefined;
+          audit(error.applied, error.change);
+          return `Already changed on the router before that:\n${describeChanges(error.applied)}`;
+        },
+      );
+      if (result.applied && result.changes.length > 0) audit(result.changes);
       return result;
     },
     print: (r) => {
       const s = r as SetupResult;
       const version = s.routerosVersion ? ` on RouterOS ${s.routerosVersion}` : '';
-      if (s.changes.length === 0) return `Router ${s.router}${version} is set up for Lango: nothing to change.`;
-      if (s.applied) return `Changed on router ${s.router}${version}:\n${describeChanges(s.changes)}`;
-      return `Router ${s.router}${version} needs ${s.changes.length} change(s):\n${describeChanges(s.changes)}\nRun again with --apply to make them.`;
+      const said =
+        s.changes.length === 0
+          ? `Router ${s.router}${version} is set up for Lango: nothing to change.`
+          : s.applied
+            ? `Changed on router ${s.router}${version}:\n${describeChanges(s.changes)}`
+            : `Router ${s.router}${version} needs ${s.changes.length} change(s):\n${describeChanges(s.changes)}\nRun again with --apply to make them.`;
+      return s.secretUnreadable ? `${said}\n${SECRET_UNREADABLE}` : said;
     },
   },
   {

@@ -4,7 +4,8 @@ import { createSessionWriter, listSessions, type AccountingRecord } from '../aaa
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { RouterOsError, type RouterOsItem, type RouterOsSession } from '../routeros/types.js';
-import { activeUsers, closeSessionsMissingFromRouter, kickUser, type ActiveUser } from './actions.js';
+import { activeUsers, closeSessionsMissingFromRouter, createApiKicker, kickUser, type ActiveUser, type ApiKick } from './actions.js';
+import { setRouterApi } from './registry.js';
 
 const box = createSecretBox(Buffer.alloc(32, 4));
 
@@ -60,6 +61,74 @@ describe('who is on a router, and logging one off', () => {
     expect(await kickUser(router, { username: 'alice' })).toEqual({ removed: 2 });
     expect(await kickUser(router, { username: 'nobody' })).toEqual({ removed: 0 });
     expect((await activeUsers(router)).map((u) => u.username)).toEqual(['bob']);
+  });
+  it('kicks only the PPP session the Disconnect was for, never the customer’s newer one', async () => {
+    const router = fakeRouter({
+      '/ppp/active': [
+        { '.id': '*9', name: 'carol', address: '10.6.0.2', 'session-id': '0x81A00003' },
+        { '.id': '*8', name: 'carol', address: '10.6.0.2', 'session-id': '0x81A00002' },
+      ],
+    });
+    expect(await kickUser(router, { username: 'carol', address: '10.6.0.2', acctSessionId: '81a00001' })).toEqual({ removed: 0 });
+    expect(await kickUser(router, { username: 'carol', address: '10.6.0.2', acctSessionId: '81a00002' })).toEqual({ removed: 1 });
+    expect(router.removed).toEqual(['/ppp/active *8']);
+  });
+});
+
+describe('the Disconnect fallback over the API', () => {
+  let conn: Connection;
+  beforeEach(() => {
+    conn = openDatabase(':memory:');
+  });
+  afterEach(() => conn.close());
+
+  const routerWithApi = (name: string, ip: string) => {
+    const nasId = addNas(conn.db, box, { name, ip, secret: 'testing123' }).id;
+    setRouterApi(conn.db, box, nasId, { host: ip, username: 'lango', password: 'pw' });
+    return nasId;
+  };
+  const kick = (nasId: number, username: string): ApiKick => ({ nasId, username, framedIp: null, acctSessionId: null });
+
+  it('logs users off one API session at a time per router, queued kicks sharing it', async () => {
+    const r1 = routerWithApi('R1', '10.0.0.1');
+    const r2 = routerWithApi('R2', '10.0.0.2');
+    const users = (names: string[]) => names.map((user, i) => ({ '.id': `*${i + 1}`, user }));
+    const routers = new Map([
+      ['10.0.0.1', fakeRouter({ '/ip/hotspot/active': users(['a', 'b', 'c']) })],
+      ['10.0.0.2', fakeRouter({ '/ip/hotspot/active': users(['d']) })],
+    ]);
+    const logins: string[] = [];
+    let open = 0;
+    let mostOpen = 0;
+    const kicker = createApiKicker({
+      db: conn.db,
+      box,
+      timeoutMs: 1000,
+      connect: async (endpoint) => {
+        logins.push(endpoint.host);
+        mostOpen = Math.max(mostOpen, ++open);
+        const router = routers.get(endpoint.host)!;
+        return { ...router, close: async () => void open-- };
+      },
+    });
+    const results = await Promise.all([kick(r1, 'a'), kick(r1, 'b'), kick(r2, 'd'), kick(r1, 'c'), kick(r1, 'nobody')].map(kicker));
+    expect(results).toEqual([true, true, true, true, false]);
+    expect(logins.sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(mostOpen).toBe(2);
+    expect(routers.get('10.0.0.1')!.removed).toEqual(['/ip/hotspot/active *1', '/ip/hotspot/active *2', '/ip/hotspot/active *3']);
+  });
+
+  it('says false for a router without API access and gives the reason when it cannot be reached', async () => {
+    const noApi = addNas(conn.db, box, { name: 'R0', ip: '10.0.0.9', secret: 'testing123' }).id;
+    const down = routerWithApi('R1', '10.0.0.1');
+    const kicker = createApiKicker({
+      db: conn.db,
+      box,
+      timeoutMs: 1000,
+      connect: async () => Promise.reject(new RouterOsError('timeout', 'no answer')),
+    });
+    expect(await kicker(kick(noApi, 'a'))).toBe(false);
+    await expect(kicker(kick(down, 'a'))).rejects.toThrow(/did not answer in time/);
   });
 });
 

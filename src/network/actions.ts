@@ -1,6 +1,8 @@
 import { closeSessionsGoneFromRouter, listSessions } from '../aaa/sessions.js';
 import type { Db } from '../db/connection.js';
 import { RouterOsError, type RouterOsItem, type RouterOsSession } from '../routeros/types.js';
+import { failureText } from './failure-text.js';
+import { withRouterSession, type RouterAccess } from './session.js';
 
 // What staff (and the CoA fallback) can do to a router's users over the API: see who is on,
 // log one off, and close Lango's sessions the router has forgotten.
@@ -41,18 +43,27 @@ export async function activeUsers(session: RouterOsSession): Promise<ActiveUser[
   return [...hotspot.items.map(hotspotUserOf), ...ppp.items.map(pppUserOf)];
 }
 
+/** RouterOS shows a PPP session-id as 0x81A00002 where RADIUS got 81a00002. */
+const sessionIdKey = (id: string) => id.trim().toLowerCase().replace(/^0x/, '');
+
 /**
  * Logs a user off through the API (when CoA is unavailable): removes the matching hotspot
- * and PPP active entries (narrowed by address when given). Resolves with how many went.
+ * and PPP active entries (narrowed by address when given). With `acctSessionId`, a PPP entry
+ * whose session-id the router shows must match it, so a customer's newer session is never
+ * kicked in place of the stale one. Resolves with how many went.
  */
-export async function kickUser(session: RouterOsSession, who: { username: string; address?: string | null | undefined }): Promise<{ removed: number }> {
+export async function kickUser(
+  session: RouterOsSession,
+  who: { username: string; address?: string | null | undefined; acctSessionId?: string | null | undefined },
+): Promise<{ removed: number }> {
   const [hotspot, ppp] = await Promise.all([
     session.run('/ip/hotspot/active/print', ['=.proplist=.id,user,address', `?user=${who.username}`]),
-    session.run('/ppp/active/print', ['=.proplist=.id,name,address', `?name=${who.username}`]),
+    session.run('/ppp/active/print', ['=.proplist=.id,name,address,session-id', `?name=${who.username}`]),
   ]);
+  const sameSession = (item: RouterOsItem) => !who.acctSessionId || !item['session-id'] || sessionIdKey(item['session-id']) === sessionIdKey(who.acctSessionId);
   const targets = [
     ...hotspot.items.filter((i) => i.user === who.username).map((i) => ({ path: '/ip/hotspot/active/remove', item: i })),
-    ...ppp.items.filter((i) => i.name === who.username).map((i) => ({ path: '/ppp/active/remove', item: i })),
+    ...ppp.items.filter((i) => i.name === who.username && sameSession(i)).map((i) => ({ path: '/ppp/active/remove', item: i })),
   ].filter(({ item }) => !who.address || !item.address || item.address === who.address);
   let removed = 0;
   for (const { path, item } of targets) {
@@ -67,8 +78,73 @@ export async function kickUser(session: RouterOsSession, who: { username: string
   return { removed };
 }
 
-/** RouterOS shows a PPP session-id as 0x81A00002 where RADIUS got 81a00002. */
-const sessionIdKey = (id: string) => id.trim().toLowerCase().replace(/^0x/, '');
+/** One session to log off through the API: the Disconnect-Request's target. */
+export interface ApiKick {
+  nasId: number;
+  username: string;
+  framedIp: string | null;
+  acctSessionId: string | null;
+}
+
+/**
+ * The daemon's Disconnect fallback: logs users off through the RouterOS API, one API session
+ * at a time per router, so a burst of unanswered Disconnects (an allowance run on a busy tower)
+ * does not open a login per user. Kicks queued for a router while its session is open share it.
+ * Resolves true when the user was logged off; false when the router has no API access or no
+ * such entry; rejects with the reason when the router could not be reached.
+ */
+export function createApiKicker(access: RouterAccess): (kick: ApiKick) => Promise<boolean> {
+  interface Waiting {
+    kick: ApiKick;
+    resolve: (removed: boolean) => void;
+    reject: (err: Error) => void;
+  }
+  const queues = new Map<number, Waiting[]>();
+
+  const drain = async (nasId: number, queue: Waiting[]): Promise<void> => {
+    const outcome = await withRouterSession(access, nasId, async (session) => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        try {
+          const { removed } = await kickUser(session, { username: next.kick.username, address: next.kick.framedIp, acctSessionId: next.kick.acctSessionId });
+          next.resolve(removed > 0);
+        } catch (err) {
+          // A refused command spoils only this kick; anything else ends the session for all.
+          if (!(err instanceof RouterOsError && err.kind === 'trap')) {
+            queue.unshift(next);
+            throw err;
+          }
+          next.reject(err);
+        }
+      }
+    }).catch((err: unknown) => ({ ok: false as const, thrown: err instanceof Error ? err : new Error(String(err)) }));
+    queues.delete(nasId);
+    if (queue.length === 0) return;
+    if (outcome.ok) {
+      // Queued while the finished session was closing: a new one for them.
+      queues.set(nasId, queue);
+      void drain(nasId, queue);
+      return;
+    }
+    const rest = queue.splice(0);
+    const failed = 'thrown' in outcome ? outcome.thrown : outcome.noApi ? null : new Error(failureText(outcome.failure, outcome.where));
+    for (const waiting of rest) {
+      if (failed) waiting.reject(failed);
+      else waiting.resolve(false);
+    }
+  };
+
+  return (kick) =>
+    new Promise<boolean>((resolve, reject) => {
+      const queue = queues.get(kick.nasId);
+      if (queue) {
+        queue.push({ kick, resolve, reject });
+        return;
+      }
+      const fresh: Waiting[] = [{ kick, resolve, reject }];
+      queues.set(kick.nasId, fresh);
+      void drain(kick.nasId, fresh);
+    });
+}
 
 /**
  * Closes Lango's open sessions on this router that the router no longer lists (started

@@ -7,3 +7,4 @@ export * from './monitor.js';
 export * from './actions.js';
 export * from './traffic.js';
 export * from './failure-text.js';
+export * from './session.js';

@@ -4,7 +4,7 @@ import { addNas } from '../aaa/nas.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { RouterOsError, type RouterOsEndpoint, type RouterOsItem, type RouterOsSession } from '../routeros/types.js';
-import { parseRouterOsDuration, RouterMonitor } from './monitor.js';
+import { RouterMonitor } from './monitor.js';
 import { findRouterApi, setRouterApi } from './registry.js';
 import { routerHealth, routerTraffic, userTraffic } from './traffic.js';
 
@@ -20,6 +20,10 @@ const router = {
   hotspotIn: 1000,
   hotspotOut: 10_000,
   queue: '2000/20000',
+  /** False: carol's plan has no rate limit, so the router has no simple queue for her. */
+  queued: true,
+  pppRx: 5,
+  pppTx: 5,
   down: undefined as RouterOsError | undefined,
   connects: 0,
   endpoints: [] as RouterOsEndpoint[],
@@ -32,13 +36,14 @@ function reply(command: string): RouterOsItem[] {
     case '/interface/print':
       return [
         { name: 'ether1', type: 'ether', running: 'true', disabled: 'false', 'rx-byte': String(router.rx), 'tx-byte': String(router.tx) },
-        { name: '<pppoe-carol>', type: 'pppoe-in', running: 'true', disabled: 'false', 'rx-byte': '5', 'tx-byte': '5' },
+        { name: '<pppoe-carol>', type: 'pppoe-in', running: 'true', disabled: 'false', 'rx-byte': String(router.pppRx), 'tx-byte': String(router.pppTx) },
       ];
     case '/ip/hotspot/active/print':
       return [{ '.id': '*1', user: 'alice', address: '10.5.0.2', 'mac-address': 'AA:BB:CC:00:00:01', uptime: '5m', 'bytes-in': String(router.hotspotIn), 'bytes-out': String(router.hotspotOut) }];
     case '/ppp/active/print':
       return [{ '.id': '*9', name: 'carol', address: '10.6.0.2', 'caller-id': 'AA:BB:CC:00:00:03', uptime: '1h', 'session-id': '0x81A00002' }];
     case '/queue/simple/print':
+      if (!router.queued) return [];
       return [{ name: '<pppoe-carol>', target: '10.6.0.2/32', 'max-limit': '1000000/4000000', bytes: router.queue, rate: '800/8000' }];
     default:
       throw new RouterOsError('trap', 'no such command prefix');
@@ -95,19 +100,10 @@ beforeEach(() => {
   conn = openDatabase(':memory:');
   r1 = addNas(conn.db, box, { name: 'R1', ip: '10.0.0.1', secret: 'testing123' }).id;
   setRouterApi(conn.db, box, r1, { host: '127.0.0.1', port: 18728, username: 'lango', password: 'api-pass' });
-  Object.assign(router, { rx: 1_000_000, tx: 500_000, hotspotIn: 1000, hotspotOut: 10_000, queue: '2000/20000', down: undefined, connects: 0, endpoints: [] });
+  Object.assign(router, { rx: 1_000_000, tx: 500_000, hotspotIn: 1000, hotspotOut: 10_000, queue: '2000/20000', queued: true, pppRx: 5, pppTx: 5, down: undefined, connects: 0, endpoints: [] });
   clock = 3_000_000_000;
 });
 afterEach(() => conn.close());
-
-describe('reading RouterOS durations', () => {
-  it('turns weeks, days, hours, minutes and seconds into seconds', () => {
-    expect(parseRouterOsDuration('1w2d3h4m5s')).toBe(7 * 86_400 + 2 * 86_400 + 3 * 3600 + 4 * 60 + 5);
-    expect(parseRouterOsDuration('4s120ms')).toBe(4);
-    expect(parseRouterOsDuration('01:02:03')).toBe(3723);
-    expect(parseRouterOsDuration('')).toBe(0);
-  });
-});
 
 describe('live monitoring', () => {
   it('waits for the first poll, then shows rates from counter deltas over the real time between polls', async () => {
@@ -133,7 +129,8 @@ describe('live monitoring', () => {
       expect.objectContaining({ username: 'alice', service: 'hotspot', id: '*1', upBps: 1000, downBps: 10_000 }),
       expect.objectContaining({ username: 'carol', upBps: 4000, downBps: 80_000 }),
     ]);
-    expect(second.window.map((p) => p.rxBps)).toEqual([0, 2_000_000]);
+    // Per interface, never added up: a bridge and its ports would count the same packets twice.
+    expect(second.window.map((p) => p.interfaces)).toEqual([{ ether1: [0, 0] }, { ether1: [2_000_000, 200_000] }]);
     expect(router.connects).toBe(1);
 
     const range = { from: clock - 3_600_000, to: clock };
@@ -144,6 +141,22 @@ describe('live monitoring', () => {
     expect(findRouterApi(conn.db, r1)).toMatchObject({ routerosVersion: '7.16.2 (stable)', boardName: 'hAP ac2', lastContactAt: clock - 4000 });
     expect(lines.filter((l) => l.level === 'info')).toHaveLength(1);
     expect(JSON.stringify(lines)).not.toContain('api-pass');
+  });
+
+  it('counts a PPP customer without a rate limit by their own <pppoe-…> interface, upload being what the router received', async () => {
+    router.queued = false;
+    const m = monitor(fakeLogger().logger);
+    await m.pollNow(r1);
+    expect(m.live(r1)!.users.find((u) => u.username === 'carol')).toMatchObject({ upBps: 0, downBps: 0, maxLimit: null });
+    clock += 4000;
+    router.pppRx += 1000;
+    router.pppTx += 20_000;
+    await m.pollNow(r1);
+    const live = m.live(r1)!;
+    expect(live.users.find((u) => u.username === 'carol')).toMatchObject({ upBps: 2000, downBps: 40_000 });
+    // Still not one of the router's interfaces: customers come and go.
+    expect(live.interfaces.map((i) => i.name)).toEqual(['ether1']);
+    expect(userTraffic(conn.db, 'carol', { from: 0, to: clock })).toEqual([expect.objectContaining({ upBytes: 1000, downBytes: 20_000 })]);
   });
 
   it('counts nothing for a counter that went down (the router rebooted)', async () => {
@@ -166,6 +179,7 @@ describe('live monitoring', () => {
       await m.pollNow(r1);
     }
     expect(m.live(r1)).toMatchObject({ state: 'down', error: { kind: 'timeout', detail: null }, users: [] });
+    expect(m.live(r1)!.window.map((p) => p.interfaces)).toEqual([{ ether1: [0, 0] }, {}, {}, {}]);
     const warnings = lines.filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain('did not answer in time');

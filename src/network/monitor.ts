@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { RouterOsError, type RouterOsEndpoint, type RouterOsErrorKind, type RouterOsItem, type RouterOsReply, type RouterOsSession } from '../routeros/types.js';
+import { parseRouterOsDuration } from '../routeros/durations.js';
 import { HOTSPOT_ACTIVE_PROPS, PPP_ACTIVE_PROPS } from './actions.js';
 import { failureOf, failureText } from './failure-text.js';
 import { listRouterApis, recordRouterContact, recordRouterFailure, routerEndpoint, type RouterApiSummary } from './registry.js';
@@ -49,8 +50,12 @@ export interface RouterLive {
   resource: { cpuLoad: number; freeMemory: number; totalMemory: number; uptimeSeconds: number; version: string; boardName: string } | null;
   interfaces: InterfaceRate[];
   users: UserRate[];
-  /** Rolling window, oldest first: one point per poll, at most an hour's worth. */
-  window: Array<{ at: number; rxBps: number; txBps: number; cpuLoad: number | null; users: number }>;
+  /**
+   * Rolling window, oldest first: one point per poll, at most an hour's worth. Rates per
+   * interface (name → [rxBps, txBps], router's view), never added across interfaces: a bridge
+   * and its ports carry the same packets. Empty `interfaces` for a failed poll.
+   */
+  window: Array<{ at: number; interfaces: Record<string, [number, number]>; cpuLoad: number | null; users: number }>;
 }
 
 export interface MonitorDeps {
@@ -75,17 +80,6 @@ const CONTACT_REFRESH_MS = 3_600_000;
 export const RESOURCE_PROPS = 'cpu-load,free-memory,total-memory,uptime,version,board-name';
 export const INTERFACE_PROPS = 'name,type,running,disabled,rx-byte,tx-byte';
 export const QUEUE_PROPS = 'name,target,max-limit,bytes,rate';
-
-/** A RouterOS duration ('1w2d3h4m5s', '4s120ms', or '01:02:03') in whole seconds; 0 when unreadable. */
-export function parseRouterOsDuration(text: string | undefined): number {
-  if (!text) return 0;
-  const clock = /^(?:(\d+)d\s*)?(\d+):(\d{2}):(\d{2})$/.exec(text.trim());
-  if (clock) return Number(clock[1] ?? 0) * 86_400 + Number(clock[2]) * 3600 + Number(clock[3]) * 60 + Number(clock[4]);
-  const units: Record<string, number> = { w: 604_800, d: 86_400, h: 3600, m: 60, s: 1, ms: 0.001 };
-  let seconds = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)(ms|w|d|h|m|s)/g)) seconds += Number(n) * units[unit!]!;
-  return Math.floor(seconds);
-}
 
 const num = (value: string | undefined): number => {
   const n = Number(value);
@@ -147,6 +141,11 @@ export class RouterMonitor {
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
     this.log = deps.logger;
+  }
+
+  /** The interval this monitor polls at (read at start; the setting may have changed since). */
+  get pollMs(): number {
+    return this.deps.pollMs;
   }
 
   start(): void {
@@ -322,7 +321,7 @@ export class RouterMonitor {
       cpuLoad: num(r['cpu-load']),
       freeMemory: num(r['free-memory']),
       totalMemory: num(r['total-memory']),
-      uptimeSeconds: parseRouterOsDuration(r.uptime),
+      uptimeSeconds: Math.floor((parseRouterOsDuration(r.uptime) ?? 0) / 1000),
       version: r.version ?? '',
       boardName: r['board-name'] ?? '',
     };
@@ -330,12 +329,18 @@ export class RouterMonitor {
     const interfaces: InterfaceRate[] = [];
     const ifaceBuckets: Array<PollSample['interfaces'][number]> = [];
     const seenIfaces = new Map<string, Counters>();
+    /** The dynamic interface of each PPP customer (pppoe-in, l2tp-in …), by name: "<pppoe-alice>". */
+    const pppIfaces = new Map<string, [number, number]>();
     for (const item of reply.interfaces) {
       const name = item.name;
-      // One dynamic interface per PPP customer (pppoe-in, l2tp-in …): their traffic is in the user buckets.
-      if (!name || /-in$/.test(item.type ?? '')) continue;
+      if (!name) continue;
       const rx = num(item['rx-byte']);
       const tx = num(item['tx-byte']);
+      // One per PPP customer, coming and going: their traffic is in the user buckets instead.
+      if (/-in$/.test(item.type ?? '')) {
+        pppIfaces.set(name, [rx, tx]);
+        continue;
+      }
       const moved = delta(w.interfaces.get(name), rx, tx, at);
       seenIfaces.set(name, { a: rx, b: tx, at });
       interfaces.push({ name, running: item.running === 'true', rxBps: Math.round(moved?.aBps ?? 0), txBps: Math.round(moved?.bBps ?? 0), rxBytes: rx, txBytes: tx });
@@ -380,9 +385,16 @@ export class RouterMonitor {
       const username = item.name ?? '';
       const address = item.address || null;
       const queue = queueByName.get(`<pppoe-${username}>`) ?? (address ? queueByTarget.get(address) : undefined);
-      // A simple queue counts "upload/download" of its target, the customer.
-      const bytes = pair(queue?.bytes);
-      const rate = bytes ? count(username, `ppp ${item['.id']}`, bytes[0], bytes[1], pair(queue?.rate)) : { up: 0, down: 0 };
+      // A simple queue counts "upload/download" of its target, the customer. A plan without a
+      // rate limit has no queue: then the session's own interface counts, and the router's rx
+      // on it came from the customer (upload). Keyed apart: the two count different bytes.
+      const queueBytes = pair(queue?.bytes);
+      const ifaceBytes = queueBytes ? undefined : pppIfaces.get(`<pppoe-${username}>`);
+      const rate = queueBytes
+        ? count(username, `ppp ${item['.id']} queue`, queueBytes[0], queueBytes[1], pair(queue?.rate))
+        : ifaceBytes
+          ? count(username, `ppp ${item['.id']} interface`, ifaceBytes[0], ifaceBytes[1], undefined)
+          : { up: 0, down: 0 };
       users.push({ username, service: 'ppp', id: item['.id'] ?? '', address, mac: item['caller-id'] || null, uptime: item.uptime || null, upBps: Math.round(rate.up), downBps: Math.round(rate.down), maxLimit: queue?.['max-limit'] || null });
     }
     w.users = seenUsers;
@@ -398,8 +410,7 @@ export class RouterMonitor {
       users,
       window: this.windowWith(previous.window, {
         at,
-        rxBps: interfaces.reduce((s, i) => s + i.rxBps, 0),
-        txBps: interfaces.reduce((s, i) => s + i.txBps, 0),
+        interfaces: Object.fromEntries(interfaces.map((i) => [i.name, [i.rxBps, i.txBps]])),
         cpuLoad: resource.cpuLoad,
         users: users.length,
       }),
@@ -430,7 +441,7 @@ export class RouterMonitor {
       ...emptyLive(w.nasId, 'down'),
       checkedAt: at,
       error: { ...failure, at: sameError ? previous.error!.at : at },
-      window: this.windowWith(previous.window, { at, rxBps: 0, txBps: 0, cpuLoad: null, users: 0 }),
+      window: this.windowWith(previous.window, { at, interfaces: {}, cpuLoad: null, users: 0 }),
     };
     if (!sameError) {
       this.log.warn({ nas: w.row.nasName, host: w.row.host, port: w.row.port, kind: failure.kind }, `router ${w.row.nasName}: API down: ${failureText(failure, w.row)}`);

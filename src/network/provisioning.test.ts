@@ -8,7 +8,8 @@ import { openDatabase } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import { RouterOsError, type RouterOsItem, type RouterOsReply, type RouterOsSession } from '../routeros/types.js';
 import { setSetting } from '../settings/index.js';
-import { applySetup, formatDuration, parseDuration, planSetup, setupCommands, setupTargetFor, SetupStepFailed, type SetupTarget } from './provisioning.js';
+import { formatRouterOsDuration, parseRouterOsDuration } from '../routeros/durations.js';
+import { applySetup, planSetup, setupCommands, setupTargetFor, SetupStepFailed, type SetupTarget } from './provisioning.js';
 
 // A router as a few menus in memory: prints (with .proplist), add and set, and a trap on demand.
 const SINGLE = new Set(['/radius/incoming', '/ppp/aaa']);
@@ -16,6 +17,8 @@ const SINGLE = new Set(['/radius/incoming', '/ppp/aaa']);
 class FakeRouter implements RouterOsSession {
   readonly connected = true;
   readonly writes: string[][] = [];
+  /** An API user without the "sensitive" policy: /radius prints leave out the secret. */
+  hideSecrets = false;
   private next = 1;
   constructor(
     readonly menus: Record<string, RouterOsItem[]>,
@@ -31,7 +34,8 @@ class FakeRouter implements RouterOsSession {
     const attrs = Object.fromEntries(words.filter((w) => w.startsWith('=')).map((w) => [w.slice(1, w.indexOf('=', 1)), w.slice(w.indexOf('=', 1) + 1)]));
     if (verb === 'print') {
       const props = attrs['.proplist']?.split(',');
-      return { items: items.map((item) => (props ? Object.fromEntries(Object.entries(item).filter(([k]) => props.includes(k))) : { ...item })), done: {} };
+      const hidden = (k: string) => this.hideSecrets && menu === '/radius' && k === 'secret';
+      return { items: items.map((item) => Object.fromEntries(Object.entries(item).filter(([k]) => (!props || props.includes(k)) && !hidden(k)))), done: {} };
     }
     this.writes.push([command, ...words]);
     if (this.refuse?.command === command) throw new RouterOsError('trap', this.refuse.message, 1);
@@ -119,14 +123,43 @@ describe('setting up a router', () => {
     for (const profile of router.menus['/ip/hotspot/profile']!) Object.assign(profile, { 'use-radius': 'true', 'radius-interim-update': 'received' });
     const plan = await planSetup(router, { ...target, walledGarden: ['OPS.example.org'] });
     // Found by its address; only the comment differs.
-    expect(plan.changes).toEqual([{ menu: '/radius', action: 'set', id: '*4', item: 'Lango RADIUS client', before: { comment: 'office' }, after: { comment: 'Lango' } }]);
+    expect(plan.changes).toEqual([{ menu: '/radius', action: 'set', id: '*4', item: 'Lango RADIUS client', itemKey: 'radiusClient', itemValues: {}, before: { comment: 'office' }, after: { comment: 'Lango' } }]);
+    expect(plan.secretUnreadable).toBe(false);
   });
 
   it('changes a secret that differs without showing either one', async () => {
     const router = freshRouter();
     await applySetup(router, target);
     const plan = await planSetup(router, { ...target, secret: 'a-new-secret' });
-    expect(plan.changes).toEqual([{ menu: '/radius', action: 'set', id: '*1', item: 'Lango RADIUS client', before: { secret: '••••' }, after: { secret: '••••' } }]);
+    expect(plan.changes).toEqual([{ menu: '/radius', action: 'set', id: '*1', item: 'Lango RADIUS client', itemKey: 'radiusClient', itemValues: {}, before: { secret: '••••' }, after: { secret: '••••' } }]);
+  });
+
+  it('names each item for the staff pages\' catalogue too', async () => {
+    const plan = await planSetup(freshRouter(), target);
+    expect(plan.changes.map((c) => [c.itemKey, c.itemValues])).toEqual([
+      ['radiusClient', {}],
+      ['radiusIncoming', {}],
+      ['hotspotProfile', { name: 'default' }],
+      ['hotspotProfile', { name: 'hsprof1' }],
+      ['pppAaa', {}],
+      ['walledGarden', { host: 'portal.example.co.ke' }],
+    ]);
+  });
+
+  it('does not change a secret the router will not show, says so, and writes it only with other changes to the entry', async () => {
+    const router = freshRouter();
+    router.hideSecrets = true;
+    await applySetup(router, target);
+    // Set up already: a secret it cannot read is not a change, and a second run stays empty.
+    const plan = await planSetup(router, { ...target, secret: 'a-new-secret' });
+    expect(plan).toMatchObject({ changes: [], secretUnreadable: true });
+    expect((await applySetup(router, target)).applied).toEqual([]);
+
+    router.menus['/radius']![0]!.timeout = '10s';
+    const { applied, secretUnreadable } = await applySetup(router, { ...target, secret: 'a-new-secret' });
+    expect(secretUnreadable).toBe(true);
+    expect(applied).toEqual([expect.objectContaining({ menu: '/radius', action: 'set', before: { timeout: '10s', secret: '••••' }, after: { timeout: '3s', secret: '••••' } })]);
+    expect(router.menus['/radius']![0]).toMatchObject({ timeout: '3s', secret: 'a-new-secret' });
   });
 
   it('leaves require-message-auth alone on RouterOS older than 7.15, which does not have it', async () => {
@@ -162,9 +195,10 @@ describe('setting up a router', () => {
   });
 
   it('reads and writes RouterOS durations', () => {
-    expect([parseDuration('3s'), parseDuration('3000ms'), parseDuration('00:00:03'), parseDuration('3')]).toEqual([3000, 3000, 3000, 3000]);
-    expect([parseDuration('1h2m3s'), parseDuration('1d00:00:01'), parseDuration('soon')]).toEqual([3_723_000, 86_401_000, undefined]);
-    expect([formatDuration(300), formatDuration(90), formatDuration(0), formatDuration(86_400)]).toEqual(['5m', '1m30s', '0s', '1d']);
+    expect([parseRouterOsDuration('3s'), parseRouterOsDuration('3000ms'), parseRouterOsDuration('00:00:03'), parseRouterOsDuration('3')]).toEqual([3000, 3000, 3000, 3000]);
+    expect([parseRouterOsDuration('1h2m3s'), parseRouterOsDuration('1d00:00:01'), parseRouterOsDuration('soon')]).toEqual([3_723_000, 86_401_000, undefined]);
+    expect([parseRouterOsDuration('1w2d3h4m5s'), parseRouterOsDuration('4s120ms')]).toEqual([(9 * 86_400 + 3 * 3600 + 4 * 60 + 5) * 1000, 4120]);
+    expect([formatRouterOsDuration(300_000), formatRouterOsDuration(90_000), formatRouterOsDuration(0), formatRouterOsDuration(86_400_000), formatRouterOsDuration(1100)]).toEqual(['5m', '1m30s', '0s', '1d', '1s100ms']);
   });
 });
 

@@ -4,6 +4,7 @@ import { nas } from '../db/schema/aaa.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import { getSetting } from '../settings/index.js';
+import { formatRouterOsDuration, parseRouterOsDuration } from '../routeros/durations.js';
 import { RouterOsError, type RouterOsItem, type RouterOsSession } from '../routeros/types.js';
 
 // "Set up this router": the RADIUS client, CoA, hotspot and PPP accounting and the walled
@@ -62,6 +63,9 @@ export interface SetupChange {
   id?: string | undefined;
   /** Which item, for people: 'Lango RADIUS client', 'hotspot profile hsprof1', 'walled garden portal.example.co.ke'. */
   item: string;
+  /** The same for the staff pages' catalogue: staff.routerApi.items.<itemKey> with itemValues (e.g. { name: 'hsprof1' }, { host: 'portal.example.co.ke' }). */
+  itemKey: 'radiusClient' | 'radiusIncoming' | 'hotspotProfile' | 'pppAaa' | 'walledGarden';
+  itemValues: Record<string, string>;
   /** Property → value now on the router ('' when absent); the secret shows as '••••'. */
   before: Record<string, string>;
   /** Property → value after the change; the secret shows as '••••'. */
@@ -72,6 +76,12 @@ export interface SetupPlan {
   nasId: number;
   routerosVersion: string | undefined;
   changes: SetupChange[];
+  /**
+   * The Lango /radius entry exists but its secret could not be read (an API user without the
+   * "sensitive" policy): the secret is written only with other changes to the entry, never on
+   * its own, so it may differ from Lango's without the plan showing it.
+   */
+  secretUnreadable: boolean;
 }
 
 /** A change the router refused while setup was writing: which one, and what had already been written. */
@@ -88,14 +98,15 @@ export class SetupStepFailed extends RouterOsError {
 
 /** Reads the router's present configuration and lists what setup would change (nothing when already set up). */
 export async function planSetup(session: RouterOsSession, target: SetupTarget): Promise<SetupPlan> {
-  const steps = await plannedSteps(session, target);
-  return { nasId: target.nasId, routerosVersion: session.routerosVersion, changes: steps.map((s) => s.change) };
+  const { steps, secretUnreadable } = await plannedSteps(session, target);
+  return { nasId: target.nasId, routerosVersion: session.routerosVersion, changes: steps.map((s) => s.change), secretUnreadable };
 }
 
 /** Makes the changes (reads again first, so it is idempotent however stale the plan). */
-export async function applySetup(session: RouterOsSession, target: SetupTarget): Promise<{ applied: SetupChange[] }> {
+export async function applySetup(session: RouterOsSession, target: SetupTarget): Promise<{ applied: SetupChange[]; secretUnreadable: boolean }> {
   const applied: SetupChange[] = [];
-  for (const { change, send } of await plannedSteps(session, target)) {
+  const { steps, secretUnreadable } = await plannedSteps(session, target);
+  for (const { change, send } of steps) {
     const words = [...(change.id !== undefined ? [`=.id=${change.id}`] : []), ...Object.entries(send).map(([k, v]) => `=${k}=${v}`)];
     try {
       await session.run(`${change.menu}/${change.action}`, words);
@@ -105,7 +116,7 @@ export async function applySetup(session: RouterOsSession, target: SetupTarget):
     }
     applied.push(change);
   }
-  return { applied };
+  return { applied, secretUnreadable };
 }
 
 /** The same configuration as RouterOS CLI lines an operator can paste (the secret as given, or a placeholder). */
@@ -175,8 +186,13 @@ function radiusProperties(target: SetupTarget): Record<string, string> {
 const incomingProperties = (target: SetupTarget) => ({ accept: 'yes', port: String(target.coaPort) });
 // `received`: the interim interval comes from Lango's Access-Accept (Acct-Interim-Interval).
 const profileProperties = () => ({ 'use-radius': 'yes', 'radius-accounting': 'yes', 'radius-interim-update': 'received' });
-const pppProperties = (target: SetupTarget) => ({ 'use-radius': 'yes', accounting: 'yes', 'interim-update': formatDuration(target.interimSeconds) });
+const pppProperties = (target: SetupTarget) => ({ 'use-radius': 'yes', accounting: 'yes', 'interim-update': formatRouterOsDuration(target.interimSeconds * 1000) });
 const walledGardenProperties = (host: string) => ({ 'dst-host': host, action: 'allow', comment: LANGO });
+
+/** Which item a change is to, for people and for the staff pages' catalogue. */
+type Label = Pick<SetupChange, 'item' | 'itemKey' | 'itemValues'>;
+
+const RADIUS_CLIENT: Label = { item: 'Lango RADIUS client', itemKey: 'radiusClient', itemValues: {} };
 
 interface Step {
   change: SetupChange;
@@ -193,8 +209,9 @@ async function read(session: RouterOsSession, menu: string, proplist: string[]):
   }
 }
 
-async function plannedSteps(session: RouterOsSession, target: SetupTarget): Promise<Step[]> {
+async function plannedSteps(session: RouterOsSession, target: SetupTarget): Promise<{ steps: Step[]; secretUnreadable: boolean }> {
   const steps: Step[] = [];
+  let secretUnreadable = false;
   const radiusWanted = radiusProperties(target);
   const radiusItems = await read(session, '/radius', ['.id', ...Object.keys(radiusWanted), 'require-message-auth', 'disabled']);
   const found =
@@ -207,50 +224,65 @@ async function plannedSteps(session: RouterOsSession, target: SetupTarget): Prom
     // Keep any other services the operator put on this entry (say `login`): Lango never takes one away.
     radiusWanted.service = mergeServices(found.service, radiusWanted.service!);
     if (found.disabled !== undefined) radiusWanted.disabled = 'no';
-    push(steps, setStep('/radius', found['.id'], 'Lango RADIUS client', found, radiusWanted));
+    if ('secret' in found) {
+      push(steps, setStep('/radius', found['.id'], RADIUS_CLIENT, found, radiusWanted));
+    } else {
+      // An API user without the "sensitive" policy is not shown the secret. Writing it on every
+      // run would make setup never finish, so it goes along only when the entry changes anyway.
+      secretUnreadable = true;
+      const { secret, ...rest } = radiusWanted;
+      const step = setStep('/radius', found['.id'], RADIUS_CLIENT, found, rest);
+      if (step) {
+        step.send.secret = secret!;
+        step.change.before.secret = MASK;
+        step.change.after.secret = MASK;
+      }
+      push(steps, step);
+    }
   } else {
-    push(steps, addStep('/radius', 'Lango RADIUS client', radiusWanted));
+    push(steps, addStep('/radius', RADIUS_CLIENT, radiusWanted));
   }
 
   const incomingWanted = incomingProperties(target);
   const [incoming = {}] = await read(session, '/radius/incoming', Object.keys(incomingWanted));
-  push(steps, setStep('/radius/incoming', undefined, 'RADIUS incoming (CoA and Disconnect)', incoming, incomingWanted));
+  push(steps, setStep('/radius/incoming', undefined, { item: 'RADIUS incoming (CoA and Disconnect)', itemKey: 'radiusIncoming', itemValues: {} }, incoming, incomingWanted));
 
   const profileWanted = profileProperties();
   for (const profile of await read(session, '/ip/hotspot/profile', ['.id', 'name', ...Object.keys(profileWanted)])) {
-    push(steps, setStep('/ip/hotspot/profile', profile['.id'], `hotspot profile ${profile.name ?? profile['.id'] ?? ''}`, profile, profileWanted));
+    const name = profile.name ?? profile['.id'] ?? '';
+    push(steps, setStep('/ip/hotspot/profile', profile['.id'], { item: `hotspot profile ${name}`, itemKey: 'hotspotProfile', itemValues: { name } }, profile, profileWanted));
   }
 
   const pppWanted = pppProperties(target);
   const [aaa = {}] = await read(session, '/ppp/aaa', Object.keys(pppWanted));
-  push(steps, setStep('/ppp/aaa', undefined, 'PPP AAA', aaa, pppWanted));
+  push(steps, setStep('/ppp/aaa', undefined, { item: 'PPP AAA', itemKey: 'pppAaa', itemValues: {} }, aaa, pppWanted));
 
   if (target.walledGarden.length > 0) {
     const garden = await read(session, '/ip/hotspot/walled-garden', ['.id', 'dst-host', 'action', 'disabled']);
     for (const host of target.walledGarden) {
       // Any enabled allow entry for the host will do, the operator's own included; theirs are never touched.
       const allowed = garden.some((item) => same('host', item['dst-host'], host) && (item.action ?? 'allow') === 'allow' && !same('bool', item.disabled, 'yes'));
-      if (!allowed) push(steps, addStep('/ip/hotspot/walled-garden', `walled garden ${host}`, walledGardenProperties(host)));
+      if (!allowed) push(steps, addStep('/ip/hotspot/walled-garden', { item: `walled garden ${host}`, itemKey: 'walledGarden', itemValues: { host } }, walledGardenProperties(host)));
     }
   }
-  return steps;
+  return { steps, secretUnreadable };
 }
 
 function push(steps: Step[], step: Step | undefined): void {
   if (step) steps.push(step);
 }
 
-function addStep(menu: string, item: string, wanted: Record<string, string>): Step {
+function addStep(menu: string, label: Label, wanted: Record<string, string>): Step {
   const before = Object.fromEntries(Object.keys(wanted).map((k) => [k, '']));
-  return { change: { menu, action: 'add', item, before, after: shown(wanted) }, send: wanted };
+  return { change: { menu, action: 'add', ...label, before, after: shown(wanted) }, send: wanted };
 }
 
 /** Only the properties that really differ; undefined when none do. */
-function setStep(menu: string, id: string | undefined, item: string, present: RouterOsItem, wanted: Record<string, string>): Step | undefined {
+function setStep(menu: string, id: string | undefined, label: Label, present: RouterOsItem, wanted: Record<string, string>): Step | undefined {
   const send = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => !same(kinds[k] ?? 'text', present[k], v)));
   if (Object.keys(send).length === 0) return undefined;
   const before = shown(Object.fromEntries(Object.keys(send).map((k) => [k, present[k] ?? ''])));
-  return { change: { menu, action: 'set', ...(id !== undefined && { id }), item, before, after: shown(send) }, send };
+  return { change: { menu, action: 'set', ...(id !== undefined && { id }), ...label, before, after: shown(send) }, send };
 }
 
 function shown(props: Record<string, string>): Record<string, string> {
@@ -267,7 +299,7 @@ function same(kind: Kind, actual: string | undefined, wanted: string): boolean {
     case 'number':
       return Number(actual) === Number(wanted);
     case 'duration':
-      return parseDuration(actual) !== undefined && parseDuration(actual) === parseDuration(wanted);
+      return parseRouterOsDuration(actual) !== undefined && parseRouterOsDuration(actual) === parseRouterOsDuration(wanted);
     case 'interim':
       return interim(actual) === interim(wanted);
     case 'services':
@@ -287,7 +319,7 @@ function truth(value: string): boolean | undefined {
 
 /** `received` and a zero duration mean the same: use the interval from the Access-Accept. */
 function interim(value: string): string {
-  const ms = parseDuration(value);
+  const ms = parseRouterOsDuration(value);
   return value === 'received' || ms === 0 ? 'received' : String(ms ?? value);
 }
 
@@ -298,37 +330,6 @@ function serviceSet(value: string): string[] {
 function mergeServices(present: string | undefined, wanted: string): string {
   const have = present ? present.split(',').map((s) => s.trim()).filter(Boolean) : [];
   return [...new Set([...wanted.split(','), ...have])].join(',');
-}
-
-const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 };
-
-/** RouterOS durations in milliseconds: '3s', '3000ms', '1h2m3s', '1w2d', '00:05:00', '1d00:00:03', '300' (seconds). */
-export function parseDuration(text: string): number | undefined {
-  const value = text.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const clock = /^(?:(\d+)d\s*)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(value);
-  if (clock) {
-    const [, d = '0', h, m, s, frac = '0'] = clock;
-    return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Number(frac.padEnd(3, '0'));
-  }
-  if (!/^(?:\d+(?:ms|us|w|d|h|m|s))+$/.test(value)) return undefined;
-  let ms = 0;
-  for (const [, n, unit] of value.matchAll(/(\d+)(ms|us|w|d|h|m|s)/g)) ms += Number(n) * UNIT_MS[unit!]!;
-  return ms;
-}
-
-/** Seconds as RouterOS writes them: 300 → '5m', 90 → '1m30s', 0 → '0s'. */
-export function formatDuration(seconds: number): string {
-  let rest = Math.round(seconds);
-  if (rest === 0) return '0s';
-  let out = '';
-  for (const [unit, size] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
-  }
-  return out;
 }
 
 function atLeast(version: string | undefined, major: number, minor: number): boolean {

@@ -170,7 +170,7 @@ export function routerEndpoint(db: Db, box: Pick<SecretBox, 'open'>, nasId: numb
 
 /** A successful contact: clears the last error, stores what the router said about itself when it changed. */
 export function recordRouterContact(db: Db, nasId: number, learned: { routerosVersion?: string | undefined; boardName?: string | undefined }, at: number): void {
-  // Runs on every poll: one small UPDATE, touching the learned columns only when told something.
+  // The poller calls it on a change (up, version, board) or hourly, the CLI and pages after an action: one small UPDATE.
   db.update(routerApi)
     .set({
       lastContactAt: at,

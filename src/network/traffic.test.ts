@@ -43,9 +43,19 @@ describe('router buckets', () => {
   it('forgets customers’ buckets sooner than the routers’', () => {
     const now = T0 + 30 * DAY;
     recordPollBuckets(conn.db, r1, { at: T0, health: health(1), interfaces: [{ iface: 'ether1', rxBytes: 1, txBytes: 1, rxBps: 1, txBps: 1 }], users: [{ username: 'alice', upBytes: 1, downBytes: 1, upBps: 1, downBps: 1 }] });
-    expect(pruneRouterBuckets(conn.db, { now, keepDays: 400, userKeepDays: 14 })).toBe(1);
+    expect(pruneRouterBuckets(conn.db, { now, keepDays: 400, userKeepDays: 14 })).toEqual({ deleted: 1, more: false });
     expect(userTraffic(conn.db, 'alice', { from: 0, to: now })).toEqual([]);
     expect(routerTraffic(conn.db, r1, { from: 0, to: now })).toHaveLength(1);
-    expect(pruneRouterBuckets(conn.db, { now, keepDays: 20, userKeepDays: 14 })).toBe(2);
+    expect(pruneRouterBuckets(conn.db, { now, keepDays: 20, userKeepDays: 14 })).toEqual({ deleted: 2, more: false });
+  });
+
+  it('prunes a long backlog a chunk at a time, oldest first, and says when more is left', () => {
+    for (let n = 0; n < 5; n++) recordPollBuckets(conn.db, r1, { at: T0 + n * BUCKET_MS, health: health(1), interfaces: [], users: [] });
+    const prune = () => pruneRouterBuckets(conn.db, { now: T0 + 30 * DAY, keepDays: 20, userKeepDays: 14, chunk: 2 });
+    expect(prune()).toEqual({ deleted: 2, more: true });
+    expect(routerHealth(conn.db, r1, { from: 0, to: T0 + 30 * DAY }).map((p) => p.bucket)).toEqual([T0 + 2 * BUCKET_MS, T0 + 3 * BUCKET_MS, T0 + 4 * BUCKET_MS]);
+    expect(prune()).toEqual({ deleted: 2, more: true });
+    expect(prune()).toEqual({ deleted: 1, more: false });
+    expect(prune()).toEqual({ deleted: 0, more: false });
   });
 });

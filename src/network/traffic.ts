@@ -1,5 +1,7 @@
-import { and, asc, eq, gt, lt, lte, sql, type AnyColumn } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
+import { compileStatement } from '../db/compiled-statement.js';
+import { preparedPer } from '../db/prepared.js';
 import { routerHealthBuckets, routerInterfaceBuckets, routerUserBuckets } from '../db/schema/network.js';
 
 // What the poller saw, kept in 5-minute buckets for the charts: each poll adds its counter
@@ -42,67 +44,91 @@ export function bucketOf(at: number): number {
   return at - (at % BUCKET_MS);
 }
 
+// A poll of a busy router writes a row per customer (thousands) inside the group commit, so
+// the three upserts are compiled once per connection (drizzle writes the SQL, better-sqlite3
+// runs it): building each through drizzle cost ~50 times SQLite's own work.
+const statementsOf = preparedPer((db, sqlite) => {
+  const p = (name: string) => sql.placeholder(name);
+  const h = routerHealthBuckets;
+  const i = routerInterfaceBuckets;
+  const u = routerUserBuckets;
+  return {
+    health: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db
+        .insert(h)
+        .values({ nasId: p('nasId'), bucket: p('bucket'), polls: p('polls'), failures: p('failures'), cpuMax: p('cpu'), cpuSum: p('cpu'), memoryUsedMax: p('memoryUsed'), memoryTotal: p('memoryTotal'), uptimeSeconds: p('uptimeSeconds'), hotspotUsersMax: p('hotspotUsers'), pppUsersMax: p('pppUsers') } as never)
+        .onConflictDoUpdate({
+          target: [h.nasId, h.bucket],
+          set: {
+            polls: sql`${h.polls} + 1`,
+            failures: sql`${h.failures} + excluded.failures`,
+            cpuMax: sql`max(${h.cpuMax}, excluded.cpu_max)`,
+            cpuSum: sql`${h.cpuSum} + excluded.cpu_sum`,
+            memoryUsedMax: sql`max(${h.memoryUsedMax}, excluded.memory_used_max)`,
+            // A failed poll knows neither: it keeps what the bucket's good polls said.
+            memoryTotal: sql`max(${h.memoryTotal}, excluded.memory_total)`,
+            uptimeSeconds: sql`CASE WHEN excluded.failures = 0 THEN excluded.uptime_seconds ELSE ${h.uptimeSeconds} END`,
+            hotspotUsersMax: sql`max(${h.hotspotUsersMax}, excluded.hotspot_users_max)`,
+            pppUsersMax: sql`max(${h.pppUsersMax}, excluded.ppp_users_max)`,
+          },
+        }),
+    ),
+    iface: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db
+        .insert(i)
+        .values({ nasId: p('nasId'), bucket: p('bucket'), iface: p('iface'), rxBytes: p('rxBytes'), txBytes: p('txBytes'), rxMaxBps: p('rxBps'), txMaxBps: p('txBps') } as never)
+        .onConflictDoUpdate({
+          target: [i.nasId, i.iface, i.bucket],
+          set: {
+            rxBytes: sql`${i.rxBytes} + excluded.rx_bytes`,
+            txBytes: sql`${i.txBytes} + excluded.tx_bytes`,
+            rxMaxBps: sql`max(${i.rxMaxBps}, excluded.rx_max_bps)`,
+            txMaxBps: sql`max(${i.txMaxBps}, excluded.tx_max_bps)`,
+          },
+        }),
+    ),
+    user: compileStatement<Record<string, unknown>>(
+      sqlite,
+      db
+        .insert(u)
+        .values({ nasId: p('nasId'), bucket: p('bucket'), username: p('username'), upBytes: p('upBytes'), downBytes: p('downBytes'), upMaxBps: p('upBps'), downMaxBps: p('downBps') } as never)
+        .onConflictDoUpdate({
+          target: [u.nasId, u.bucket, u.username],
+          set: {
+            upBytes: sql`${u.upBytes} + excluded.up_bytes`,
+            downBytes: sql`${u.downBytes} + excluded.down_bytes`,
+            upMaxBps: sql`max(${u.upMaxBps}, excluded.up_max_bps)`,
+            downMaxBps: sql`max(${u.downMaxBps}, excluded.down_max_bps)`,
+          },
+        }),
+    ),
+  };
+});
+
 /** Adds one poll to the buckets; run inside the caller's (group commit's) transaction. */
 export function recordPollBuckets(db: Db, nasId: number, sample: PollSample): void {
+  const statements = statementsOf(db);
   const bucket = bucketOf(sample.at);
   const h = sample.health;
-  db.insert(routerHealthBuckets)
-    .values({
-      nasId,
-      bucket,
-      polls: 1,
-      failures: h ? 0 : 1,
-      cpuMax: h?.cpuLoad ?? 0,
-      cpuSum: h?.cpuLoad ?? 0,
-      memoryUsedMax: h?.memoryUsed ?? 0,
-      memoryTotal: h?.memoryTotal ?? 0,
-      uptimeSeconds: h?.uptimeSeconds ?? 0,
-      hotspotUsersMax: h?.hotspotUsers ?? 0,
-      pppUsersMax: h?.pppUsers ?? 0,
-    })
-    .onConflictDoUpdate({
-      target: [routerHealthBuckets.nasId, routerHealthBuckets.bucket],
-      set: {
-        polls: sql`${routerHealthBuckets.polls} + 1`,
-        failures: sql`${routerHealthBuckets.failures} + excluded.failures`,
-        cpuMax: sql`max(${routerHealthBuckets.cpuMax}, excluded.cpu_max)`,
-        cpuSum: sql`${routerHealthBuckets.cpuSum} + excluded.cpu_sum`,
-        memoryUsedMax: sql`max(${routerHealthBuckets.memoryUsedMax}, excluded.memory_used_max)`,
-        // A failed poll knows neither: it keeps what the bucket's good polls said.
-        memoryTotal: sql`max(${routerHealthBuckets.memoryTotal}, excluded.memory_total)`,
-        uptimeSeconds: sql`CASE WHEN excluded.failures = 0 THEN excluded.uptime_seconds ELSE ${routerHealthBuckets.uptimeSeconds} END`,
-        hotspotUsersMax: sql`max(${routerHealthBuckets.hotspotUsersMax}, excluded.hotspot_users_max)`,
-        pppUsersMax: sql`max(${routerHealthBuckets.pppUsersMax}, excluded.ppp_users_max)`,
-      },
-    })
-    .run();
+  statements.health.run({
+    nasId,
+    bucket,
+    polls: 1,
+    failures: h ? 0 : 1,
+    cpu: h?.cpuLoad ?? 0,
+    memoryUsed: h?.memoryUsed ?? 0,
+    memoryTotal: h?.memoryTotal ?? 0,
+    uptimeSeconds: h?.uptimeSeconds ?? 0,
+    hotspotUsers: h?.hotspotUsers ?? 0,
+    pppUsers: h?.pppUsers ?? 0,
+  });
   for (const i of sample.interfaces) {
-    db.insert(routerInterfaceBuckets)
-      .values({ nasId, bucket, iface: i.iface, rxBytes: i.rxBytes, txBytes: i.txBytes, rxMaxBps: Math.round(i.rxBps), txMaxBps: Math.round(i.txBps) })
-      .onConflictDoUpdate({
-        target: [routerInterfaceBuckets.nasId, routerInterfaceBuckets.iface, routerInterfaceBuckets.bucket],
-        set: {
-          rxBytes: sql`${routerInterfaceBuckets.rxBytes} + excluded.rx_bytes`,
-          txBytes: sql`${routerInterfaceBuckets.txBytes} + excluded.tx_bytes`,
-          rxMaxBps: sql`max(${routerInterfaceBuckets.rxMaxBps}, excluded.rx_max_bps)`,
-          txMaxBps: sql`max(${routerInterfaceBuckets.txMaxBps}, excluded.tx_max_bps)`,
-        },
-      })
-      .run();
+    statements.iface.run({ nasId, bucket, iface: i.iface, rxBytes: i.rxBytes, txBytes: i.txBytes, rxBps: Math.round(i.rxBps), txBps: Math.round(i.txBps) });
   }
   for (const u of sample.users) {
-    db.insert(routerUserBuckets)
-      .values({ nasId, bucket, username: u.username, upBytes: u.upBytes, downBytes: u.downBytes, upMaxBps: Math.round(u.upBps), downMaxBps: Math.round(u.downBps) })
-      .onConflictDoUpdate({
-        target: [routerUserBuckets.nasId, routerUserBuckets.bucket, routerUserBuckets.username],
-        set: {
-          upBytes: sql`${routerUserBuckets.upBytes} + excluded.up_bytes`,
-          downBytes: sql`${routerUserBuckets.downBytes} + excluded.down_bytes`,
-          upMaxBps: sql`max(${routerUserBuckets.upMaxBps}, excluded.up_max_bps)`,
-          downMaxBps: sql`max(${routerUserBuckets.downMaxBps}, excluded.down_max_bps)`,
-        },
-      })
-      .run();
+    statements.user.run({ nasId, bucket, username: u.username, upBytes: u.upBytes, downBytes: u.downBytes, upBps: Math.round(u.upBps), downBps: Math.round(u.downBps) });
   }
 }
 
@@ -190,16 +216,21 @@ export function routerUserTraffic(db: Db, nasId: number, range: { from: number; 
     .all();
 }
 
+/** Rows one prune call deletes from each table at most: a long-overdue prune must not hold the group commit (and RADIUS behind it) for seconds. */
+export const PRUNE_CHUNK = 5_000;
+
 /**
  * Drops buckets past their keeping time (settings routers.bucketsKeepDays for the routers',
- * routers.userBucketsKeepDays for the customers', which are personal data). Returns rows deleted.
+ * routers.userBucketsKeepDays for the customers', which are personal data), at most `chunk`
+ * rows per table per call, oldest first by the `bucket` indexes. `more`: some are left, so call
+ * again on a later tick.
  */
-export function pruneRouterBuckets(db: Db, options: { now: number; keepDays: number; userKeepDays: number }): number {
+export function pruneRouterBuckets(db: Db, options: { now: number; keepDays: number; userKeepDays: number; chunk?: number }): { deleted: number; more: boolean } {
+  const chunk = options.chunk ?? PRUNE_CHUNK;
   const before = options.now - options.keepDays * 86_400_000;
   const userBefore = options.now - options.userKeepDays * 86_400_000;
-  return (
-    db.delete(routerInterfaceBuckets).where(lt(routerInterfaceBuckets.bucket, before)).run().changes +
-    db.delete(routerHealthBuckets).where(lt(routerHealthBuckets.bucket, before)).run().changes +
-    db.delete(routerUserBuckets).where(lt(routerUserBuckets.bucket, userBefore)).run().changes
-  );
+  const oldest = (table: typeof routerInterfaceBuckets | typeof routerHealthBuckets | typeof routerUserBuckets, limit: number) =>
+    db.run(sql`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${table.bucket} < ${limit} ORDER BY ${table.bucket} LIMIT ${chunk})`).changes;
+  const counts = [oldest(routerInterfaceBuckets, before), oldest(routerHealthBuckets, before), oldest(routerUserBuckets, userBefore)];
+  return { deleted: counts.reduce((a, b) => a + b, 0), more: counts.some((n) => n >= chunk) };
 }

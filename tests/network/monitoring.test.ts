@@ -54,7 +54,9 @@ beforeAll(async () => {
   router.addHotspotUser({ user: 'bob', address: '10.5.0.3', macAddress: 'AA:BB:CC:00:00:02', inRate: 10_000, outRate: 50_000 });
   router.addPppUser({ user: 'carol', address: '10.6.0.2', macAddress: 'AA:BB:CC:00:00:03', sessionId: '0x81A00003' });
 
-  // The router that has no CoA listener answering yes: every Disconnect gets a NAK.
+  // A router whose CoA listener refuses every Disconnect (Error-Cause 506, Resources
+  // Unavailable): the session is still there, so the API fallback logs the user off. A 503
+  // (Session-Context-Not-Found) would mean it is gone already, and gets no fallback.
   coaPeer = dgram.createSocket('udp4');
   coaPeer.on('message', (msg, rinfo) => {
     const packet = decodePacket(msg, dictionary);
@@ -64,7 +66,7 @@ beforeAll(async () => {
       code: packet.code === Code.CoaRequest ? Code.CoaNak : Code.DisconnectNak,
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
-      attributes: encodeAttribute(dictionary.require('Error-Cause'), 503),
+      attributes: encodeAttribute(dictionary.require('Error-Cause'), 506),
       secret: Buffer.from(SECRET),
       messageAuthenticator: true,
     });

@@ -18,6 +18,7 @@ const API_PASSWORD = 'api-pass-2024';
 let env: { env: Record<string, string> };
 let router: RouterOsEmulator;
 let oldRouter: RouterOsEmulator;
+let hidingRouter: RouterOsEmulator;
 
 const writes = (commands: string[][]) => commands.filter((c) => /\/(add|set|remove)$/.test(c[0] ?? ''));
 const yes = (value: string | undefined) => value === 'yes' || value === 'true';
@@ -26,13 +27,17 @@ beforeAll(async () => {
   router = await startRouterOsEmulator({ username: 'lango', password: API_PASSWORD, version: '7.16.2' });
   // Firmware that does not know one property setup writes.
   oldRouter = await startRouterOsEmulator({ username: 'lango', password: API_PASSWORD, unknownProperties: ['radius-interim-update'] });
+  // An API user without the "sensitive" policy: the router does not show it the RADIUS secret.
+  hidingRouter = await startRouterOsEmulator({ username: 'lango', password: API_PASSWORD, hideSecrets: true });
   const dir = mkdtempSync(path.join(tmpdir(), 'lango-router-setup-'));
   env = { env: { ...(process.env as Record<string, string>), LANGO_DB: path.join(dir, 'lango.db'), LANGO_KEY_FILE: path.join(dir, 'secret.key') } };
   for (const args of [
     ['nas', 'add', '--name', 'R1', '--ip', '127.0.0.1', '--secret', SECRET],
     ['nas', 'add', '--name', 'R2', '--ip', '127.0.0.2', '--secret', 'r2-shared-secret'],
+    ['nas', 'add', '--name', 'R3', '--ip', '127.0.0.3', '--secret', 'r3-shared-secret'],
     ['router', 'api', '--name', 'R1', '--host', '127.0.0.1', '--port', String(router.port), '--user', 'lango', '--password', API_PASSWORD],
     ['router', 'api', '--name', 'R2', '--host', '127.0.0.1', '--port', String(oldRouter.port), '--user', 'lango', '--password', API_PASSWORD],
+    ['router', 'api', '--name', 'R3', '--host', '127.0.0.1', '--port', String(hidingRouter.port), '--user', 'lango', '--password', API_PASSWORD],
   ]) {
     langoOk(env, ...args);
   }
@@ -41,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await router?.close();
   await oldRouter?.close();
+  await hidingRouter?.close();
 });
 
 describe('lango router setup', () => {
@@ -107,7 +113,23 @@ describe('lango router setup', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('The router refused a command');
     expect(run.stderr).toMatch(/hotspot profile \S+ \(\/ip\/hotspot\/profile set\): .*radius-interim-update/);
-    expect(langoJson<Array<{ nasName: string; lastErrorKind: string | null }>>(env, 'router', 'list')).toContainEqual(expect.objectContaining({ nasName: 'R2', lastErrorKind: 'trap' }));
+    // A refused command is not a router that cannot be reached: the row keeps saying it answers.
+    expect(langoJson<Array<{ nasName: string; lastErrorKind: string | null }>>(env, 'router', 'list')).toContainEqual(expect.objectContaining({ nasName: 'R2', lastErrorKind: null }));
+  });
+
+  it('finishes on a router that will not show the secret, and says the secret was not compared', async () => {
+    const apply = await langoAsync(env, 'router', 'setup', '--name', 'R3', '--apply');
+    expect(apply.status, apply.stderr).toBe(0);
+    expect(hidingRouter.items('/radius')).toEqual([expect.objectContaining({ secret: 'r3-shared-secret', comment: 'Lango' })]);
+
+    const before = writes(hidingRouter.commands).length;
+    const again = await langoAsync(env, 'router', 'setup', '--name', 'R3', '--apply');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to change');
+    expect(again.stdout).toContain("The router did not show the RADIUS secret to this API user, so it was not compared: give the user the 'sensitive' policy, or paste the /radius line from `lango router commands --show-secret`.");
+    expect(writes(hidingRouter.commands)).toHaveLength(before);
+    const look = await langoAsync(env, 'router', 'setup', '--name', 'R3', '--json');
+    expect(JSON.parse(look.stdout)).toMatchObject({ changes: [], secretUnreadable: true });
   });
 
   it('prints the commands to paste, with the shared secret only when asked', () => {

@@ -1,3 +1,4 @@
+import type { Subscriber } from '../../billing/index.js';
 import { countedBytes } from '../usage.js';
 import { CONTINUE, reject, type Verdict } from '../verdict.js';
 import type { PolicyContext } from './context.js';
@@ -53,9 +54,14 @@ export function checkTimeAllowance({ subscriber: s, usage }: PolicyContext): Ver
   return s.timeAllowanceSeconds !== null && usage.seconds >= s.timeAllowanceSeconds ? reject('AAA_TIME_USED_UP') : CONTINUE;
 }
 
+/** How many sessions a customer may have open at once (Simultaneous-Use). */
+export function simultaneousLimit(s: Pick<Subscriber, 'sharedUsers'>): number {
+  return s.sharedUsers ?? 1;
+}
+
 /** Simultaneous-Use: open sessions that still report count; stale ones were excluded by the read. */
 export function checkSimultaneousUse({ subscriber: s, usage }: PolicyContext): Verdict {
-  const limit = s.sharedUsers ?? 1;
+  const limit = simultaneousLimit(s);
   return usage.openSessions >= limit ? reject('AAA_TOO_MANY_SESSIONS', { limit }) : CONTINUE;
 }
 

@@ -49,7 +49,8 @@ export const routerInterfaceBuckets = sqliteTable(
     rxMaxBps: integer('rx_max_bps').notNull().default(0),
     txMaxBps: integer('tx_max_bps').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.nasId, t.iface, t.bucket] })],
+  // By bucket alone too: the daily prune deletes old buckets of every router.
+  (t) => [primaryKey({ columns: [t.nasId, t.iface, t.bucket] }), index('router_interface_buckets_by_bucket').on(t.bucket)],
 );
 
 /** Router health in 5-minute buckets: reachability, CPU, memory, active users. */
@@ -68,7 +69,7 @@ export const routerHealthBuckets = sqliteTable(
     hotspotUsersMax: integer('hotspot_users_max').notNull().default(0),
     pppUsersMax: integer('ppp_users_max').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.nasId, t.bucket] })],
+  (t) => [primaryKey({ columns: [t.nasId, t.bucket] }), index('router_health_buckets_by_bucket').on(t.bucket)],
 );
 
 /** Per-customer traffic as the router counts it (hotspot active, PPP simple queues), 5-minute buckets. */
@@ -84,5 +85,9 @@ export const routerUserBuckets = sqliteTable(
     upMaxBps: integer('up_max_bps').notNull().default(0),
     downMaxBps: integer('down_max_bps').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.nasId, t.bucket, t.username] }), index('router_user_buckets_by_user').on(t.username, t.bucket)],
+  (t) => [
+    primaryKey({ columns: [t.nasId, t.bucket, t.username] }),
+    index('router_user_buckets_by_user').on(t.username, t.bucket),
+    index('router_user_buckets_by_bucket').on(t.bucket),
+  ],
 );

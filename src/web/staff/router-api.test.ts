@@ -115,3 +115,37 @@ describe('set up this router', () => {
     await app.close();
   });
 });
+
+describe('the live page', () => {
+  const at = Date.parse('2026-11-24T09:00:00Z');
+  const point = (minutes: number, ether1: number, wlan1: number) => ({ at: at + minutes * 60_000, interfaces: { ether1: [ether1, ether1 / 10] as [number, number], wlan1: [wlan1, wlan1 / 10] as [number, number] }, cpuLoad: 5, users: 2 });
+  const live = {
+    nasId: 0,
+    state: 'up' as const,
+    checkedAt: at + 120_000,
+    error: null,
+    resource: null,
+    interfaces: [{ name: 'ether1', running: true, rxBps: 4e6, txBps: 4e5 }, { name: 'wlan1', running: true, rxBps: 2e6, txBps: 2e5 }],
+    users: [],
+    window: [point(0, 3e6, 1e6), point(1, 4e6, 2e6)],
+  };
+  const monitor = { live: () => live, states: () => new Map(), pollMs: 30_000, pollNow: () => Promise.resolve() } as unknown as StaffServices['routerMonitor'];
+
+  it('charts the last hour of the first interface from the poller’s memory, or the one picked, with a table', async () => {
+    const app = await build({ box, routerMonitor: monitor });
+    await post(app, `/staff/routers/${nasId}/api`, 'kamau', { host: '10.8.0.2', username: 'lango', password: 'api-password-1', monitor: 'yes' });
+    const first = await get(app, `/staff/routers/${nasId}/live`, 'kamau');
+    expect(first.body).toContain('Last hour');
+    expect(first.body).toContain('Traffic on ether1 (Mbit/s, one reading per poll)');
+    expect(first.body).toContain('data-chart="router-last-hour"');
+    const data = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(first.body)![1]!) as { charts: Array<{ id: string; labels: string[]; series: Array<{ values: number[] }> }> };
+    const chart = data.charts.find((c) => c.id === 'router-last-hour')!;
+    expect(chart.labels).toEqual(['12:00:00', '12:01:00']);
+    expect(chart.series.map((s) => s.values)).toEqual([[3, 4], [0.3, 0.4]]);
+    // The table, newest first, is there without script.
+    expect(/<table[^>]*id="last-hour-table"[\s\S]*?<\/table>/.exec(first.body)![0]).toMatch(/12:01:00[\s\S]*12:00:00/);
+    const picked = await get(app, `/staff/routers/${nasId}/live?iface=wlan1`, 'kamau');
+    expect(picked.body).toContain('Traffic on wlan1');
+    await app.close();
+  });
+});

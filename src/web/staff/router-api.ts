@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { findNas, type NasSummary } from '../../aaa/nas.js';
@@ -10,16 +10,12 @@ import {
   applySetup,
   BUCKET_MS,
   closeSessionsMissingFromRouter,
-  failureOf,
   failureText,
   findRouterApi,
   kickUser,
   listRouterApis,
   planSetup,
-  recordRouterContact,
-  recordRouterFailure,
   removeRouterApi,
-  routerEndpoint,
   routerHealth,
   routerInterfaces,
   routerTraffic,
@@ -35,6 +31,7 @@ import {
   type SetupPlan,
   type SetupTarget,
 } from '../../network/index.js';
+import { withRouterSession } from '../../network/session.js';
 import type { RouterOsSession } from '../../routeros/types.js';
 import { getSetting } from '../../settings/index.js';
 import { can, recordAudit, type StaffSession } from '../../staff/index.js';
@@ -46,7 +43,7 @@ import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatBytes, forma
 // Issue 10's router screens: a router's RouterOS API access (the password sealed, never shown),
 // "Set up this router" (the diff first, applied only when confirmed, and the same configuration
 // as commands to paste), and the live view (state, interfaces, users on the router with a "Log
-// off" each, a session sync, and the last 24 hours as charts). Setup, kick and sync open a fresh
+// off" each, a session sync, the last hour from the poller's memory and the last 24 hours as charts). Setup, kick and sync open a fresh
 // API session of their own; the live picture is the daemon's poller's memory, so opening the
 // page never waits on a router. Every failure is said in words (failureText), never a stack.
 //
@@ -170,23 +167,19 @@ export function registerRouterApiRoutes(app: FastifyInstance, screens: StaffScre
     const l = screens.languageOf(request);
     const { box, connectRouter, routerApiTimeoutMs } = screens.services;
     if (!box || !connectRouter) return { ok: false, error: t('staff.routerApi.errors.noParts', {}, l) };
-    const endpoint = routerEndpoint(db, box, nas.id, routerApiTimeoutMs ?? 5_000);
-    if (!endpoint) return { ok: false, error: errorMessage('ROUTER_NO_API', l, { name: nas.name }) };
-    let session: RouterOsSession | undefined;
-    try {
-      session = await connectRouter(endpoint);
-      const value = await work(session);
-      recordRouterContact(db, nas.id, { routerosVersion: session.routerosVersion }, screens.now());
-      return { ok: true, value };
-    } catch (err) {
-      const failure = failureOf(err);
-      if (failure.kind !== 'trap') recordRouterFailure(db, nas.id, failure.kind, failure.detail, screens.now());
-      request.log.warn({ nas: nas.id, kind: failure.kind, detail: failure.detail }, 'router API action failed');
-      return { ok: false, error: failureText(failure, endpoint, l), cause: err };
-    } finally {
-      await session?.close().catch(() => undefined);
-    }
+    const outcome = await withRouterSession({ db, box, connect: connectRouter, timeoutMs: routerApiTimeoutMs ?? 5_000, now: screens.now }, nas.id, work);
+    if (outcome.ok) return outcome;
+    if (outcome.noApi) return { ok: false, error: errorMessage('ROUTER_NO_API', l, { name: nas.name }) };
+    request.log.warn({ nas: nas.id, kind: outcome.failure.kind, detail: outcome.failure.detail }, 'router API action failed');
+    return { ok: false, error: failureText(outcome.failure, outcome.where, l), cause: outcome.error };
   }
+
+  // The daemon polls at the interval it read at start; the page refreshes at that pace, not at
+  // a setting changed since.
+  const pollSecondsNow = () => {
+    const ms = screens.services.routerMonitor?.pollMs;
+    return ms ? Math.max(1, Math.round(ms / 1000)) : getSetting(db, 'routers.pollSeconds');
+  };
 
   // ---------------------------------------------------------------- API access
 
@@ -216,8 +209,9 @@ export function registerRouterApiRoutes(app: FastifyInstance, screens: StaffScre
 ${input('host', text('staff.routerApi.form.host', l), form.host, ' required maxlength="253" class="ltr" placeholder="10.8.0.2"')}
 ${input('port', text('staff.routerApi.form.port', l), form.port, ' maxlength="5" inputmode="numeric" class="ltr" placeholder="8728"')}
 ${check('tls', text('staff.routerApi.form.tls', l), form.tls)}
+<p class="hint" id="tls-hint">${text('staff.routerApi.form.tlsHint', l)}</p>
 ${input('username', text('staff.routerApi.form.username', l), form.username, ' required maxlength="64" class="ltr"')}
-<label for="password">${text(api ? 'staff.routerApi.form.passwordKeep' : 'staff.routerApi.form.password', l)}</label><input id="password" name="password" type="password" maxlength="200" autocomplete="new-password" class="ltr"${api ? '' : ' required'} aria-describedby="password-hint">
+<label for="password">${text(api ? 'staff.routerApi.form.passwordKeep' : 'staff.routerApi.form.password', l)}</label><input id="password" name="password" type="password" maxlength="128" autocomplete="new-password" class="ltr"${api ? '' : ' required'} aria-describedby="password-hint">
 <p class="hint" id="password-hint">${text('staff.routerApi.form.passwordHint', l)}</p>
 ${input('site', text('staff.routerApi.form.site', l), form.site, ' maxlength="64"')}
 ${input('model', text('staff.routerApi.form.model', l), form.model, ' maxlength="64"')}
@@ -320,19 +314,32 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
     }
   };
 
+  /** A change's item in the reader's language (the catalogue's words, not provisioning's English). */
+  const itemText = (change: SetupChange, l: Language) => t(`staff.routerApi.items.${change.itemKey}`, change.itemValues, l);
+
+  /**
+   * What the staff member saw, in a hidden field: applying re-reads the router and applies only
+   * when the plan is still this one, so a router changed in between (by hand, another tab) is
+   * shown again rather than written over unseen. The secret is already masked in the plan.
+   */
+  const planHash = (plan: SetupPlan) =>
+    createHash('sha256')
+      .update(JSON.stringify(plan.changes.map((c) => [c.menu, c.action, c.id ?? null, c.item, c.before, c.after])))
+      .digest('base64url');
+
   const diffTable = (plan: SetupPlan, l: Language) => {
     const empty = text('staff.routerApi.setup.empty', l);
     const value = (v: string | undefined) => (v === undefined || v === '' ? empty : ltr(v));
     const rows: string[][] = [];
     for (const change of plan.changes) {
       const keys = [...new Set([...Object.keys(change.after), ...Object.keys(change.before)])].filter((k) => change.action === 'add' || change.before[k] !== change.after[k]);
-      keys.forEach((k, i) => rows.push([i === 0 ? `<b>${escapeHtml(change.item)}</b> ${ltr(change.menu)}` : '', ltr(k), value(change.before[k]), value(change.after[k])]));
+      keys.forEach((k, i) => rows.push([i === 0 ? `<b>${escapeHtml(itemText(change, l))}</b> ${ltr(change.menu)}` : '', ltr(k), value(change.before[k]), value(change.after[k])]));
     }
     const head = (['item', 'property', 'now', 'after'] as const).map((k) => text(`staff.routerApi.setup.cols.${k}`, l));
     return table('setup-diff', head, rows, t('staff.routerApi.setup.title', { name: '' }, l));
   };
 
-  const showSetup = async (request: FastifyRequest, reply: FastifyReply, nas: NasSummary, status: number, extra: { notice?: string; error?: string; connect: boolean }) => {
+  const showSetup = async (request: FastifyRequest, reply: FastifyReply, nas: NasSummary, status: number, extra: { notice?: string; error?: string; connect: boolean; plan?: SetupPlan }) => {
     const session = screens.sessionOf(request);
     const l = screens.languageOf(request);
     const title = t('staff.routerApi.setup.title', { name: nas.name }, l);
@@ -341,13 +348,18 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
     if (!found.ok) return page(request, reply, 409, title, `${flash({ notice: extra.notice, error: extra.error })}${found.html}${back(nas, l)}`);
     let plan = '';
     let error = extra.error;
-    if (extra.connect) {
+    let read = extra.plan;
+    if (!read && extra.connect) {
       const result = await withRouter(request, nas, (s) => planSetup(s, found.target));
       if (!result.ok) error = result.error;
-      else if (result.value.changes.length === 0) plan = `<p class="notice" id="setup-nothing" role="status">${text('staff.routerApi.setup.nothing', l)}</p>`;
+      else read = result.value;
+    }
+    if (read) {
+      const unreadable = read.secretUnreadable ? `<p class="warn" id="setup-secret-unreadable">${text('staff.routerApi.setup.secretUnreadable', l)}</p>` : '';
+      if (read.changes.length === 0) plan = `<p class="notice" id="setup-nothing" role="status">${text('staff.routerApi.setup.nothing', l)}</p>${unreadable}`;
       else {
-        plan = `<p>${text('staff.routerApi.setup.intro', l)}</p>${diffTable(result.value, l)}
-<form method="post" action="${routerUrl(nas.id)}/setup">${csrfField(session.csrfToken)}${confirmBox(l, t('staff.routerApi.setup.what', {}, l))}
+        plan = `<p>${text('staff.routerApi.setup.intro', l)}</p>${unreadable}${diffTable(read, l)}
+<form method="post" action="${routerUrl(nas.id)}/setup">${csrfField(session.csrfToken)}<input type="hidden" name="plan" value="${planHash(read)}">${confirmBox(l, t('staff.routerApi.setup.what', {}, l))}
 <button class="main" type="submit">${text('staff.routerApi.setup.apply', l)}</button></form>`;
       }
     }
@@ -371,18 +383,25 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
     if (!findRouterApi(db, nas.id)) return showSetup(request, reply, nas, 409, { connect: false });
     const found = targetFor(request, nas);
     if (!found.ok) return showSetup(request, reply, nas, 409, { connect: false });
-    const result = await withRouter(request, nas, (s) => applySetup(s, found.target));
+    const shown = one((request.body as Record<string, unknown>).plan) ?? '';
+    // Read again and apply in the same session, only if the router still shows what the staff member saw.
+    const result = await withRouter(request, nas, async (s): Promise<{ stale: SetupPlan } | { applied: SetupChange[] }> => {
+      const now = await planSetup(s, found.target);
+      if (planHash(now) !== shown) return { stale: now };
+      return applySetup(s, found.target);
+    });
     const secret = found.target.secret;
     const masked = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === secret ? '••••' : v]));
     const audit = (applied: readonly SetupChange[], failed?: SetupChange) =>
       recordAudit(db, actor(request), 'router.setup', `nas:${nas.id}`, { name: nas.name, changes: applied.map((c) => ({ menu: c.menu, action: c.action, item: c.item, after: masked(c.after) })), ...(failed && { failed: failed.item }) }, screens.now());
-    const appliedText = (applied: readonly SetupChange[]) => (applied.length === 0 ? t('staff.routerApi.setup.appliedNothing', {}, l) : t('staff.routerApi.setup.applied', { items: applied.map((c) => c.item).join(', ') }, l));
+    const appliedText = (applied: readonly SetupChange[]) => (applied.length === 0 ? t('staff.routerApi.setup.appliedNothing', {}, l) : t('staff.routerApi.setup.applied', { items: applied.map((c) => itemText(c, l)).join(l === 'ar' ? '، ' : ', ') }, l));
     if (!result.ok) {
       // A change the router refused part-way: what went before it is on the router now, and audited. Setup reads again first, so applying once more is safe.
       const partial = result.cause instanceof SetupStepFailed && result.cause.applied.length > 0 ? result.cause : undefined;
       if (partial) audit(partial.applied, partial.change);
       return showSetup(request, reply, nas, 502, { error: result.error, ...(partial && { notice: appliedText(partial.applied) }), connect: false });
     }
+    if ('stale' in result.value) return showSetup(request, reply, nas, 409, { error: t('staff.routerApi.setup.changed', {}, l), plan: result.value.stale, connect: false });
     const applied = result.value.applied;
     audit(applied);
     request.log.info({ staff: session.staff.username, nas: nas.id, changes: applied.length }, 'router set up');
@@ -398,7 +417,7 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
   const liveNow = (request: FastifyRequest, nas: NasSummary): string => {
     const session = screens.sessionOf(request);
     const l = screens.languageOf(request);
-    const open = (inner: string) => `<section id="live-now" data-src="${routerUrl(nas.id)}/live/now" data-every="${getSetting(db, 'routers.pollSeconds')}">${inner}</section>`;
+    const open = (inner: string) => `<section id="live-now" data-src="${routerUrl(nas.id)}/live/now" data-every="${pollSecondsNow()}">${inner}</section>`;
     const monitor = screens.services.routerMonitor;
     if (!monitor) return open(`<p class="warn" id="live-none">${text('staff.routerApi.live.noMonitor', l)}</p>`);
     const live = monitor.live(nas.id);
@@ -525,6 +544,42 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
     return { body, data };
   };
 
+  /**
+   * The last hour from the poller's memory (one point per poll, nothing stored), for one
+   * interface: the one picked for the 24-hour chart, else the router's first. Drawn once with
+   * the page; the self-refreshing part stays the small #live-now.
+   */
+  const lastHour = (nas: NasSummary, l: Language, wanted: string | undefined): { body: string; data: ChartData[] } => {
+    const live = screens.services.routerMonitor?.live(nas.id);
+    if (!live) return { body: '', data: [] };
+    const title = `<h2>${text('staff.routerApi.live.lastHour', l)}</h2>`;
+    const names = [...new Set([...live.interfaces.map((i) => i.name), ...live.window.flatMap((p) => Object.keys(p.interfaces))])];
+    const iface = wanted !== undefined && names.includes(wanted) ? wanted : names[0];
+    const points = iface === undefined ? [] : live.window.filter((p) => p.interfaces[iface] !== undefined);
+    if (iface === undefined || points.length === 0) return { body: `${title}<p id="last-hour-none">${text('staff.routerApi.live.lastHourNone', l)}</p>`, data: [] };
+    const rate = (bps: number) => Math.round((bps / 1e6) * 1000) / 1000;
+    const number = (n: number) => ltr(new Intl.NumberFormat(numberLocale(l), { maximumFractionDigits: 3 }).format(n));
+    const inOut = [t('staff.routerApi.live.in', {}, l), t('staff.routerApi.live.out', {}, l)] as const;
+    const heading = t('staff.routerApi.live.lastHourChart', { iface }, l);
+    const data: ChartData[] = [
+      {
+        id: 'router-last-hour',
+        kind: 'lines',
+        labels: points.map((p) => clock(p.at, zone)),
+        series: [
+          { label: inOut[0], values: points.map((p) => rate(p.interfaces[iface]![0])), unit: 'count' },
+          { label: inOut[1], values: points.map((p) => rate(p.interfaces[iface]![1])), unit: 'count' },
+        ],
+      },
+    ];
+    const rows = [...points].reverse().map((p) => [ltr(clock(p.at, zone)), number(rate(p.interfaces[iface]![0])), number(rate(p.interfaces[iface]![1]))]);
+    const body =
+      title +
+      `<section class="dashboard-chart" data-chart="router-last-hour" aria-labelledby="router-last-hour-title"><h3 id="router-last-hour-title">${escapeHtml(heading)}</h3>` +
+      `<details><summary>${text('staff.routerApi.live.chartTable', l)}</summary>${table('last-hour-table', [text('staff.routerApi.live.time', l), escapeHtml(inOut[0]), escapeHtml(inOut[1])], rows, heading)}</details></section>`;
+    return { body, data };
+  };
+
   const showLive = (request: FastifyRequest, reply: FastifyReply, nas: NasSummary, status: number, extra: { notice?: string | undefined; error?: string | undefined; iface?: string | undefined } = {}) => {
     const session: StaffSession = screens.sessionOf(request);
     const l = screens.languageOf(request);
@@ -532,12 +587,15 @@ ${check('monitor', text('staff.routerApi.form.monitor', l), form.monitor)}
     const watched = screens.services.routerMonitor !== undefined && findRouterApi(db, nas.id) !== undefined;
     const refresh = watched
       ? `<form method="get" action="${base}" class="filters"><input type="hidden" name="refresh" value="1"><button type="submit">${text('staff.routerApi.live.refresh', l)}</button></form>` +
-        `<p class="hint">${text('staff.routerApi.live.selfRefresh', l, { seconds: getSetting(db, 'routers.pollSeconds') })}</p>`
+        `<p class="hint">${text('staff.routerApi.live.selfRefresh', l, { seconds: pollSecondsNow() })}</p>`
       : '';
     const sync = can(session.staff.role, 'sessions.disconnect') && findRouterApi(db, nas.id)
       ? `<h2>${text('staff.routerApi.live.syncHeading', l)}</h2><p class="hint">${text('staff.routerApi.live.syncExplain', l)}</p><form method="post" action="${routerUrl(nas.id)}/sync">${csrfField(session.csrfToken)}<button class="small" type="submit">${text('staff.routerApi.live.syncButton', l)}</button></form>`
       : '';
-    const { body: chartBody, data } = charts(nas, l, screens.now(), extra.iface);
+    const hour = lastHour(nas, l, extra.iface);
+    const day = charts(nas, l, screens.now(), extra.iface);
+    const chartBody = hour.body + day.body;
+    const data = [...hour.data, ...day.data];
     // Data, not code: the CSP's script-src does not apply to a JSON block the browser never runs.
     const json = data.length ? `<script type="application/json" id="chart-data">${JSON.stringify({ lang: l, charts: data }).replace(/</g, '\\u003c')}</script>` : '';
     const head =
