@@ -73,6 +73,12 @@ export function findNas(db: Db, id: number): NasSummary | undefined {
   return row && summarise(row);
 }
 
+/** A router by the name `lango nas add` gave it (names are unique). */
+export function findNasByName(db: Db, name: string): NasSummary | undefined {
+  const row = db.select().from(nas).where(eq(nas.name, name)).get();
+  return row && summarise(row);
+}
+
 /**
  * Renames a router or changes its Message-Authenticator rule. The routers' change counter
  * moves (a trigger), so the running daemon's directory picks the change up by itself.

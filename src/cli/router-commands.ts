@@ -1,4 +1,4 @@
-import { listNas } from '../aaa/nas.js';
+import { findNasByName } from '../aaa/nas.js';
 import type { Db } from '../db/connection.js';
 import { LangoError } from '../errors.js';
 import {
@@ -26,7 +26,7 @@ import { actor } from './inputs.js';
 
 /** A router by its `lango nas` name. */
 export function routerOf(db: Db, name: string): { id: number; name: string } {
-  const router = listNas(db).find((n) => n.name === name);
+  const router = findNasByName(db, name);
   if (!router) throw new LangoError('ROUTER_UNKNOWN', { name });
   return { id: router.id, name: router.name };
 }

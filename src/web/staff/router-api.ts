@@ -30,8 +30,8 @@ import {
   type SetupChange,
   type SetupPlan,
   type SetupTarget,
+  withRouterSession,
 } from '../../network/index.js';
-import { withRouterSession } from '../../network/session.js';
 import type { RouterOsSession } from '../../routeros/types.js';
 import { getSetting } from '../../settings/index.js';
 import { can, recordAudit, type StaffSession } from '../../staff/index.js';
