@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPostgresUrl } from '../src/db/target.js';
 
 // Starts the real daemon as a child process for the benchmark and the integration tests: the
 // point of both is to exercise the process an operator runs, signals and exit code included.
@@ -71,7 +72,10 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 
   // e.g. LANGO_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon under bench load.
   const nodeArgs = process.env.LANGO_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // On PostgreSQL the daemon keeps its own files (the first admin's password) in ./data: the
+  // daemon's folder, not the checkout.
+  const cwd = isPostgresUrl(dbPath) ? dir : root;
+  const child = spawn(process.execPath, [...nodeArgs, entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test runner that exits without calling stop() must not leave a daemon holding ports.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
@@ -81,7 +85,9 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let onListening: ((ports: Ports) => void) | undefined;
+  const keep = keepLog(child);
   collectLines(child, lines, (line) => {
+    keep(line);
     if (!onListening) return;
     const ports = parseListening(line);
     if (ports) onListening(ports);
@@ -129,6 +135,60 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   };
 }
 
+/** What a finished child process said: its exit code (null if a signal ended it) and its output. */
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cliEntry(): string {
+  return join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+}
+
+/** The `lango` CLI as an operator runs it, on the daemon's own database (its environment). */
+export function runLango(daemon: { env: Record<string, string> }, args: readonly string[]): RunResult {
+  const run = spawnSync(process.execPath, [cliEntry(), ...args], { env: daemon.env, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * The CLI without blocking this process: needed when the command talks to something served by
+ * this process (an emulator), which spawnSync would stop from answering.
+ */
+export function runLangoAsync(daemon: { env: Record<string, string> }, args: readonly string[]): Promise<RunResult> {
+  return runNodeAsync(cliEntry(), args, daemon.env);
+}
+
+/** A Node script (e.g. dist/scripts/crashtest.js) run to its end without blocking this process, its output collected. */
+export function runNodeAsync(entry: string, args: readonly string[], env: Record<string, string> | NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A CLI command's --json answer; anything but exit 0 throws with the command, exit code and stderr. */
+function langoJsonResult<T>(args: readonly string[], run: RunResult): T {
+  if (run.status !== 0) throw new Error(`lango ${args.join(' ')} failed (exit ${String(run.status)}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** runLango with --json, expecting exit 0. */
+export function runLangoJson<T>(daemon: { env: Record<string, string> }, args: readonly string[]): T {
+  return langoJsonResult<T>(args, runLango(daemon, [...args, '--json']));
+}
+
+/** runLangoAsync with --json, expecting exit 0. */
+export async function runLangoJsonAsync<T>(daemon: { env: Record<string, string> }, args: readonly string[]): Promise<T> {
+  return langoJsonResult<T>(args, await runLangoAsync(daemon, [...args, '--json']));
+}
+
 interface Ports {
   authPort: number;
   acctPort: number;
@@ -150,7 +210,27 @@ function parseListening(line: string): Ports | undefined {
   return { authPort, acctPort, httpPort };
 }
 
-function collectLines(child: ChildProcess, lines: string[], onLine: (line: string) => void): void {
+/**
+ * With LANGO_TEST_LOG_DIR set (the test suite's global setup sets it), every line of every daemon
+ * also goes to <dir>/daemon-<pid>.log, so scripts/log-scan.ts can look for secrets after the whole
+ * run. Written synchronously: a test worker may exit right after its daemon stops.
+ */
+function keepLog(child: ChildProcess): (line: string) => void {
+  const dir = process.env.LANGO_TEST_LOG_DIR;
+  if (!dir || child.pid === undefined) return () => {};
+  const fd = openSync(join(dir, `daemon-${child.pid}.log`), 'a');
+  let open = true;
+  child.once('close', () => {
+    open = false;
+    closeSync(fd);
+  });
+  return (line) => {
+    if (open) writeSync(fd, `${line}\n`);
+  };
+}
+
+/** Splits a child's stdout and stderr into lines as they arrive (shared with scripts/freeradius.ts). */
+export function collectLines(child: ChildProcess, lines: string[], onLine: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     stream.setEncoding('utf8');
@@ -166,13 +246,17 @@ function collectLines(child: ChildProcess, lines: string[], onLine: (line: strin
       }
     });
     stream.on('end', () => {
-      if (partial.length > 0) lines.push(partial);
+      if (partial.length > 0) {
+        lines.push(partial);
+        onLine(partial);
+      }
       partial = '';
     });
   }
 }
 
-function withLog(message: string, lines: readonly string[]): Error {
+/** An error carrying the last 50 lines a child printed. */
+export function withLog(message: string, lines: readonly string[]): Error {
   const tail = lines.slice(-50).join('\n');
   return new Error(tail ? `${message}; its output:\n${tail}` : `${message}; it printed nothing`);
 }

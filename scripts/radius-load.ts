@@ -1,13 +1,19 @@
+import { fork } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeRequest } from '../src/radius/authenticators.js';
+import { computeChapPassword } from '../src/radius/auth/chap.js';
 import { hideUserPassword } from '../src/radius/auth/pap.js';
 import { MAX_PACKET, encodeAttribute, type AttributeValue } from '../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary, type Dictionary } from '../src/radius/dictionary.js';
 import { hmacMd5, md5 } from '../src/radius/md5.js';
 import { Attr, Code } from '../src/radius/packet.js';
+import { repoRoot } from './daemon-process.js';
+import { round } from './kit.js';
+import { runMain } from './run-main.js';
 
 // A closed-loop RADIUS load generator. It runs in its own process (bench.ts forks it) so that
 // its event loop never shares a turn with the daemon's and the latencies it measures are the
@@ -18,9 +24,36 @@ import { Attr, Code } from '../src/radius/packet.js';
 // run only sends pre-built packets and checks replies with one MD5 each (plus a sampled HMAC).
 // The maths is Lango's own (src/radius/md5.ts, pap.ts: node:crypto underneath), not a copy:
 // a hand-written MD5 once saved ~0.6 µs per reply here, too little to justify home-made crypto.
+//
+// Paced mode (job.rate) is the soak's: instead of as fast as the window allows, it sends at a
+// target rate for as long as asked, from a ring of pre-built packets that is re-signed a segment
+// at a time as it comes round again (a fresh Request Authenticator, so no reply comes from a
+// duplicate cache; Interim-Updates with their counters grown), and reports per-interval figures
+// to the parent over IPC. Re-signing costs a few µs a packet, which the paced rate can afford.
 
 export interface LoadJob {
   mode: 'auth' | 'acct';
+  /**
+   * auth: PAP (User-Password) or CHAP (CHAP-Password over the Request Authenticator as the
+   * challenge, no CHAP-Challenge attribute). Both carry Message-Authenticator, as the bench's NAS
+   * entries require it. PAP when omitted.
+   */
+  auth?: 'pap' | 'chap';
+  /**
+   * Replies must carry Message-Authenticator as their first attribute (Lango does, for every
+   * Access reply). False for peers that may leave it out (FreeRADIUS before 3.2.5): then it is
+   * checked only when it comes first. Every reply's Response Authenticator is checked either way.
+   */
+  strictReplyMa?: boolean;
+  /** Paced mode: requests per second to hold (instead of closed-loop as fast as the window allows). */
+  rate?: number;
+  /** Paced mode: seconds between the interval reports (sent to the parent over IPC); 60 when omitted. */
+  intervalSeconds?: number;
+  /**
+   * Paced mode: the ring's size in packets (rounded up to whole segments of 256). Tests make it
+   * small so it wraps within seconds; it must hold more than the packets in flight per socket.
+   */
+  ringPackets?: number;
   host?: string;
   port: number;
   secret: string;
@@ -31,6 +64,11 @@ export interface LoadJob {
   users?: number;
   /** acct: concurrent sessions, each opened with a Start before the measured Interim-Updates. */
   sessions?: number;
+  /**
+   * acct: session i belongs to user userOffset + (i % users) + 1. The soak gives accounting users
+   * of their own, as the bench's plan allows one device: a user with an open session is refused.
+   */
+  userOffset?: number;
   sockets?: number;
   /** Requests in flight across all sockets. */
   window?: number;
@@ -44,13 +82,12 @@ export interface LoadJob {
   maSampleEvery?: number;
 }
 
-export interface LoadResult {
+/** What a stretch of load saw, the whole run or one paced interval. */
+interface Counts {
   mode: 'auth' | 'acct';
   seconds: number;
   sent: number;
   answered: number;
-  accepted?: number;
-  responses?: number;
   rejects: number;
   bad: number;
   timeouts: number;
@@ -60,6 +97,20 @@ export interface LoadResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+}
+
+/** Paced mode: what one interval (the warm-up excluded) saw. */
+export interface IntervalStats extends Counts {
+  /** 1-based. */
+  index: number;
+  /** Accepts (auth) or Accounting-Responses (acct). */
+  ok: number;
+}
+
+export interface LoadResult extends Counts {
+  auth?: 'pap' | 'chap';
+  accepted?: number;
+  responses?: number;
   /** The generator's own CPU use over the run (100 = one core): near 100 means it, not the daemon, is the limit. */
   generator_cpu_pct: number;
   /** The generator's CPU time per request sent (warm-up included), in microseconds. */
@@ -79,11 +130,14 @@ export interface LoadResult {
     /** True when the run ended early because every pre-built packet had been sent. */
     exhausted: boolean;
   };
+  /** Paced mode only: the target rate and every interval's figures (p50/p99 above then come from a 10 µs histogram). */
+  paced?: { rate: number; intervals: IntervalStats[] };
   /** acct only: the unmeasured Start phase. */
   starts?: { sent: number; responses: number; bad: number; timeouts: number; seconds: number };
 }
 
-export async function runLoad(job: LoadJob): Promise<LoadResult> {
+/** `onInterval` gets a paced run's interval reports as they close. */
+export async function runLoad(job: LoadJob, onInterval: (stats: IntervalStats) => void = () => {}): Promise<LoadResult> {
   const dictionary = loadDictionary(defaultDictionaryPath());
   const secret = Buffer.from(job.secret, 'utf8');
   const host = job.host ?? '127.0.0.1';
@@ -95,21 +149,46 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     maSampleEvery: Math.max(1, job.maSampleEvery ?? 16),
   };
   const warmupSeconds = job.warmupSeconds ?? 1;
-  const maxRate = job.maxRate ?? 100_000;
-  // 5% and two partly used segments per socket on top, so a run at exactly maxRate still fits.
-  const wanted = Math.ceil(maxRate * (job.seconds + warmupSeconds) * 1.05) + 2 * settings.sockets * IDS;
+  const rate = job.rate;
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new RangeError(`rate must be a positive number, got ${String(rate)}`);
+  const intervalSeconds = job.intervalSeconds ?? 60;
+  if (!(Number.isFinite(intervalSeconds) && intervalSeconds > 0)) throw new RangeError(`intervalSeconds must be a positive number, got ${String(intervalSeconds)}`);
+  // Paced: the Interim-Updates' Event-Timestamp advances at the paced rate.
+  const maxRate = rate ?? job.maxRate ?? 100_000;
+  // Closed loop: 5% and two partly used segments per socket on top, so a run at exactly maxRate
+  // still fits. Paced: a ring of whole segments, large enough that a segment comes round again
+  // only long after its replies are due (2 s of sending, and never under 256 segments).
+  const wanted =
+    rate === undefined
+      ? Math.ceil(maxRate * (job.seconds + warmupSeconds) * 1.05) + 2 * settings.sockets * IDS
+      : job.ringPackets !== undefined
+        ? Math.max(2 * settings.sockets, Math.ceil(job.ringPackets / IDS)) * IDS
+        : Math.max(256 * IDS, 8 * settings.sockets * IDS, Math.ceil((rate * 2) / IDS) * IDS);
   const budget = (job.poolMegabytes ?? 512) * 1024 * 1024;
   const users = job.users ?? 10_000;
+  const authMethod = job.auth ?? 'pap';
+  if (authMethod !== 'pap' && authMethod !== 'chap') throw new RangeError(`auth must be pap or chap, got ${String(authMethod)}`);
 
   const buildStarted = performance.now();
   let startPool: Pool | undefined;
   let pool: Pool;
   if (job.mode === 'auth') {
-    pool = buildAuthPool(authTemplates(dictionary, nasIp, users), secret, wanted, budget);
+    pool = buildAuthPool(authTemplates(dictionary, nasIp, users, authMethod), secret, wanted, budget, authMethod);
   } else {
-    const sessions = acctSessions(dictionary, nasIp, job.sessions ?? 5000, users);
+    const sessions = acctSessions(dictionary, nasIp, job.sessions ?? 5000, users, job.userOffset ?? 0);
     startPool = buildStartPool(sessions, secret);
     pool = buildInterimPool(sessions, secret, wanted, budget - startPool.arena.length, maxRate);
+  }
+  if (job.strictReplyMa === false && pool.replyHasMa) {
+    pool.replyHasMa = false;
+    pool.replyMaOptional = true;
+  }
+  let pacing: Pacing | undefined;
+  if (rate !== undefined) {
+    if (pool.capped || pool.count % IDS !== 0) throw new RangeError('the paced ring does not fit poolMegabytes');
+    // A re-signed packet goes into the same slot, so every packet must have the same length.
+    if (pool.lengths.some((length) => length !== pool.lengths[0])) throw new Error('paced mode needs packets of one length');
+    pacing = { rate, intervalMs: intervalSeconds * 1000, onInterval };
   }
   const buildSeconds = (performance.now() - buildStarted) / 1000;
 
@@ -128,8 +207,9 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
         seconds: round((performance.now() - startedAt) / 1000, 3),
       };
     }
-    const run = await new Run(lanes, pool, config, warmupSeconds * 1000, job.seconds * 1000).done;
+    const run = await new Run(lanes, pool, config, warmupSeconds * 1000, job.seconds * 1000, pacing && { ...pacing, mode: job.mode }).done;
     const result = summarise(job.mode, job.seconds, run, settings, buildSeconds);
+    if (job.mode === 'auth') result.auth = authMethod;
     return starts ? { ...result, starts } : result;
   } finally {
     for (const lane of lanes) lane.socket.close();
@@ -154,11 +234,15 @@ interface Pool {
   rejectCode: number;
   /** Lango puts Message-Authenticator first in every Access reply and in no Accounting-Response. */
   replyHasMa: boolean;
+  /** Replies may lack Message-Authenticator; a first-placed one is still checked (sampled). */
+  replyMaOptional?: boolean;
   /** The pool's size was cut to fit the memory budget. */
   capped: boolean;
+  /** Frames and signs packet k (any k ≥ 0 in paced mode, whose ring reuses slot k % count) in `packet`. */
+  sign: (k: number, packet: Buffer) => void;
 }
 
-function newPool(count: number, lengthOf: (k: number) => number, budget: number, kind: Pick<Pool, 'expect' | 'rejectCode' | 'replyHasMa'>): Pool {
+function newPool(count: number, lengthOf: (k: number) => number, budget: number, kind: Pick<Pool, 'expect' | 'rejectCode' | 'replyHasMa' | 'sign'>): Pool {
   const offsets = new Uint32Array(count);
   const lengths = new Uint16Array(count);
   let bytes = 0;
@@ -208,12 +292,15 @@ function mac(n: number): string {
 
 interface AuthTemplate {
   password: Buffer;
-  /** User-Password holds zeros here; it is hidden per packet. */
+  /** User-Password (or CHAP-Password) holds zeros here; it is computed per packet. */
   attributes: Buffer;
   passwordOffset: number;
 }
 
-function authTemplates(dictionary: Dictionary, nasIp: string, count: number): AuthTemplate[] {
+/** CHAP-Password: the CHAP identifier and MD5(identifier | password | challenge). */
+const CHAP_LENGTH = 17;
+
+function authTemplates(dictionary: Dictionary, nasIp: string, count: number, method: 'pap' | 'chap'): AuthTemplate[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i + 1;
     const password = Buffer.from(`pw-${pad5(n)}`, 'utf8');
@@ -222,7 +309,7 @@ function authTemplates(dictionary: Dictionary, nasIp: string, count: number): Au
     const head = attr(dictionary, 'User-Name', `user${pad5(n)}`);
     const attributes = Buffer.concat([
       head,
-      attr(dictionary, 'User-Password', Buffer.alloc(hiddenLength)),
+      method === 'pap' ? attr(dictionary, 'User-Password', Buffer.alloc(hiddenLength)) : attr(dictionary, 'CHAP-Password', Buffer.alloc(CHAP_LENGTH)),
       attr(dictionary, 'NAS-IP-Address', nasIp),
       attr(dictionary, 'NAS-Port', n),
       attr(dictionary, 'Calling-Station-Id', mac(n)),
@@ -233,18 +320,17 @@ function authTemplates(dictionary: Dictionary, nasIp: string, count: number): Au
 
 const MA_LENGTH = 18;
 
-function buildAuthPool(templates: AuthTemplate[], secret: Buffer, count: number, budget: number): Pool {
-  const pool = newPool(count, (k) => 20 + MA_LENGTH + templates[k % templates.length]!.attributes.length, budget, {
-    expect: Code.AccessAccept,
-    rejectCode: Code.AccessReject,
-    replyHasMa: true,
-  });
+/** The proof of the password for the Request Authenticator in `packet` (bytes 4..20), CHAP identifier `ident`. */
+function proveAuth(method: 'pap' | 'chap', t: AuthTemplate, secret: Buffer, packet: Buffer, ident: number): Buffer {
+  const authenticator = packet.subarray(4, 20);
+  return method === 'pap' ? hideUserPassword(t.password, secret, authenticator) : computeChapPassword(ident, t.password, authenticator);
+}
+
+function buildAuthPool(templates: AuthTemplate[], secret: Buffer, count: number, budget: number, method: 'pap' | 'chap'): Pool {
   const random = new RandomSource();
   // Each packet is framed in place in the arena (a view, no copy), then signed there.
-  for (let k = 0; k < pool.count; k++) {
+  const sign = (k: number, packet: Buffer): void => {
     const t = templates[k % templates.length]!;
-    const at = pool.offsets[k]!;
-    const packet = pool.arena.subarray(at, at + pool.lengths[k]!);
     packet[0] = Code.AccessRequest;
     packet[1] = k & 255;
     packet.writeUInt16BE(packet.length, 2);
@@ -253,14 +339,24 @@ function buildAuthPool(templates: AuthTemplate[], secret: Buffer, count: number,
     packet[21] = MA_LENGTH;
     packet.fill(0, 22, 38);
     t.attributes.copy(packet, 38);
-    hideUserPassword(t.password, secret, packet.subarray(4, 20)).copy(packet, 38 + t.passwordOffset);
+    proveAuth(method, t, secret, packet, k & 255).copy(packet, 38 + t.passwordOffset);
     hmacMd5(secret, [packet]).copy(packet, 22);
+  };
+  const pool = newPool(count, (k) => 20 + MA_LENGTH + templates[k % templates.length]!.attributes.length, budget, {
+    expect: Code.AccessAccept,
+    rejectCode: Code.AccessReject,
+    replyHasMa: true,
+    sign,
+  });
+  for (let k = 0; k < pool.count; k++) {
+    const at = pool.offsets[k]!;
+    sign(k, pool.arena.subarray(at, at + pool.lengths[k]!));
   }
   // The in-place framing must produce what the daemon's own encoder would.
   const first = pool.arena.subarray(0, pool.lengths[0]);
   const t0 = templates[0]!;
   const attributes = Buffer.from(t0.attributes);
-  hideUserPassword(t0.password, secret, first.subarray(4, 20)).copy(attributes, t0.passwordOffset);
+  proveAuth(method, t0, secret, first, 0).copy(attributes, t0.passwordOffset);
   const reference = encodeRequest({ code: Code.AccessRequest, identifier: 0, attributes, secret, messageAuthenticator: true, authenticator: first.subarray(4, 20) });
   if (!reference.equals(first)) throw new Error('pre-built Access-Request differs from encodeRequest');
   return pool;
@@ -280,10 +376,10 @@ const INPUT_PER_ROUND = 12_000_000;
 const OUTPUT_PER_ROUND = 150_000_000;
 const GIGAWORD = 2 ** 32;
 
-function acctSessions(dictionary: Dictionary, nasIp: string, count: number, users: number): Session[] {
+function acctSessions(dictionary: Dictionary, nasIp: string, count: number, users: number, userOffset: number): Session[] {
   const run = Date.now().toString(36);
   return Array.from({ length: count }, (_, i) => {
-    const n = (i % users) + 1;
+    const n = userOffset + (i % users) + 1;
     const fixed = Buffer.concat([
       attr(dictionary, 'Acct-Session-Id', `b${run}-${pad5(i + 1)}`),
       attr(dictionary, 'User-Name', `user${pad5(n)}`),
@@ -316,16 +412,18 @@ function acctSessions(dictionary: Dictionary, nasIp: string, count: number, user
  * is its length without the patching.
  */
 function buildAccountingPool(count: number, sizeOf: (k: number) => number, attributesOf: (k: number) => Buffer, secret: Buffer, budget: number): Pool {
-  const pool = newPool(count, (k) => 20 + sizeOf(k), budget, { expect: Code.AccountingResponse, rejectCode: -1, replyHasMa: false });
-  for (let k = 0; k < pool.count; k++) {
-    const at = pool.offsets[k]!;
-    const packet = pool.arena.subarray(at, at + pool.lengths[k]!);
+  const sign = (k: number, packet: Buffer): void => {
     packet[0] = Code.AccountingRequest;
     packet[1] = k & 255;
     packet.writeUInt16BE(packet.length, 2);
     packet.fill(0, 4, 20);
     attributesOf(k).copy(packet, 20);
     md5([packet, secret]).copy(packet, 4);
+  };
+  const pool = newPool(count, (k) => 20 + sizeOf(k), budget, { expect: Code.AccountingResponse, rejectCode: -1, replyHasMa: false, sign });
+  for (let k = 0; k < pool.count; k++) {
+    const at = pool.offsets[k]!;
+    sign(k, pool.arena.subarray(at, at + pool.lengths[k]!));
   }
   const first = pool.arena.subarray(0, pool.lengths[0]);
   const reference = encodeRequest({ code: Code.AccountingRequest, identifier: 0, attributes: first.subarray(20), secret, messageAuthenticator: false });
@@ -485,10 +583,56 @@ interface RunConfig {
   maSampleEvery: number;
 }
 
+interface Pacing {
+  rate: number;
+  intervalMs: number;
+  onInterval: (stats: IntervalStats) => void;
+}
+
+/** A sweep this much later than due means the generator, not the server, was stalled. */
+const SWEEP_STALL_MS = 200;
+/** How often the paced run tops up its send budget and looks for a finished interval. */
+const PACER_TICK_MS = 5;
+/** A stalled run may catch up by at most this much sending in one go, so it never floods. */
+const PACER_BURST_SECONDS = 0.1;
+
+/** Latencies in 10 µs buckets up to 10 s (the last bucket takes everything above): a long run's percentiles in 4 MB. */
+class Histogram {
+  private readonly buckets = new Uint32Array(1_000_000);
+  count = 0;
+  max = 0;
+
+  add(ms: number): void {
+    this.buckets[Math.min(this.buckets.length - 1, Math.floor(ms * 100))]!++;
+    this.count++;
+    if (ms > this.max) this.max = ms;
+  }
+
+  /** The upper edge of the bucket holding quantile q. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (let b = 0; b < this.buckets.length; b++) {
+      seen += this.buckets[b]!;
+      if (seen >= rank) return Math.min(this.max, (b + 1) / 100);
+    }
+    return this.max;
+  }
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
 /**
  * One closed-loop pass over a pool. With measureMs Infinity it sends the whole pool once (the
  * accounting Starts); otherwise it runs for warm-up + measureMs, and running out of packets
  * ends it early: a packet is never sent twice.
+ *
+ * Paced, the window only bounds what is in flight: a send also needs a token, and tokens come at
+ * the target rate. The pool is a ring: segment numbers keep counting up, segment s uses slot
+ * s % segments, re-signed as packets s × 256.. when it comes round again.
  */
 class Run {
   sent = 0;
@@ -502,6 +646,9 @@ class Run {
   exhausted = false;
   latencies: Float64Array;
   count = 0;
+  /** Paced: the whole run's latencies (`latencies` then holds only the current interval's). */
+  readonly histogram: Histogram | undefined;
+  readonly intervals: IntervalStats[] = [];
   cpuPct = 0;
   cpuUsPerRequest = 0;
   measuredMs = 0;
@@ -518,6 +665,14 @@ class Run {
   private maCountdown: number;
   private resolve!: (run: Run) => void;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly sweepMs: number;
+  private lastSweep = this.t0;
+  private readonly pacer: NodeJS.Timeout | undefined;
+  private tokens = 0;
+  private lastTick = this.t0;
+  private nextLane = 0;
+  /** Paced: the measured counters at the start of the current interval. */
+  private mark = { sent: 0, good: 0, rejects: 0, bad: 0, timeouts: 0, late: 0, at: 0 };
 
   constructor(
     private readonly lanes: Lane[],
@@ -525,18 +680,74 @@ class Run {
     private readonly config: RunConfig,
     warmupMs: number,
     measureMs: number,
+    readonly pacing?: Pacing & { mode: 'auth' | 'acct' },
   ) {
     this.finite = measureMs === Infinity;
     this.measureFrom = this.t0 + warmupMs;
     this.stopAt = this.measureFrom + measureMs;
     this.maCountdown = config.maSampleEvery;
-    this.latencies = new Float64Array(this.finite ? pool.count : Math.min(pool.count, 1 << 20));
+    this.latencies = new Float64Array(pacing ? 1 << 14 : this.finite ? pool.count : Math.min(pool.count, 1 << 20));
     this.done = new Promise<Run>((resolve) => {
       this.resolve = resolve;
     });
-    this.sweeper = setInterval(() => this.sweep(), Math.min(50, config.timeoutMs / 4));
+    this.sweepMs = Math.min(50, config.timeoutMs / 4);
+    this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
+    if (pacing) {
+      this.histogram = new Histogram();
+      this.mark.at = this.measureFrom;
+      this.pacer = setInterval(() => this.tick(), PACER_TICK_MS);
+    }
     for (const lane of lanes) lane.reset(this);
     for (const lane of lanes) this.fill(lane, this.t0);
+  }
+
+  /** Paced: tokens for the time since the last tick, shared out lane by lane in turn. */
+  private tick(): void {
+    const pacing = this.pacing!;
+    const now = performance.now();
+    this.tokens = Math.min(Math.max(1, pacing.rate * PACER_BURST_SECONDS), this.tokens + (pacing.rate * (now - this.lastTick)) / 1000);
+    this.lastTick = now;
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length && this.tokens >= 1; i++) this.fill(lanes[(this.nextLane + i) % lanes.length]!, now);
+    this.nextLane = (this.nextLane + 1) % lanes.length;
+    // A generator stalled past a boundary (a long GC, a starved core) still reports every interval.
+    for (let end = this.intervalEnd(); now >= end && end < this.stopAt; end = this.intervalEnd()) this.closeInterval(end);
+    if (now >= this.stopAt) this.stop(now);
+    this.finishIfDone();
+  }
+
+  /** Paced: when the current interval ends, counted from the start so rounding never adds up. */
+  private intervalEnd(): number {
+    return this.measureFrom + (this.intervals.length + 1) * this.pacing!.intervalMs;
+  }
+
+  /** Paced: reports the interval that ends at `end` and starts the next. */
+  private closeInterval(end: number): void {
+    const pacing = this.pacing!;
+    const m = this.mark;
+    const seconds = (end - m.at) / 1000;
+    const sorted = this.latencies.subarray(0, this.count).sort();
+    const answered = this.good - m.good + (this.rejects - m.rejects) + (this.bad - m.bad);
+    const stats: IntervalStats = {
+      mode: pacing.mode,
+      index: this.intervals.length + 1,
+      seconds: round(seconds, 3),
+      sent: this.sent - m.sent,
+      answered,
+      ok: this.good - m.good,
+      rejects: this.rejects - m.rejects,
+      bad: this.bad - m.bad,
+      timeouts: this.timeouts - m.timeouts,
+      late: this.late - m.late,
+      rps: seconds > 0 ? Math.round(answered / seconds) : 0,
+      p50_ms: round(percentile(sorted, 0.5), 3),
+      p99_ms: round(percentile(sorted, 0.99), 3),
+      max_ms: round(this.count === 0 ? 0 : sorted[this.count - 1]!, 3),
+    };
+    this.intervals.push(stats);
+    this.count = 0;
+    this.mark = { sent: this.sent, good: this.good, rejects: this.rejects, bad: this.bad, timeouts: this.timeouts, late: this.late, at: end };
+    pacing.onInterval(stats);
   }
 
   private stop(now: number): void {
@@ -547,15 +758,31 @@ class Run {
 
   /** Gives the socket the next segment of the pool; false when there is none left. */
   private claim(lane: Lane): boolean {
-    if (this.nextSegment * IDS >= this.pool.count) return false;
+    const pool = this.pool;
+    if (this.pacing) {
+      const segment = this.nextSegment++;
+      if (segment * IDS >= pool.count) {
+        const slot = (segment * IDS) % pool.count;
+        const length = pool.lengths[0]!;
+        for (let id = 0; id < IDS; id++) {
+          const at = pool.offsets[slot + id]!;
+          pool.sign(segment * IDS + id, pool.arena.subarray(at, at + length));
+        }
+      }
+      lane.addSegment(segment);
+      return true;
+    }
+    if (this.nextSegment * IDS >= pool.count) return false;
     lane.addSegment(this.nextSegment++);
     return true;
   }
 
   private fill(lane: Lane, now: number): void {
     const pool = this.pool;
+    const paced = this.pacing !== undefined;
     while (lane.inFlight < lane.window && lane.readySize > 0 && !this.stopped) {
       if (now >= this.stopAt) return this.stop(now);
+      if (paced && this.tokens < 1) return;
       const id = lane.ready[lane.readyHead]!;
       const u = lane.used[id]!;
       if (u === lane.segmentCount && !this.claim(lane)) {
@@ -568,9 +795,14 @@ class Run {
         continue;
       }
       lane.used[id] = u + 1;
-      const k = lane.segments[u]! * IDS + id;
-      // Only the pool's last segment is short, and this identifier has no packet in it.
-      if (k >= pool.count) continue;
+      let k = lane.segments[u]! * IDS + id;
+      if (paced) {
+        k %= pool.count;
+        this.tokens--;
+      } else if (k >= pool.count) {
+        // Only the pool's last segment is short, and this identifier has no packet in it.
+        continue;
+      }
       lane.popReady();
       const at = pool.offsets[k]!;
       lane.busy[id] = 1;
@@ -617,7 +849,9 @@ class Run {
         bigger.set(this.latencies);
         this.latencies = bigger;
       }
-      this.latencies[this.count++] = now - lane.sentAt[id]!;
+      const latency = now - lane.sentAt[id]!;
+      this.latencies[this.count++] = latency;
+      this.histogram?.add(latency);
     }
     this.fill(lane, now);
     if (this.stopped) this.finishIfDone();
@@ -643,8 +877,9 @@ class Run {
     if (((msg[2]! << 8) | msg[3]!) !== length) return BAD;
     const expected = md5([msg.subarray(0, 4), requestAuthenticator, msg.subarray(20), secret]);
     if (!expected.equals(msg.subarray(4, 20))) return BAD;
-    if (this.pool.replyHasMa) {
-      if (length < 38 || msg[20] !== Attr.MessageAuthenticator || msg[21] !== MA_LENGTH) return BAD;
+    const maFirst = length >= 38 && msg[20] === Attr.MessageAuthenticator && msg[21] === MA_LENGTH;
+    if (this.pool.replyHasMa && !maFirst) return BAD;
+    if (maFirst && (this.pool.replyHasMa || this.pool.replyMaOptional === true)) {
       if (--this.maCountdown === 0) {
         this.maCountdown = this.config.maSampleEvery;
         this.maChecked++;
@@ -660,6 +895,12 @@ class Run {
   private sweep(): void {
     const now = performance.now();
     const timeoutMs = this.config.timeoutMs;
+    // After the generator itself was stalled (descheduled on a busy machine), timers run before
+    // the replies that arrived meanwhile are read: judge on the next sweep, once they have been,
+    // or a stall of the generator would be blamed on the server as a window full of timeouts.
+    const stalled = now - this.lastSweep > this.sweepMs + SWEEP_STALL_MS;
+    this.lastSweep = now;
+    if (stalled) return;
     for (const lane of this.lanes) {
       for (let id = 0; id < IDS; id++) {
         if (lane.busy[id] === 1 && now - lane.sentAt[id]! >= timeoutMs) {
@@ -680,6 +921,11 @@ class Run {
     if (!this.stopped) return;
     for (const lane of this.lanes) if (lane.inFlight > 0) return;
     clearInterval(this.sweeper);
+    if (this.pacer) {
+      clearInterval(this.pacer);
+      // The last interval (partial when the run is not a whole number of them), unless it is too short to say anything.
+      if (this.endedAt - this.mark.at >= Math.min(1000, this.pacing!.intervalMs / 2)) this.closeInterval(this.endedAt);
+    }
     for (const lane of this.lanes) lane.run = null;
     const cpu = process.cpuUsage(this.cpuAtStart);
     const cpuUs = cpu.user + cpu.system;
@@ -692,7 +938,9 @@ class Run {
 
 function summarise(mode: 'auth' | 'acct', seconds: number, run: Run, settings: { sockets: number; window: number }, buildSeconds: number): LoadResult {
   const latencies = run.latencies.subarray(0, run.count).sort();
-  const pick = (q: number): number => (run.count === 0 ? 0 : latencies[Math.min(run.count - 1, Math.ceil(q * run.count) - 1)]!);
+  const histogram = run.histogram;
+  const pick = (q: number): number => (histogram ? histogram.quantile(q) : percentile(latencies, q));
+  const max = histogram ? histogram.max : run.count === 0 ? 0 : latencies[run.count - 1]!;
   const answered = run.good + run.rejects + run.bad;
   const measuredSeconds = run.measuredMs / 1000;
   const pool = run.pool;
@@ -709,7 +957,7 @@ function summarise(mode: 'auth' | 'acct', seconds: number, run: Run, settings: {
     rps: measuredSeconds > 0 ? Math.round(answered / measuredSeconds) : 0,
     p50_ms: round(pick(0.5), 3),
     p99_ms: round(pick(0.99), 3),
-    max_ms: round(run.count === 0 ? 0 : latencies[run.count - 1]!, 3),
+    max_ms: round(max, 3),
     generator_cpu_pct: run.cpuPct,
     generator_us_per_request: round(run.cpuUsPerRequest, 2),
     measured_seconds: round(measuredSeconds, 3),
@@ -723,24 +971,45 @@ function summarise(mode: 'auth' | 'acct', seconds: number, run: Run, settings: {
       capped: pool.capped,
       exhausted: run.exhausted,
     },
+    ...(run.pacing ? { paced: { rate: run.pacing.rate, intervals: run.intervals } } : {}),
   };
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Entry point: a job arrives over the IPC channel (forked by bench.ts) or as argv JSON.
 
-export type LoadMessage = { ok: true; result: LoadResult } | { ok: false; error: string };
+export type LoadMessage = { ok: true; result: LoadResult } | { ok: false; error: string } | { interval: IntervalStats };
+
+/**
+ * Runs one job in a forked generator, so it has a core's worth of event loop to itself;
+ * `onInterval` gets a paced run's interval reports as they come.
+ */
+export function forkGenerator(job: LoadJob, onInterval?: (stats: IntervalStats) => void): Promise<LoadResult> {
+  // The compiled generator, also when this module runs as TypeScript (the tests): a plain node child cannot run .ts.
+  const script = join(repoRoot(), 'dist', 'scripts', 'radius-load.js');
+  if (!existsSync(script)) return Promise.reject(new Error(`${script} does not exist; run \`npm run build\` first`));
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let final: Exclude<LoadMessage, { interval: IntervalStats }> | undefined;
+    child.on('message', (m: LoadMessage) => {
+      if ('interval' in m) onInterval?.(m.interval);
+      else final = m;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (final?.ok) resolve(final.result);
+      else if (final) reject(new Error(`load generator failed: ${final.error}`));
+      else reject(new Error(`load generator exited (code ${String(code)}, signal ${String(signal)}) without a result`));
+    });
+    child.send(job);
+  });
+}
 
 async function main(): Promise<void> {
   const send = process.send?.bind(process);
   if (send) {
     process.once('message', (job: LoadJob) => {
-      runLoad(job).then(
+      runLoad(job, (interval) => send({ interval } satisfies LoadMessage)).then(
         (result) => send({ ok: true, result } satisfies LoadMessage, () => process.disconnect()),
         (err: unknown) => send({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies LoadMessage, () => process.disconnect()),
       );
@@ -756,9 +1025,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(await runLoad(JSON.parse(arg) as LoadJob))}\n`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runMain(import.meta.url, main);

@@ -57,6 +57,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads LANGO_TRUST_PROXY as yes/no or as a list of proxy addresses', () => {
+    expect(loadConfig({ LANGO_TRUST_PROXY: 'yes' }, noFile()).LANGO_TRUST_PROXY).toBe(true);
+    expect(loadConfig({ LANGO_TRUST_PROXY: 'false' }, noFile()).LANGO_TRUST_PROXY).toBe(false);
+    expect(loadConfig({ LANGO_TRUST_PROXY: '10.0.0.5, 192.168.88.0/24' }, noFile()).LANGO_TRUST_PROXY).toEqual(['10.0.0.5', '192.168.88.0/24']);
+    expect(loadConfig({ LANGO_TRUST_PROXY: 'on' }, noFile()).LANGO_TRUST_PROXY).toBe(true);
+  });
+
+  it('refuses a LANGO_TRUST_PROXY entry that is not an address, with the setting named', () => {
+    expect(configError(() => loadConfig({ LANGO_TRUST_PROXY: 'ture' }, noFile())).message).toMatch(/LANGO_TRUST_PROXY.*IP address, a CIDR/);
+    expect(configError(() => loadConfig({ LANGO_TRUST_PROXY: '10.0.0.0/33' }, noFile())).message).toMatch(/LANGO_TRUST_PROXY/);
+  });
+
   it('returns a frozen object', () => {
     expect(Object.isFrozen(loadConfig({}, noFile()))).toBe(true);
   });

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { isPostgresUrl } from './db/target.js';
 
 // One schema for the environment and the optional lango.config.json. Parsed once by main.ts
 // (and by the CLI); no other file reads process.env, so every setting is documented here.
@@ -29,7 +30,9 @@ export const configSchema = z.object({
     .string()
     .min(1)
     .default('./data/lango.db')
-    .describe('Path of the SQLite database file; created and migrated on first start.'),
+    .describe(
+      'Path of the SQLite database file; created and migrated on first start. Or a PostgreSQL URL (postgres://user:password@host:5432/lango) for several nodes on one ledger: the database must exist; its tables are created and migrated on first start.',
+    ),
   LANGO_KEY_FILE: z
     .string()
     .min(1)
@@ -81,11 +84,39 @@ export const configSchema = z.object({
     .preprocess(numeric, z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').max(3600, 'must be at most 3600 seconds'))
     .default(10)
     .describe('Seconds between passes of the payment reconciler, which asks providers about payments whose callback has not come (each attempt is asked with its own back-off).'),
+  LANGO_NODE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
+    .optional()
+    .describe('This node\'s name among several on one PostgreSQL database (default: the host name). Two nodes on one host need different names. Each node\'s own start-up record (did it stop cleanly?) and its claims on shared work (jobs, outboxes) carry it.'),
   LANGO_TRUST_PROXY: z
-    .preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.trim().toLowerCase()) : v), z.boolean())
+    .preprocess(trustProxyValue, z.union([z.boolean(), z.array(z.string().refine(isProxyAddress, 'each entry must be an IP address, a CIDR such as 10.0.0.0/8, or loopback')).min(1)]))
     .default(false)
-    .describe('Set to true when Lango sits behind a reverse proxy (nginx, Caddy) that terminates HTTPS: client addresses are then read from X-Forwarded-For.'),
+    .describe('Set to true when a reverse proxy on this machine (nginx, Caddy) terminates HTTPS: the client address is then the one the proxy saw, from X-Forwarded-For (never an address the client wrote into it, so sign-in limits cannot be dodged). A proxy on another machine: list its addresses or CIDRs, comma-separated, instead.'),
 });
+
+/**
+ * true/false, or a comma-separated list of proxy addresses. Never "trust every hop": then the
+ * client address would be the first X-Forwarded-For entry, which the client itself writes, and
+ * every per-address limit (sign-in, vouchers) could be dodged by sending a made-up header.
+ */
+function trustProxyValue(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const text = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(text)) return false;
+  return v.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** What proxy-addr accepts: an address, address/prefix, or one of its named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || isIP(address ?? '') === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (isIP(address!) === 4 ? 32 : 128);
+}
 
 export type Config = Readonly<z.infer<typeof configSchema> & { LANGO_KEY_FILE: string }>;
 
@@ -122,8 +153,16 @@ export function loadConfig(
     const key = String(issue.path[0] ?? '?');
     throw new ConfigError(`${key}=${JSON.stringify(raw[key])}: ${issue.message}`);
   }
-  const keyFile = parsed.data.LANGO_KEY_FILE ?? path.join(path.dirname(parsed.data.LANGO_DB), 'secret.key');
+  const keyFile = parsed.data.LANGO_KEY_FILE ?? path.join(localFolderOf(parsed.data.LANGO_DB), 'secret.key');
   return Object.freeze({ ...parsed.data, LANGO_KEY_FILE: keyFile });
+}
+
+/**
+ * Where this node keeps its own files (the key file by default, the first admin's password,
+ * backups): beside a SQLite database, or ./data when the database is PostgreSQL.
+ */
+export function localFolderOf(database: string): string {
+  return isPostgresUrl(database) ? 'data' : path.dirname(database);
 }
 
 /** The README's configuration table, generated from the schema so it cannot drift. */

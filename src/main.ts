@@ -8,9 +8,9 @@ import { EnforcementWorker, enqueueExpired, enqueueForCustomer, recordExpiryWarn
 import { createSessionWriter } from './aaa/sessions.js';
 import { pruneUserDays } from './aaa/session-stats.js';
 import { activateCustomer, billingJobFor, createSubscriberLookup, pruneSubscriberChanges, runBilling, BILLING_RUN } from './billing/index.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, localFolderOf, type Config } from './config.js';
 import { createSecretBox, loadOrCreateKey } from './crypto/secret-box.js';
-import { isDatabaseReachable, openDatabase, type Db } from './db/connection.js';
+import { describeDatabase, isDatabaseReachable, isPostgresUrl, openDatabase, type Db } from './db/connection.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
 import { BACKUP_RUN, backupJobFor, pruneRequestKeys } from './operations/index.js';
@@ -18,9 +18,9 @@ import { backupInChildProcess } from './operations/backup-process.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { walFileSize } from './db/wal.js';
-import { statfsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { routerState } from './aaa/nas-activity.js';
+import { activityOfAllNodes, routerState, shareActivity } from './aaa/nas-activity.js';
 import { countOpenSessions } from './aaa/session-stats.js';
 import { runAlerts } from './operations/alerts.js';
 import { foldStep, pruneNasLoadSamples, sampleNasLoad, type FoldStep } from './reports/rollups.js';
@@ -29,6 +29,8 @@ import { outboxBacklog } from './messaging/outbox-stats.js';
 import { countAttemptsByStatus, countCallbacks, lastFinishedStatuses } from './payments/attempt-stats.js';
 import { countAwaitingReview } from './payments/review-count.js';
 import { markRunning, markStopped } from './settings/run-marker.js';
+import { LeaseKeeper } from './settings/leases.js';
+import { nodeName, thisNode } from './jobs/node.js';
 import { recoverAtStart } from './startup-recovery.js';
 import { t } from './i18n/index.js';
 import { createLogger } from './observability/logger.js';
@@ -36,7 +38,7 @@ import { addOperationsMetrics, createMetrics } from './observability/metrics.js'
 import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
 import { CoaClient } from './radius/coa-client.js';
 import { RadiusServer } from './radius/server.js';
-import { ensureFirstAdmin } from './staff/index.js';
+import { ensureFirstAdmin, findStaff } from './staff/index.js';
 import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
@@ -70,37 +72,69 @@ async function main(): Promise<void> {
 
   const box = createSecretBox(loadOrCreateKey(configured.LANGO_KEY_FILE), { rememberOpened: 200_000 });
   // What an unclean stop left in the write-ahead log, measured before SQLite reads it back.
-  const walBytes = walFileSize(configured.LANGO_DB);
+  const walBytes = isPostgresUrl(configured.LANGO_DB) ? 0 : walFileSize(configured.LANGO_DB);
   const connection = openDatabase(configured.LANGO_DB);
+  // SQLite's files (WAL, checkpoints, the daily backup) are this node's business; on PostgreSQL
+  // they are the server's (pg_dump, streaming replicas).
+  const onSqlite = connection.dialect === 'sqlite';
+  const localFolder = path.resolve(localFolderOf(configured.LANGO_DB));
+  // Which run marker is this node's (settings/run-marker.ts): one per node on PostgreSQL.
+  const markerNode = onSqlite ? undefined : nodeName(configured.LANGO_NODE);
+  mkdirSync(localFolder, { recursive: true });
   // The time zone chosen on the settings page wins over the environment's.
   const config: Config = { ...configured, LANGO_TIMEZONE: operatorZone(connection.db, configured.LANGO_TIMEZONE) };
-  logger.info({ db: config.LANGO_DB, zone: config.LANGO_TIMEZONE }, 'database ready (migrations applied)');
+  logger.info({ db: describeDatabase(config.LANGO_DB), dialect: connection.dialect, zone: config.LANGO_TIMEZONE }, 'database ready (migrations applied)');
   // Before the scheduler, the SMS sender and housekeeping start: says whether the last stop was clean, and what it left.
-  recoverAtStart({ connection, logger, walBytes, now: Date.now(), interimSeconds: config.LANGO_INTERIM_INTERVAL, staleGraceSeconds: config.LANGO_STALE_GRACE });
-  const checkpointer = startCheckpointer(connection.sqlite, config.LANGO_DB, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed; will retry') });
+  recoverAtStart({ connection, logger, walBytes, node: markerNode, now: Date.now(), interimSeconds: config.LANGO_INTERIM_INTERVAL, staleGraceSeconds: config.LANGO_STALE_GRACE });
+  const checkpointer = onSqlite ? startCheckpointer(connection.sqlite, config.LANGO_DB, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed; will retry') }) : undefined;
 
+  // The first admin's one-time password never goes into the log (journald keeps it for months):
+  // a file only this user can read, beside the database, removed once the password is changed;
+  // a person at a terminal also sees it on screen, outside the log stream.
+  const passwordFile = path.join(localFolder, 'first-admin-password.txt');
   const adminPassword = await ensureFirstAdmin(connection.db);
-  if (adminPassword) logger.warn(t('staff.firstAdminCreated', { password: adminPassword }));
+  if (adminPassword) {
+    try {
+      writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+      chmodSync(passwordFile, 0o600);
+      logger.warn(t('staff.firstAdminCreated', { file: passwordFile }));
+    } catch (err) {
+      logger.error({ file: passwordFile, err: (err as Error).message }, 'could not write the first admin password; set one with: lango staff reset-password --username admin');
+    }
+    if (process.stdout.isTTY) process.stdout.write(`\n  admin password (change it at first sign-in): ${adminPassword}\n\n`);
+  } else if (existsSync(passwordFile) && findStaff(connection.db, 'admin')?.mustChangePassword === false) {
+    rmSync(passwordFile, { force: true });
+    logger.info({ file: passwordFile }, 'removed the first admin password file: that password has been changed');
+  }
 
   const dictionary = loadDictionary(defaultDictionaryPath());
   const attributes = resolveAttributes(dictionary);
   const metrics = createMetrics();
-  const sessionWriter = createSessionWriter(connection, { zone: config.LANGO_TIMEZONE });
+  // On PostgreSQL other nodes write sessions and usage too: no trusting this node's mirror of them.
+  const sessionWriter = createSessionWriter(connection, { zone: config.LANGO_TIMEZONE, shared: !onSqlite });
   // The writer's daily roll-up is written at the end of each batch's own transaction.
   const commit = createGroupCommit(connection.sqlite, { onBatch: metrics.onGroupCommit, beforeCommit: () => sessionWriter.flushDailyUsage(), onRollback: () => sessionWriter.forget() });
   const radiusLogger = logger.child({ subsystem: 'radius' });
   // When each router last sent a packet, for the staff pages (memory only, one Map.set per packet).
   const nasActivity = new NasActivity();
+  // Routers list every node and may talk to any one: "last packet" is the latest to any node.
+  const lastPacketAt = () => (onSqlite ? nasActivity.view() : activityOfAllNodes(connection.db, nasActivity));
   const nasDirectory = new NasDirectory(connection.db, box, logger.child({ subsystem: 'nas' }), nasActivity);
   nasDirectory.load();
   nasDirectory.startRefreshing();
 
   const subscribers = createSubscriberLookup(connection.db);
-  const coa = new CoaClient({ dictionary, bind: config.LANGO_BIND, logger: logger.child({ subsystem: 'coa' }) });
+  const coa = new CoaClient({ dictionary, bind: config.LANGO_BIND, logger: logger.child({ subsystem: 'coa' }), observer: metrics.coa });
   await coa.start();
   // Routers over the RouterOS API (issue 10): live monitoring, and logging a user off when a
   // Disconnect gets no answer. Own connections and timeouts, never on the RADIUS path.
   const routerApiTimeoutMs = getSetting(connection.db, 'routers.apiTimeoutSeconds') * 1000;
+  // Several nodes may share a PostgreSQL database; a SQLite one has this daemon alone. Work
+  // one node does for all (router API polls add traffic to shared buckets, the open-sessions
+  // sampler writes one sample per router) waits for a lease there (src/settings/leases.ts).
+  const duties = onSqlite ? undefined : new LeaseKeeper(connection.db, 'node-duties', thisNode(), { onError: (err) => logger.warn({ err }, 'could not renew the lease on router polling and sampling; another node takes over') });
+  duties?.start();
+  const onDuty = () => duties?.held ?? true;
   const routerMonitor = new RouterMonitor({
     db: connection.db,
     box,
@@ -108,7 +142,8 @@ async function main(): Promise<void> {
     connect: connectRouterOs,
     pollMs: getSetting(connection.db, 'routers.pollSeconds') * 1000,
     timeoutMs: routerApiTimeoutMs,
-    write: (work, done) => commit.submit(work, (err) => done(err ?? null)),
+    // Every node polls (its staff pages show live state); only the one on duty records buckets.
+    write: (work, done) => (onDuty() ? commit.submit(work, (err) => done(err ?? null)) : done(null)),
   });
   const kickThroughApi = createApiKicker({ db: connection.db, box, connect: connectRouterOs, timeoutMs: routerApiTimeoutMs });
   const enforcement = new EnforcementWorker({
@@ -173,9 +208,9 @@ async function main(): Promise<void> {
   // the sender delivers them after commit, with retries.
   const messagingLogger = logger.child({ subsystem: 'messaging' });
   const gateway = currentGateway(connection.db, box, messagingLogger);
-  const sms = createSmsSender({ db: connection.db, gateway, logger: messagingLogger });
+  const sms = createSmsSender({ db: connection.db, gateway, logger: messagingLogger, alone: onSqlite });
   // Email rides the same outbox and sender, on its own channel and SMTP "gateway".
-  const email = createSmsSender({ db: connection.db, gateway: currentEmailGateway(connection.db, box), logger: messagingLogger.child({ channel: 'email' }), channel: 'email' });
+  const email = createSmsSender({ db: connection.db, gateway: currentEmailGateway(connection.db, box), logger: messagingLogger.child({ channel: 'email' }), channel: 'email', alone: onSqlite });
   const dispatch = () => {
     try {
       const result = dispatchNotifications(connection.db, { now: Date.now(), zone: config.LANGO_TIMEZONE });
@@ -245,7 +280,7 @@ async function main(): Promise<void> {
       // What the screens use beyond the database (src/web/staff/services.ts).
       services: {
         box,
-        lastPacketAt: () => nasActivity.view(),
+        lastPacketAt,
         interimSeconds: config.LANGO_INTERIM_INTERVAL,
         routerMonitor,
         connectRouter: connectRouterOs,
@@ -264,7 +299,7 @@ async function main(): Promise<void> {
   logger.info({ authPort, acctPort, httpPort, bind: config.LANGO_BIND, routers: nasDirectory.size }, 'Lango is listening');
   routerMonitor.start();
   // Removed as the last step of a clean stop: found at the next start, it means this run did not stop cleanly.
-  markRunning(connection.db, process.pid);
+  markRunning(connection.db, process.pid, Date.now(), markerNode);
   if (nasDirectory.size === 0) {
     logger.warn('no routers yet: add one with `lango nas add --name R1 --ip <router IP> --secret <shared secret>`');
   }
@@ -292,8 +327,9 @@ async function main(): Promise<void> {
         const stale = sessionWriter.closeStale(now, config.LANGO_INTERIM_INTERVAL, config.LANGO_STALE_GRACE);
         const expired = enqueueExpired(connection.db, now);
         recordExpiryWarnings(connection.db, now);
-        // Change records the subscriber cache has applied are not needed any more.
-        pruneSubscriberChanges(connection.db, subscribers.seenChangesUpTo());
+        // Change records every node's subscriber cache has had time to apply are not needed any more.
+        pruneSubscriberChanges(connection.db, subscribers.prunableUpTo());
+        if (!onSqlite) shareActivity(connection.db, thisNode(), nasActivity, now);
         if (stale > 0) logger.info({ closed: stale }, 'closed stale sessions (no accounting for three interim intervals and the grace period)');
         if (expired > 0) logger.info({ sessions: expired }, 'queued Disconnect for sessions whose plan has expired');
       },
@@ -314,13 +350,13 @@ async function main(): Promise<void> {
     paymentsAwaitingReview: () => countAwaitingReview(connection.db),
     paymentCallbacks: () => countCallbacks(connection.db),
     outbox: () => outboxBacklog(connection.db),
-    databaseBytes: () => ({ file: config.LANGO_DB === ':memory:' ? 0 : statSync(config.LANGO_DB).size, wal: walFileSize(config.LANGO_DB) }),
+    databaseBytes: () => (onSqlite && config.LANGO_DB !== ':memory:' ? { file: statSync(config.LANGO_DB).size, wal: walFileSize(config.LANGO_DB) } : { file: 0, wal: 0 }),
     openSessions: () => countOpenSessions(connection.db),
     webhooks: () => webhookBacklog(connection.db),
     routersSilent: () => {
       const now = Date.now();
       let silent = 0;
-      for (const at of nasActivity.view().values()) if (routerState(at, now) === 'down') silent += 1;
+      for (const at of lastPacketAt().values()) if (routerState(at, now) === 'down') silent += 1;
       return silent;
     },
     now: () => Date.now(),
@@ -332,9 +368,9 @@ async function main(): Promise<void> {
     try {
       const run = runAlerts(connection.db, {
         now: Date.now(),
-        lastPacketAt: nasActivity.view(),
+        lastPacketAt: lastPacketAt(),
         routerName: (id) => nasDirectory.byId(id)?.name ?? `#${id}`,
-        diskSpace: () => statfsSync(path.dirname(path.resolve(config.LANGO_DB))),
+        diskSpace: () => statfsSync(localFolder),
         lastBackup,
         lastPaymentStatuses: (count) => lastFinishedStatuses(connection.db, count),
       });
@@ -356,6 +392,7 @@ async function main(): Promise<void> {
   const reportsLogger = logger.child({ subsystem: 'reports' });
   let samplesPrunedAt = 0;
   const sampleLoad = () =>
+    onDuty() &&
     commit.submit(
       () => {
         const now = Date.now();
@@ -401,7 +438,7 @@ async function main(): Promise<void> {
     db: connection.db,
     logger: billingLogger,
     // An in-memory database (tests) has no file to back up.
-    plan: (now) => [billingJobFor(connection.db, now, config.LANGO_TIMEZONE), ...(config.LANGO_DB === ':memory:' ? [] : [backupJobFor(connection.db, now, config.LANGO_TIMEZONE)])],
+    plan: (now) => [billingJobFor(connection.db, now, config.LANGO_TIMEZONE), ...(config.LANGO_DB === ':memory:' || !onSqlite ? [] : [backupJobFor(connection.db, now, config.LANGO_TIMEZONE)])],
     runners: {
       [BILLING_RUN]: async (now, signal) => {
         const result = await runBilling(connection.db, {
@@ -463,8 +500,9 @@ async function main(): Promise<void> {
     await coa.close();
     nasDirectory.stopRefreshing();
     await monitorStopped;
-    await checkpointer.stop();
-    markStopped(connection.db);
+    await checkpointer?.stop();
+    duties?.stop();
+    markStopped(connection.db, markerNode);
     connection.close();
     logger.info('stopped');
     process.exit(0);

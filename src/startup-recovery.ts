@@ -20,6 +20,8 @@ export interface RecoveryInput {
   now: number;
   interimSeconds: number;
   staleGraceSeconds: number;
+  /** On a shared PostgreSQL database, this node's name: its own run marker. */
+  node?: string;
 }
 
 export interface RecoveryReport {
@@ -35,7 +37,7 @@ export interface RecoveryReport {
 export function recoverAtStart(input: RecoveryInput): RecoveryReport {
   const { connection, logger, walBytes, now } = input;
   const db = connection.db;
-  const previous = previousRun(db);
+  const previous = previousRun(db, input.node);
   const clean = previous === undefined;
   if (clean) logger.info('previous stop was clean');
   else {
@@ -48,13 +50,16 @@ export function recoverAtStart(input: RecoveryInput): RecoveryReport {
   // Also after a clean stop, in case a CLI run or an older version left something: logged only then if found.
   const { walPages, copiedPages } = clean ? { walPages: 0, copiedPages: 0 } : checkpointReport(connection.sqlite);
   const jobsRequeued = requeueInterrupted(db);
-  const sms = recoverInterrupted(db, now);
+  // A SQLite database has one daemon: what is left 'sending' was its predecessor's. On PostgreSQL
+  // a live peer may be sending it, so only claims that ran out are taken back.
+  const sms = recoverInterrupted(db, now, 'sms', connection.dialect === 'postgres' ? 'lapsed' : 'all');
   const sessions = openAndStaleSessions(db, now, input.interimSeconds, input.staleGraceSeconds);
   const payments = countWaitingAttempts(db);
   const report: RecoveryReport = { clean, walBytes, walPages, jobsRequeued, sms: { retried: sms.retried, unknown: sms.unknown, failed: sms.failed }, sessions, payments };
   if (clean && jobsRequeued + sms.retried + sms.unknown + sms.failed === 0) return report;
 
-  if (!clean) {
+  // PostgreSQL recovers its own log; only a SQLite file has one to report.
+  if (!clean && connection.dialect === 'sqlite') {
     logger.info(
       { walBytes, walPages, copiedPages },
       walBytes > 0

@@ -21,8 +21,11 @@ export interface AccessDependencies {
    * so a reader that caches may check the disk only when its count would refuse them.
    */
   usage: (customerId: number, periodStart: number, staleBefore: number, openLimit: number) => UsageNow;
-  /** Starts a first-login plan's period (and locks a voucher to `lockMac`); runs inside the group commit. */
-  activate: (customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string) => void;
+  /**
+   * Starts a first-login plan's period (and locks a voucher to `lockMac`); runs inside the group
+   * commit. False: another device got the voucher's lock first (billing's activateCustomer).
+   */
+  activate: (customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string) => boolean | void;
   commit: GroupCommit;
   box: SecretBox;
   attributes: AaaAttributes;
@@ -157,9 +160,13 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     if (!activation) return finish(accept, userName);
     const customerId = subscriber.id;
     const lockMac = subscriber.macLock && subscriber.lockedMac === null ? context.deviceMac : undefined;
+    let locked: boolean | void = true;
     deps.commit.submit(
-      () => deps.activate(customerId, activation.activatedAt, activation.expiresAt, lockMac),
-      (err) => (err ? respond(err) : finish(accept, userName)),
+      () => {
+        locked = deps.activate(customerId, activation.activatedAt, activation.expiresAt, lockMac);
+      },
+      // Another device took the voucher between this one's check and its lock: refused as a wrong device.
+      (err) => (err ? respond(err) : locked === false ? refuse('AAA_WRONG_DEVICE', failure(method, packet, a), userName) : finish(accept, userName)),
     );
   };
 }

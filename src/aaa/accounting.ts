@@ -42,8 +42,11 @@ export function createAccountingHandler(deps: {
     const status = readInteger(packet, a.acctStatusType);
     if (status === undefined) return respond({ kind: 'drop', reason: 'missing_acct_status_type' });
     const statusName = names.get(status) ?? String(status);
+    // The result becomes a metrics label: a value the dictionary does not name must not mint a
+    // new label set per number, or a NAS sending odd status values grows the daemon without bound.
+    const result = names.has(status) ? statusName.toLowerCase() : 'other';
     const acknowledge = (err?: Error) =>
-      respond(err ?? { kind: 'reply', code: Code.AccountingResponse, attributes: NO_ATTRIBUTES, result: statusName.toLowerCase() });
+      respond(err ?? { kind: 'reply', code: Code.AccountingResponse, attributes: NO_ATTRIBUTES, result });
 
     // Event time: the NAS's own timestamp when sent, else arrival minus the time it spent retrying.
     const timestamp = readInteger(packet, a.eventTimestamp);

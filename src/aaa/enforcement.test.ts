@@ -11,6 +11,7 @@ import { consequencesOf, enqueueExpired, enqueueForSession, EnforcementWorker, l
 import type { EnforcementKind } from '../db/schema/aaa.js';
 import { addNas } from './nas.js';
 import { closeStaleSessions, createSessionWriter, listSessions, type AccountingRecord } from './sessions.js';
+import { accountingRecord } from './test-fixtures.js';
 import { createUsageReader } from './usage.js';
 
 const box = createSecretBox(Buffer.alloc(32, 9));
@@ -24,24 +25,8 @@ beforeEach(() => {
 });
 afterEach(() => conn.close());
 
-const record = (overrides: Partial<AccountingRecord>): AccountingRecord => ({
-  nasId,
-  acctSessionId: 's1',
-  username: 'u',
-  eventTime: 1_000_000,
-  sessionTime: 0,
-  inputOctets: 0,
-  outputOctets: 0,
-  inputPackets: 0,
-  outputPackets: 0,
-  framedIp: null,
-  callingStationId: null,
-  calledStationId: null,
-  nasPortId: null,
-  stop: null,
-  gigawords: false,
-  ...overrides,
-});
+const record = (overrides: Partial<AccountingRecord>): AccountingRecord =>
+  accountingRecord({ nasId, acctSessionId: 's1', username: 'u', eventTime: 1_000_000, ...overrides });
 
 describe('what usage calls for', () => {
   const plan = (extra: Partial<Subscriber>): Subscriber =>

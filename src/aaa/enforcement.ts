@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { currentRateLimit, type Subscriber } from '../billing/index.js';
 import type { Db } from '../db/connection.js';
@@ -98,7 +98,38 @@ export function listNotifications(db: Db, customerId: number) {
   return db.select().from(notificationEvents).where(eq(notificationEvents.customerId, customerId)).orderBy(asc(notificationEvents.id)).all();
 }
 
-export function pendingActions(db: Db, limit = 100): PendingAction[] {
+/**
+ * How long one node's claim on an action holds: longer than a CoA client gives up (30 s) plus a
+ * RouterOS API fallback. A node that dies mid-send leaves the action to another after this.
+ */
+export const ACTION_CLAIM_MS = 180_000;
+
+/**
+ * An action is sent by whichever node claims it, once: 'pending' with no claim, or with a
+ * claim that ran out. While claimed, finished_at holds when the claim runs out (a pending
+ * action has no finish time of its own), so the schema needs no column for it.
+ */
+const unclaimed = (now: number) => sql`(${enforcementActions.finishedAt} IS NULL OR ${enforcementActions.finishedAt} <= ${now})`;
+
+/**
+ * Takes the pending actions no node has claimed for this node, in one immediate transaction (one
+ * write for the lot, and two nodes never take the same one).
+ */
+export function claimPendingActions(db: Db, limit = 100, now = Date.now()): PendingAction[] {
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const due = pendingActions(d, limit, now);
+    if (due.length > 0) {
+      d.update(enforcementActions)
+        .set({ finishedAt: now + ACTION_CLAIM_MS })
+        .where(inArray(enforcementActions.id, due.map((a) => a.id)))
+        .run();
+    }
+    return due;
+  }, { behavior: 'immediate' });
+}
+
+export function pendingActions(db: Db, limit = 100, now = Date.now()): PendingAction[] {
   return db
     .select({
       id: enforcementActions.id,
@@ -112,7 +143,7 @@ export function pendingActions(db: Db, limit = 100): PendingAction[] {
     })
     .from(enforcementActions)
     .innerJoin(sessions, eq(enforcementActions.sessionId, sessions.id))
-    .where(eq(enforcementActions.status, 'pending'))
+    .where(and(eq(enforcementActions.status, 'pending'), unclaimed(now)))
     .orderBy(asc(enforcementActions.id))
     .limit(limit)
     .all();
@@ -137,7 +168,9 @@ export function listActions(db: Db, sessionId?: number): ActionView[] {
     .where(sessionId === undefined ? undefined : eq(enforcementActions.sessionId, sessionId))
     .orderBy(desc(enforcementActions.id))
     .limit(200)
-    .all();
+    .all()
+    // A pending action's finished_at is a node's claim, not a finish time.
+    .map((row) => (row.status === 'pending' ? { ...row, finishedAt: null } : row));
 }
 
 /**
@@ -176,24 +209,16 @@ export function enqueueExpired(db: Db, now = Date.now()): number {
 
 /** Prepaid periods ending within a day get one 'expiry_24h' event each. */
 export function recordExpiryWarnings(db: Db, now = Date.now()): number {
-  const soon = db
-    .select({ customerId: subscriptions.customerId, periodStart: subscriptions.periodStart })
-    .from(subscriptions)
-    .where(
-      and(
-        eq(subscriptions.billingKind, 'prepaid'),
-        eq(subscriptions.status, 'active'),
-        sql`${subscriptions.periodEnd} > ${now}`,
-        sql`${subscriptions.periodEnd} <= ${now + 86_400_000}`,
-        sql`${subscriptions.periodStart} IS NOT NULL`,
-      ),
-    )
-    .all();
-  let recorded = 0;
-  for (const { customerId, periodStart } of soon) {
-    recorded += db.insert(notificationEvents).values({ customerId, kind: 'expiry_24h', periodStart: periodStart!, createdAt: now }).onConflictDoNothing().run().changes;
-  }
-  return recorded;
+  // One statement for every customer due, not one per customer: on PostgreSQL each statement
+  // is a round trip, and a pass over 10,000 prepaid customers ending together held the event
+  // loop for seconds. The WHERE clause also keeps SQLite's parser from reading ON CONFLICT as
+  // part of the SELECT.
+  return db.run(sql`
+    INSERT INTO notification_events (customer_id, kind, period_start, created_at)
+    SELECT s.customer_id, 'expiry_24h', s.period_start, CAST(${now} AS INTEGER)
+    FROM subscriptions s
+    WHERE s.billing_kind = 'prepaid' AND s.status = 'active' AND s.period_end > ${now} AND s.period_end <= ${now + 86_400_000} AND s.period_start IS NOT NULL
+    ON CONFLICT DO NOTHING`).changes;
 }
 
 /** Error-Cause (RFC 5176) Session-Context-Not-Found: the router has no such session. */
@@ -263,7 +288,8 @@ export class EnforcementWorker {
     this.draining = true;
     setImmediate(() => {
       this.draining = false;
-      for (const action of pendingActions(this.deps.db)) {
+      // Claimed first: another node sharing the database never sends the same action.
+      for (const action of claimPendingActions(this.deps.db)) {
         if (!this.inFlight.has(action.id)) this.send(action);
       }
     });

@@ -1,3 +1,6 @@
+import type { Db } from '../db/connection.js';
+import { nodeStates, shareNodeState } from '../settings/leases.js';
+
 /** A router that sent a packet within this long is shown as up. */
 export const UP_WITHIN_MS = 10 * 60_000;
 
@@ -18,6 +21,29 @@ export class NasActivity {
   view(): ReadonlyMap<number, number> {
     return this.last;
   }
+}
+
+const SHARED = 'nas-activity';
+
+/**
+ * For several nodes on one database: writes this node's last-packet times where the others read
+ * them (every housekeeping pass, so at most that old). A router lists all nodes and may talk to
+ * any one: judged by one node's packets alone, it would look silent on the others.
+ */
+export function shareActivity(db: Db, node: string, activity: NasActivity, now: number): void {
+  shareNodeState(db, SHARED, node, Object.fromEntries(activity.view()), now);
+}
+
+/** The latest packet from each router to any node: this node's own times, and what the others shared. */
+export function activityOfAllNodes(db: Db, activity: NasActivity): ReadonlyMap<number, number> {
+  const merged = new Map(activity.view());
+  for (const { value } of nodeStates(db, SHARED)) {
+    for (const [nasId, at] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+      const id = Number(nasId);
+      if (typeof at === 'number' && Number.isInteger(id) && at > (merged.get(id) ?? -Infinity)) merged.set(id, at);
+    }
+  }
+  return merged;
 }
 
 export type RouterState = 'up' | 'down' | 'unknown';

@@ -88,6 +88,6 @@ export function lastAccountingByNas(db: Db, since: number, only?: readonly numbe
       SELECT nas_id, MAX(updated_at) AS at FROM sessions INDEXED BY sessions_open_by_nas WHERE stopped_at IS NULL ${ofRouters} GROUP BY nas_id
       UNION ALL
       SELECT nas_id, MAX(updated_at) AS at FROM sessions INDEXED BY sessions_started WHERE started_at >= ${since} ${ofRouters} GROUP BY nas_id
-    ) GROUP BY nas_id`);
+    ) t GROUP BY nas_id`);
   return new Map(rows);
 }

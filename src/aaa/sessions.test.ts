@@ -4,11 +4,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
+import { onPostgres } from '../../tests/support/postgres.js';
 import { addNas } from './nas.js';
 import { addCustomer, addPlan } from '../billing/index.js';
 import { DateTime } from 'luxon';
 import { createGroupCommit } from '../db/group-commit.js';
 import { closeSessionsGoneFromRouter, createSessionWriter, listSessions, unwrapCounter, type AccountingRecord, type SessionWriter, type UsageOwner } from './sessions.js';
+import { accountingRecord } from './test-fixtures.js';
 
 const T0 = Date.UTC(2025, 0, 15, 8, 0, 0);
 
@@ -34,24 +36,17 @@ describe('sessions', () => {
   });
 
   function event(overrides: Partial<AccountingRecord>): AccountingRecord {
-    return {
+    return accountingRecord({
       nasId: nasA,
       acctSessionId: '81a00002',
       username: 'bob',
       eventTime: T0,
-      sessionTime: 0,
-      inputOctets: 0,
-      outputOctets: 0,
-      inputPackets: 0,
-      outputPackets: 0,
       framedIp: '10.5.50.7',
       callingStationId: 'AA:BB:CC:DD:EE:FF',
       calledStationId: 'hotspot1',
       nasPortId: 'bridge1',
-      stop: null,
-      gigawords: false,
       ...overrides,
-    };
+    });
   }
   const interim = (seconds: number, octets: number, overrides: Partial<AccountingRecord> = {}) =>
     event({
@@ -59,8 +54,8 @@ describe('sessions', () => {
       sessionTime: seconds,
       inputOctets: octets,
       outputOctets: octets * 10,
-      inputPackets: octets / 100,
-      outputPackets: octets / 10,
+      inputPackets: Math.floor(octets / 100),
+      outputPackets: Math.floor(octets / 10),
       ...overrides,
     });
   const rows = () => listSessions(conn.db);
@@ -273,8 +268,8 @@ describe('sessions', () => {
       now = local('2026-11-23T22:00');
       daily = createSessionWriter(conn, { zone, clock: () => now });
     });
-    const traffic = () => conn.sqlite.prepare('SELECT day, nas_id AS nasId, bytes_down AS down, bytes_up AS up FROM usage_daily ORDER BY day, nas_id').all();
-    const userDays = () => conn.sqlite.prepare('SELECT day, user FROM usage_user_days ORDER BY day, user').all();
+    const traffic = () => conn.sqlite.prepare('SELECT day, nas_id AS "nasId", bytes_down AS down, bytes_up AS up FROM usage_daily ORDER BY day, nas_id').all();
+    const userDays = () => conn.sqlite.prepare('SELECT day, "user" FROM usage_user_days ORDER BY day, "user"').all();
     const totals = () => conn.sqlite.prepare('SELECT SUM(output_octets) AS down, SUM(input_octets) AS up FROM sessions').get();
     /** Records through a real group commit, as the daemon does, and waits for the batch. */
     function commitAll(records: Array<() => void>): Promise<Array<Error | undefined>> {
@@ -335,7 +330,7 @@ describe('sessions', () => {
       ]);
     });
 
-    const customerDays = () => conn.sqlite.prepare('SELECT customer_id AS customerId, day, bytes_down AS down, bytes_up AS up FROM usage_customer_days ORDER BY customer_id, day').all();
+    const customerDays = () => conn.sqlite.prepare('SELECT customer_id AS "customerId", day, bytes_down AS down, bytes_up AS up FROM usage_customer_days ORDER BY customer_id, day').all();
     const twoCustomers = () => {
       const box = createSecretBox(Buffer.alloc(32, 1));
       addPlan(conn.db, { name: 'P', priceMinor: 100, currency: 'KES' });
@@ -369,7 +364,8 @@ describe('sessions', () => {
       ]);
     });
 
-    it('writes a customer’s day once per group commit, however many packets it holds', async () => {
+    // Counts the writes through a SQLite function called from temporary triggers.
+    it.skipIf(onPostgres())('writes a customer’s day once per group commit, however many packets it holds', async () => {
       const { bob } = twoCustomers();
       const writes: string[] = [];
       conn.sqlite.function('seen', (sql: unknown) => (writes.push(String(sql)), null));

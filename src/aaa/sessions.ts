@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Connection, Db, Sqlite } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
@@ -43,6 +43,11 @@ export interface UsageChange {
 }
 
 const WRAP = 2 ** 32;
+
+// SQLite's two-argument max(a, b) / min(a, b) are only aggregates in PostgreSQL: written as CASE
+// so both read them. The columns they take are NOT NULL, so SQLite's NULL-if-any-NULL never applied.
+const larger = (a: SQLWrapper, b: SQL) => sql`CASE WHEN ${a} >= ${b} THEN ${a} ELSE ${b} END`;
+const smaller = (a: SQLWrapper, b: SQL) => sql`CASE WHEN ${a} <= ${b} THEN ${a} ELSE ${b} END`;
 
 interface SessionMaxima {
   input: number;
@@ -97,9 +102,17 @@ export function createSessionWriter(
     zone?: string;
     /** Arrival time of the packet being recorded (tests move it across midnight). */
     clock?: () => number;
+    /**
+     * Other nodes write this database too (several daemons on PostgreSQL): a router may send a
+     * session's packets, or a customer's other device, to any of them, so what this process
+     * wrote is not all there is. The mirror is then not trusted: every packet and login reads
+     * the session's and the customer's figures from disk, inside the write's transaction.
+     */
+    shared?: boolean;
   } = {},
 ) {
   const zone = options.zone ?? 'UTC';
+  const shared = options.shared === true;
   const clock = options.clock ?? Date.now;
   const upsert = compileStatement(
     sqlite,
@@ -128,14 +141,14 @@ export function createSessionWriter(
     .onConflictDoUpdate({
       target: [sessions.nasId, sessions.acctSessionId, sessions.username],
       set: {
-        startedAt: sql`min(${sessions.startedAt}, excluded.started_at)`,
-        updatedAt: sql`max(${sessions.updatedAt}, excluded.updated_at)`,
+        startedAt: smaller(sessions.startedAt, sql`excluded.started_at`),
+        updatedAt: larger(sessions.updatedAt, sql`excluded.updated_at`),
         stoppedAt: sql`coalesce(${sessions.stoppedAt}, excluded.stopped_at)`,
-        sessionTime: sql`max(${sessions.sessionTime}, excluded.session_time)`,
-        inputOctets: sql`max(${sessions.inputOctets}, excluded.input_octets)`,
-        outputOctets: sql`max(${sessions.outputOctets}, excluded.output_octets)`,
-        inputPackets: sql`max(${sessions.inputPackets}, excluded.input_packets)`,
-        outputPackets: sql`max(${sessions.outputPackets}, excluded.output_packets)`,
+        sessionTime: larger(sessions.sessionTime, sql`excluded.session_time`),
+        inputOctets: larger(sessions.inputOctets, sql`excluded.input_octets`),
+        outputOctets: larger(sessions.outputOctets, sql`excluded.output_octets`),
+        inputPackets: larger(sessions.inputPackets, sql`excluded.input_packets`),
+        outputPackets: larger(sessions.outputPackets, sql`excluded.output_packets`),
         framedIp: sql`coalesce(excluded.framed_ip, ${sessions.framedIp})`,
         callingStationId: sql`coalesce(${sessions.callingStationId}, excluded.calling_station_id)`,
         calledStationId: sql`coalesce(${sessions.calledStationId}, excluded.called_station_id)`,
@@ -165,8 +178,7 @@ export function createSessionWriter(
       ),
     )
     .prepare();
-  const addUsage = compileStatement(
-    sqlite,
+  const addUsageQuery = () =>
     db
       .insert(usage)
       .values({
@@ -183,10 +195,13 @@ export function createSessionWriter(
           inputOctets: sql`${usage.inputOctets} + excluded.input_octets`,
           outputOctets: sql`${usage.outputOctets} + excluded.output_octets`,
           onlineSeconds: sql`${usage.onlineSeconds} + excluded.online_seconds`,
-          updatedAt: sql`max(${usage.updatedAt}, excluded.updated_at)`,
+          updatedAt: larger(usage.updatedAt, sql`excluded.updated_at`),
         },
-      }),
-  );
+      });
+  const addUsage = compileStatement(sqlite, addUsageQuery());
+  // Shared: the period's totals after the addition come back from the write itself (no second
+  // round trip), and include what other nodes added.
+  const addUsageReturning = compileStatement(sqlite, addUsageQuery().returning({ input: usage.inputOctets, output: usage.outputOctets, seconds: usage.onlineSeconds }));
   const usageRow = db
     .select({ input: usage.inputOctets, output: usage.outputOctets, seconds: usage.onlineSeconds })
     .from(usage)
@@ -209,13 +224,25 @@ export function createSessionWriter(
   const MIRROR_LIMIT = 200_000;
 
   const maximaOf = (key: { nasId: number; acctSessionId: string; username: string }, mapKey: string): SessionMaxima | undefined => {
-    const known = sessionMax.get(mapKey);
+    const known = shared ? undefined : sessionMax.get(mapKey);
     if (known) return known;
     const row = previous.get(key);
     return row && { input: row.inputOctets, output: row.outputOctets, seconds: row.sessionTime, customerId: row.customerId, periodStart: row.periodStart };
   };
+  // Shared: a customer's period figures and open sessions in one statement, since on PostgreSQL
+  // each statement is a round trip to the server, on the Access-Request path.
+  const figuresOnDisk = shared
+    ? sqlite.prepare(
+        `SELECT COALESCE((SELECT input_octets FROM usage WHERE customer_id = ? AND period_start = ?), 0) AS input,
+           COALESCE((SELECT output_octets FROM usage WHERE customer_id = ? AND period_start = ?), 0) AS output,
+           COALESCE((SELECT online_seconds FROM usage WHERE customer_id = ? AND period_start = ?), 0) AS seconds,
+           (SELECT COUNT(*) FROM sessions WHERE customer_id = ? AND stopped_at IS NULL AND updated_at > ?) AS open`,
+      )
+    : undefined;
+  const figuresOf = (customerId: number, periodStart: number, staleBefore: number) =>
+    figuresOnDisk!.get(customerId, periodStart, customerId, periodStart, customerId, periodStart, customerId, staleBefore) as { input: number; output: number; seconds: number; open: number };
   const liveOf = (customerId: number, periodStart: number): CustomerLive => {
-    const known = customerLive.get(customerId);
+    const known = shared ? undefined : customerLive.get(customerId);
     if (known && known.periodStart === periodStart) return known;
     const used = usageRow.get({ customerId, periodStart });
     const live: CustomerLive = {
@@ -225,6 +252,7 @@ export function createSessionWriter(
       seconds: used?.seconds ?? 0,
       open: new Map(openOfCustomer.all({ customerId }).map((o) => [o.id, o.updatedAt])),
     };
+    if (shared) return live;
     if (customerLive.size >= MIRROR_LIMIT) customerLive.clear();
     customerLive.set(customerId, live);
     return live;
@@ -291,6 +319,9 @@ export function createSessionWriter(
         pendingUsers.push([day, String(customerId)]);
       }
     } else if (!namesToday.has(username)) {
+      // Bounded like the mirrors: a router sending millions of made-up names must not grow the
+      // daemon. Forgetting only costs repeat inserts, which the table ignores.
+      if (namesToday.size >= MIRROR_LIMIT) namesToday.clear();
       namesToday.add(username);
       pendingUsers.push([day, `u:${username}`]);
     }
@@ -324,7 +355,7 @@ export function createSessionWriter(
     .update(sessions)
     .set({
       stoppedAt: sql.placeholder('at') as unknown as number,
-      updatedAt: sql`max(${sessions.updatedAt}, ${sql.placeholder('at')})`,
+      updatedAt: larger(sessions.updatedAt, sql`${sql.placeholder('at')}`),
       terminateCause: sql.placeholder('cause') as unknown as string,
     })
     .where(and(eq(sessions.nasId, sql.placeholder('nasId')), isNull(sessions.stoppedAt)))
@@ -368,7 +399,7 @@ export function createSessionWriter(
       const addedOutput = Math.max(0, output - (before?.output ?? 0));
       stageDaily(r.nasId, counted?.customerId ?? null, r.username, addedOutput, addedInput);
       if (r.stop) sessionMax.delete(mapKey);
-      else {
+      else if (!shared) {
         if (sessionMax.size >= MIRROR_LIMIT) sessionMax.clear();
         sessionMax.set(mapKey, {
           input: Math.max(before?.input ?? 0, input),
@@ -394,9 +425,10 @@ export function createSessionWriter(
         seconds: Math.max(0, r.sessionTime - (before?.seconds ?? 0)),
       };
       if (added.input === 0 && added.output === 0 && added.seconds === 0) return null;
-      addUsage.run({ ...counted, ...added, at: r.eventTime });
+      const after = shared ? (addUsageReturning.get({ ...counted, ...added, at: r.eventTime }) as { input_octets: number; output_octets: number; online_seconds: number }) : undefined;
+      if (!shared) addUsage.run({ ...counted, ...added, at: r.eventTime });
       // A customer not yet mirrored is read after the write, so the delta is in what is read.
-      const totals = tracked ?? liveOf(counted.customerId, counted.periodStart);
+      const totals = tracked ?? (after ? { input: after.input_octets, output: after.output_octets, seconds: after.online_seconds } : liveOf(counted.customerId, counted.periodStart));
       if (tracked) {
         tracked.input += added.input;
         tracked.output += added.output;
@@ -411,6 +443,10 @@ export function createSessionWriter(
      * sessions read again from disk.
      */
     usageNow(customerId: number, periodStart: number, staleBefore: number, openLimit = 1): UsageNow {
+      if (shared) {
+        const figures = figuresOf(customerId, periodStart, staleBefore);
+        return { input: figures.input, output: figures.output, seconds: figures.seconds, openSessions: figures.open };
+      }
       const live = liveOf(customerId, periodStart);
       const count = () => {
         let n = 0;

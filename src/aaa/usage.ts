@@ -21,8 +21,8 @@ export function createUsageReader({ sqlite }: Pick<Connection, 'sqlite'>) {
       coalesce(u.output_octets, 0)  AS output,
       coalesce(u.online_seconds, 0) AS seconds,
       (SELECT count(*) FROM sessions s
-        WHERE s.customer_id = @customerId AND s.stopped_at IS NULL AND s.updated_at > @staleBefore) AS openSessions
-    FROM (SELECT 1) LEFT JOIN usage u ON u.customer_id = @customerId AND u.period_start = @periodStart`);
+        WHERE s.customer_id = @customerId AND s.stopped_at IS NULL AND s.updated_at > @staleBefore) AS "openSessions"
+    FROM (SELECT 1) one LEFT JOIN usage u ON u.customer_id = @customerId AND u.period_start = @periodStart`);
   return (customerId: number, periodStart: number, staleBefore: number): UsageNow =>
     statement.get({ customerId, periodStart, staleBefore }) as UsageNow;
 }

@@ -1,9 +1,9 @@
 import { isIPv4 } from 'node:net';
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { voucherBatches, vouchers } from '../db/schema/hotspot.js';
 import { customers, plans, subscriptions, type CustomerKind, type BillingCycle, type BillingKind, type CustomerStatus, type Currency, type DataCounts, type FupTier, type Language, type SubscriptionStatus, type ValidityStarts } from '../db/schema/billing.js';
-import { subscriberChanges } from '../db/schema/change-counters.js';
+import { subscriberChanges, type SubscriberChangeScope } from '../db/schema/change-counters.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { LangoError } from '../errors.js';
 import { normaliseMac } from './mac.js';
@@ -191,12 +191,20 @@ export function recordStatusEvent(db: Db, customerId: number, from: CustomerStat
  * A first-login plan's clock starts now. Called by AAA on the first accepted login; for a
  * voucher that locks to a device, `lockMac` is the device that keeps it.
  */
-export function activateCustomer(db: Db, customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string): void {
+/**
+ * Starts a first-login period; locks a voucher to `lockMac` when asked. Answers false when the
+ * voucher turned out to be locked to another device already: two devices using the code at the
+ * same moment (on two nodes, or in one batch) both passed the check, and only one may have it.
+ */
+export function activateCustomer(db: Db, customerId: number, activatedAt: number, expiresAt: number | null, lockMac?: string): boolean {
   db.update(subscriptions)
     .set({ periodStart: activatedAt, periodEnd: expiresAt, updatedAt: activatedAt })
     .where(and(eq(subscriptions.customerId, customerId), sql`${subscriptions.periodStart} IS NULL`))
     .run();
-  if (lockMac) db.update(vouchers).set({ lockedMac: lockMac }).where(and(eq(vouchers.customerId, customerId), sql`${vouchers.lockedMac} IS NULL`)).run();
+  if (!lockMac) return true;
+  if (db.update(vouchers).set({ lockedMac: lockMac }).where(and(eq(vouchers.customerId, customerId), sql`${vouchers.lockedMac} IS NULL`)).run().changes === 1) return true;
+  const holder = db.select({ lockedMac: vouchers.lockedMac }).from(vouchers).where(eq(vouchers.customerId, customerId)).get();
+  return holder === undefined || holder.lockedMac === null || holder.lockedMac === lockMac;
 }
 
 export function listCustomers(db: Db): CustomerSummary[] {
@@ -282,12 +290,34 @@ export interface SubscriberLookup {
   byUsername(username: string): Subscriber | undefined;
   /** MAC authentication: the customer whose registered device this is. */
   byMac(mac: string): Subscriber | undefined;
-  /** The last subscriber_changes row applied: rows up to it may be deleted. */
+  /** The last subscriber_changes row applied. */
   seenChangesUpTo(): number;
+  /**
+   * Change rows every node has had time to apply: those this lookup had already applied
+   * CHANGES_KEPT_MS ago (0: none yet). Other nodes sharing the database read the same rows with
+   * their own cursor, so a row is only deleted once it is that old.
+   */
+  prunableUpTo(now?: number): number;
 }
 
-/** Deletes change records the daemon's lookup has applied (housekeeping). */
+/**
+ * How long change rows are kept after this node applied them. A node that has not read the rows
+ * for most of this long (idle, or its process frozen) forgets everything it remembers instead,
+ * since a peer may have deleted rows it never saw.
+ */
+export const CHANGES_KEPT_MS = 5 * 60_000;
+const SILENT_FORGET_MS = CHANGES_KEPT_MS - 60_000;
+/**
+ * On PostgreSQL, ids come from a sequence when a row is written, not when its transaction
+ * commits: a row with a lower id can become visible after a higher one was read. Missing ids
+ * below the cursor are looked for again this long (a rolled-back write never fills its gap).
+ */
+const GAP_WAIT_MS = 10_000;
+const MAX_GAPS = 1_000;
+
+/** Deletes change records every node's lookup has applied (housekeeping: pass prunableUpTo()). */
 export function pruneSubscriberChanges(db: Db, upTo: number): number {
+  if (upTo <= 0) return 0;
   return db.delete(subscriberChanges).where(lte(subscriberChanges.id, upTo)).run().changes;
 }
 
@@ -299,8 +329,12 @@ export function pruneSubscriberChanges(db: Db, upTo: number): number {
  * are read once per event-loop turn, not per packet: under load a turn carries dozens of
  * requests, and a suspension or new password applies from the next turn, well under a
  * millisecond later. Unknown names are remembered too, so guessing costs no queries.
+ * Each process keeps its own cursor (the last row id applied), so several nodes sharing one
+ * database each see every change; rows are deleted only once every node has had time to read
+ * them (prunableUpTo).
  */
-export function createSubscriberLookup(db: Db, options: { remember?: number } = {}): SubscriberLookup {
+export function createSubscriberLookup(db: Db, options: { remember?: number; now?: () => number } = {}): SubscriberLookup {
+  const clock = options.now ?? Date.now;
   const limit = options.remember ?? 100_000;
   const columns = {
     id: customers.id,
@@ -356,6 +390,12 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     .orderBy(asc(subscriberChanges.id))
     .prepare();
   const lastChange = db.select({ id: sql<number | null>`max(${subscriberChanges.id})` }).from(subscriberChanges).prepare();
+  const changesIn = (ids: number[]) =>
+    db
+      .select({ id: subscriberChanges.id, customerId: subscriberChanges.customerId, scope: subscriberChanges.scope })
+      .from(subscriberChanges)
+      .where(inArray(subscriberChanges.id, ids))
+      .all();
 
   const remembered = new Map<string, Subscriber | null>();
   /** Which remembered keys belong to which customer, so a change forgets just those. */
@@ -364,29 +404,60 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
   const unknown = new Set<string>();
   // Changes before this lookup existed are already in what it will read.
   let seen = lastChange.get()?.id ?? 0;
+  let appliedAt = clock();
+  /** Ids skipped below the cursor (not yet committed when read), with when they were first missed. */
+  const gaps = new Map<number, number>();
+  /** (when, cursor) a few times a minute, oldest first: what prunableUpTo answers from. */
+  const marks: Array<{ at: number; seen: number }> = [];
   let checkedThisTurn = false;
   const nextTurn = () => {
     checkedThisTurn = false;
+  };
+  const forgetAll = () => {
+    remembered.clear();
+    keysOf.clear();
+    unknown.clear();
   };
   const forget = (customerId: number) => {
     for (const key of keysOf.get(customerId) ?? []) remembered.delete(key);
     keysOf.delete(customerId);
   };
-  const applyChanges = () => {
-    for (const change of changesAfter.all({ after: seen })) {
-      seen = change.id;
-      if (change.scope === 'all' || change.customerId === null) {
-        remembered.clear();
-        keysOf.clear();
-        unknown.clear();
-        continue;
-      }
-      forget(change.customerId);
-      if (change.scope === 'new') {
-        for (const key of unknown) remembered.delete(key);
-        unknown.clear();
-      }
+  const apply = (change: { customerId: number | null; scope: SubscriberChangeScope }) => {
+    if (change.scope === 'all' || change.customerId === null) {
+      forgetAll();
+      return;
     }
+    forget(change.customerId);
+    if (change.scope === 'new') {
+      for (const key of unknown) remembered.delete(key);
+      unknown.clear();
+    }
+  };
+  const applyChanges = () => {
+    const now = clock();
+    // Silent for longer than a peer keeps rows: some may be gone unread.
+    if (now - appliedAt > SILENT_FORGET_MS) forgetAll();
+    appliedAt = now;
+    if (gaps.size > 0) {
+      for (const change of changesIn([...gaps.keys()])) {
+        gaps.delete(change.id);
+        apply(change);
+      }
+      for (const [id, since] of gaps) if (now - since > GAP_WAIT_MS) gaps.delete(id);
+    }
+    for (const change of changesAfter.all({ after: seen })) {
+      // (An empty table at start gives no cursor yet: ids below its first row are old, not late.)
+      for (let missing = seen + 1; seen > 0 && missing < change.id && gaps.size < MAX_GAPS; missing++) gaps.set(missing, now);
+      // Too many holes to track one by one: forgetting everything is always correct.
+      if (gaps.size >= MAX_GAPS) {
+        gaps.clear();
+        forgetAll();
+      }
+      seen = change.id;
+      apply(change);
+    }
+    const last = marks[marks.length - 1];
+    if (!last || now - last.at >= 30_000) marks.push({ at: now, seen });
   };
   const cached = (key: string, query: typeof byUsername, value: string): Subscriber | undefined => {
     if (!checkedThisTurn) {
@@ -412,6 +483,11 @@ export function createSubscriberLookup(db: Db, options: { remember?: number } = 
     byUsername: (username) => cached(`u:${username}`, byUsername, username),
     byMac: (mac) => cached(`m:${mac}`, byMac, mac),
     seenChangesUpTo: () => seen,
+    prunableUpTo: (now = clock()) => {
+      while (marks.length > 1 && now - marks[1]!.at >= CHANGES_KEPT_MS) marks.shift();
+      const oldest = marks[0];
+      return oldest && now - oldest.at >= CHANGES_KEPT_MS ? oldest.seen : 0;
+    },
   };
 }
 

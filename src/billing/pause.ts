@@ -106,7 +106,8 @@ export function pausesToEnd(db: Db, now: number, limit: number): Array<{ custome
     .select({ customerId: subscriptions.customerId })
     .from(subscriptions)
     .where(and(eq(subscriptions.status, 'paused'), sql`coalesce(${subscriptions.pausedAt}, 0) + ${longest} <= ${now}`))
-    .orderBy(asc(subscriptions.pausedAt), asc(subscriptions.id))
+    // A line paused with no time recorded counts as oldest, as SQLite sorts NULL; PostgreSQL is told so.
+    .orderBy(sql`${subscriptions.pausedAt} ASC NULLS FIRST`, asc(subscriptions.id))
     .limit(limit)
     .all();
 }

@@ -63,6 +63,6 @@ export function overdueSummary(db: Db): OverdueSummary {
       SELECT customer_id FROM invoices WHERE status = 'overdue'
       UNION
       SELECT id FROM customers WHERE status = 'suspended' AND suspended_reason = 'overdue'
-    )`)!.n;
+    ) t`)!.n;
   return { accounts, invoices, suspended };
 }

@@ -22,8 +22,8 @@ export interface Command {
   options: Options;
   /** Options that must be given. */
   required?: string[];
-  /** The option one bare argument stands for (`lango restore FILE` = `--file FILE`); none = no bare arguments. */
-  positional?: string;
+  /** The option(s) bare arguments stand for, in order (`lango restore FILE` = `--file FILE`); none = no bare arguments. */
+  positional?: string | readonly string[];
   run(ctx: CliContext, values: Values): unknown;
   /**
    * Runs without opening the database or the key file (restore): the database may be the

@@ -45,6 +45,8 @@ import { webhookCommands } from './webhook-commands.js';
 import { privacyCommands } from './privacy-commands.js';
 import { routerCommands } from './router-commands.js';
 import { routerActionCommands } from './router-action-commands.js';
+import { dbCommands } from './db-commands.js';
+import { migrateCommand } from './migrate-command.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -399,6 +401,8 @@ export const commands: Command[] = [
   ...privacyCommands,
   ...routerCommands,
   ...routerActionCommands,
+  ...dbCommands,
+  migrateCommand,
 ];
 
 interface CustomerReport extends CustomerSummary {

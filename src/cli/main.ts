@@ -61,8 +61,9 @@ async function main(argv: string[]): Promise<void> {
     const parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: command.positional !== undefined });
     values = parsed.values as typeof values;
     if (command.positional !== undefined && parsed.positionals.length > 0) {
-      if (parsed.positionals.length > 1 || values[command.positional] !== undefined) throw new Error(`'${parsed.positionals.join(' ')}'`);
-      values[command.positional] = parsed.positionals[0];
+      const slots = [command.positional].flat();
+      if (parsed.positionals.length > slots.length || parsed.positionals.some((_, i) => values[slots[i]!] !== undefined)) throw new Error(`'${parsed.positionals.join(' ')}'`);
+      parsed.positionals.forEach((value, i) => (values[slots[i]!] = value));
     }
   } catch (err) {
     const option = /'([^']+)'/.exec((err as Error).message)?.[1] ?? rest.join(' ');
@@ -104,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
   process.stderr.write(`lango: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
+import { isPostgresUrl } from '../db/connection.js';
 import { minorDigits } from '../billing/money.js';
 import {
   ALL_PAGES,
@@ -42,6 +43,9 @@ interface ExportResult {
   file: string | null;
 }
 
+const ON_POSTGRES =
+  'LANGO_DB is PostgreSQL: back it up with pg_dump (or a streaming replica) and restore with pg_restore, as the README says. lango backup and lango restore handle a SQLite file.';
+
 export const operationsCommands: Command[] = [
   {
     words: ['backup'],
@@ -49,9 +53,10 @@ export const operationsCommands: Command[] = [
     usage: 'lango backup [--to DIR] [--json]',
     options: { to: { type: 'string' }, ...json },
     run: ({ connection, config }, v) =>
-      refusing(() =>
-        takeBackup(connection.sqlite, connection.db, { dbFile: config.LANGO_DB, keyFile: config.LANGO_KEY_FILE, zone: config.LANGO_TIMEZONE, to: str(v, 'to'), pagesPerStep: ALL_PAGES }),
-      ),
+      refusing(() => {
+        if (connection.dialect === 'postgres') throw new BackupRefusal(ON_POSTGRES);
+        return takeBackup(connection.sqlite, connection.db, { dbFile: config.LANGO_DB, keyFile: config.LANGO_KEY_FILE, zone: config.LANGO_TIMEZONE, to: str(v, 'to'), pagesPerStep: ALL_PAGES });
+      }),
     print: (r) => {
       const b = r as BackupResult;
       return [
@@ -76,6 +81,7 @@ export const operationsCommands: Command[] = [
     // (a key made up here would not open the restored secrets).
     standalone: (config, v) =>
       refusing(async () => {
+        if (isPostgresUrl(config.LANGO_DB)) throw new BackupRefusal(ON_POSTGRES);
         if (v.yes !== true) {
           throw new BackupRefusal(`This replaces ${path.resolve(config.LANGO_DB)} with ${path.resolve(str(v, 'file')!)} (the current one is kept as a .before-restore file). Run again with --yes to go ahead.`);
         }

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './connection.js';
 import { migrationsFolder } from './migrate.js';
+import { onPostgres } from '../../tests/support/postgres.js';
 
 /** A copy of migrations/ holding only the first `count` migrations: the database as an older release left it. */
 function olderRelease(count: number): string {
@@ -20,7 +21,9 @@ function olderRelease(count: number): string {
 }
 
 describe('upgrading a database', () => {
-  it('moves every customer\'s plan and period into a subscription, keeping sessions, usage and the change records the RADIUS cache follows', () => {
+  // SQLite's own migration history, on a SQLite file an older release left: PostgreSQL starts
+  // from its own baseline (migrations/postgres, tested in src/db/postgres/migrate.test.ts).
+  it.skipIf(onPostgres())('moves every customer\'s plan and period into a subscription, keeping sessions, usage and the change records the RADIUS cache follows', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'lango-upgrade-')), 'lango.db');
     const old = new Database(file);
     old.pragma('foreign_keys = ON');

@@ -315,7 +315,9 @@ function reportsOf(db: Db, batches: Array<{ batch: VoucherBatch; plan: string }>
   const tallies = new Map<number, { counts: Record<VoucherState, number>; used: number }>();
   const ids = batches.map((b) => b.batch.id);
   if (ids.length > 0) {
-    const state = stateSql(now);
+    // Grouped by its name: PostgreSQL would not take the expression written out again in GROUP
+    // BY as the selected one (each copy binds its own parameters).
+    const state = stateSql(now).as('voucher_state');
     // The same joins as listVouchers: stateSql reads the batch, account, plan and usage.
     const rows = db
       .select({ batchId: vouchers.batchId, state, codes: sql<number>`count(*)`, used: sql<number>`count(${subscriptions.periodStart})` })
@@ -325,7 +327,7 @@ function reportsOf(db: Db, batches: Array<{ batch: VoucherBatch; plan: string }>
       .innerJoin(plans, eq(plans.id, subscriptions.planId))
       .leftJoin(usage, and(eq(usage.customerId, vouchers.customerId), eq(usage.periodStart, subscriptions.periodStart)))
       .where(scope === 'all' ? undefined : inArray(vouchers.batchId, ids))
-      .groupBy(vouchers.batchId, state)
+      .groupBy(vouchers.batchId, sql`${state}`)
       .all();
     for (const row of rows) {
       let tally = tallies.get(row.batchId);

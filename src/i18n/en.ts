@@ -252,7 +252,7 @@ export const en = {
       confirm: 'Yes, {{what}}',
     },
     firstAdminCreated:
-      'Created the first staff account "admin" with password {{password}} — it is shown only this once; you will be asked to change it at first login.',
+      'Created the first staff account "admin"; its one-time password is in {{file}} (readable only by this user). You will be asked to change it at first sign-in.',
     errors: {
       badUsername: '"{{value}}" is not a staff username: use 3 to 32 lowercase letters, digits, dot, dash or underscore. Example: --username amina',
       duplicateUsername: 'A staff account called "{{username}}" already exists. Pick another username.',
@@ -468,6 +468,7 @@ export const en = {
       badForm: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
       notFound: 'There is no such page.',
       failed: 'Something went wrong on the server. Try again in a minute.',
+      tooLarge: 'What this form sent is too large. Shorten the text and try again.',
       signIn: {
         heading: 'Staff sign-in',
         username: 'Username',

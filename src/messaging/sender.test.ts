@@ -40,7 +40,8 @@ const accept = (request: SmsRequest): SmsSendResult => ({ status: 'accepted', ga
 
 function senderFor(gateway: SmsGateway) {
   const logger = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
-  return createSmsSender({ db: conn.db, gateway, logger, now: () => clock, pollMs: 60_000 });
+  // One daemon on its own database, as on SQLite.
+  return createSmsSender({ db: conn.db, gateway, logger, now: () => clock, pollMs: 60_000, alone: true });
 }
 
 function queue(key: string, critical = false, body = `Hello from ${key}`) {

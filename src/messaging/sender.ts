@@ -55,7 +55,16 @@ export interface SenderOptions {
    * retries and back-off.
    */
   channel?: MessageChannel;
+  /**
+   * This process is the only one sending (a SQLite database has one daemon): at start, every
+   * message left 'sending' is its dead predecessor's. Otherwise (several nodes on PostgreSQL) a
+   * message left 'sending' is taken back only once its claim runs out, as a peer may be sending it.
+   */
+  alone?: boolean;
 }
+
+/** Added to the send timeout for a claim's lease: a live sender always records its answer before the lease runs out. */
+export const CLAIM_MARGIN_MS = 30_000;
 
 export type MessageChannel = (typeof messages.$inferSelect)['channel'];
 
@@ -69,6 +78,7 @@ export function createSmsSender(options: SenderOptions): SmsSender {
   const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
   const batchSize = Math.max(1, Math.trunc(gateway.batchSize));
   const channel = options.channel ?? 'sms';
+  const leaseMs = sendTimeoutMs + CLAIM_MARGIN_MS;
   // Log lines say which channel, so an SMTP outage is not read as an SMS one.
   const label = channel === 'sms' ? 'SMS' : 'Email';
   let timer: NodeJS.Timeout | undefined;
@@ -79,10 +89,14 @@ export function createSmsSender(options: SenderOptions): SmsSender {
 
   async function drain(): Promise<DrainResult> {
     const total: DrainResult = { sent: 0, failed: 0, retried: 0, unknown: 0 };
+    // Messages a node claimed and never answered for (it died mid-send) are handled like an
+    // interrupted send, once their claim has run out.
+    const lapsed = recoverInterrupted(db, now(), channel);
+    if (lapsed.retried + lapsed.unknown + lapsed.failed > 0) logger.warn({ gateway: gateway.name, ...lapsed }, `${label} claimed by a node that stopped answering: critical ones re-queued, bulk ones marked unknown`);
     // Batch after batch until nothing is due; answers put retried messages in the future, so
     // the loop ends even when the gateway refuses everything.
     while (now() >= pausedUntil) {
-      const batch = claim(db, gateway.name, now(), batchSize, channel);
+      const batch = claim(db, gateway.name, now(), batchSize, channel, leaseMs);
       if (batch.length === 0) break;
       const outcomes = await send(batch);
       const { result, failures } = record(db, gateway.name, batch, outcomes, now());
@@ -143,7 +157,7 @@ export function createSmsSender(options: SenderOptions): SmsSender {
     start() {
       if (timer) return;
       stopped = false;
-      const recovered = recoverInterrupted(db, now(), channel);
+      const recovered = recoverInterrupted(db, now(), channel, options.alone === true ? 'all' : 'lapsed');
       if (recovered.retried + recovered.unknown + recovered.failed > 0) logger.warn({ gateway: gateway.name, ...recovered }, `${label} left sending by an earlier stop: critical ones re-queued, bulk ones marked unknown`);
       timer = setInterval(kick, pollMs);
       timer.unref();
@@ -163,8 +177,10 @@ export function createSmsSender(options: SenderOptions): SmsSender {
 /**
  * Takes the next due messages for one send call: 'sending', one more attempt, this gateway.
  * Critical messages first, so a receipt does not wait behind a ten-thousand-message campaign.
+ * One immediate transaction, so two nodes never take the same message; while 'sending', a
+ * message's next_attempt_at is when the claim runs out (the sender answers within `leaseMs`).
  */
-export function claim(db: Db, gatewayName: string, at: number, limit: number, channel: MessageChannel = 'sms'): Claimed[] {
+export function claim(db: Db, gatewayName: string, at: number, limit: number, channel: MessageChannel = 'sms', leaseMs = 60_000 + CLAIM_MARGIN_MS): Claimed[] {
   return db.transaction((tx) => {
     const due = tx
       .select({ id: messages.id, recipient: messages.recipient, subject: messages.subject, body: messages.body, critical: messages.critical, attempts: messages.attempts })
@@ -175,8 +191,8 @@ export function claim(db: Db, gatewayName: string, at: number, limit: number, ch
       .all();
     if (due.length === 0) return [];
     tx.update(messages)
-      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, gateway: gatewayName })
-      .where(inArray(messages.id, due.map((m) => m.id)))
+      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, gateway: gatewayName, nextAttemptAt: at + leaseMs })
+      .where(and(inArray(messages.id, due.map((m) => m.id)), eq(messages.status, 'queued')))
       .run();
     return due.map((m) => ({ ...m, attempts: m.attempts + 1 }));
   }, { behavior: 'immediate' });
@@ -235,15 +251,20 @@ function scrub(text: string): string {
 
 /**
  * Messages a crash or kill left 'sending' may or may not have reached the gateway: each is
- * handled as an unknown answer. Run before the first drain, by the only sending process, for
- * its own channel only (the other channel's sender may already have a send in flight).
+ * handled as an unknown answer. 'all' is for the only sending process, before its first drain
+ * (its predecessor died); otherwise only claims that ran out move, as a live peer may be
+ * sending the rest. For one channel only (the other channel's sender may have a send in flight).
  */
-export function recoverInterrupted(db: Db, at: number, channel: MessageChannel = 'sms'): DrainResult {
-  const stuck = db
-    .select({ id: messages.id, recipient: messages.recipient, subject: messages.subject, body: messages.body, critical: messages.critical, attempts: messages.attempts })
-    .from(messages)
-    .where(and(eq(messages.status, 'sending'), eq(messages.channel, channel)))
-    .all();
-  if (stuck.length === 0) return { sent: 0, failed: 0, retried: 0, unknown: 0 };
-  return record(db, '', stuck, stuck.map(() => ({ status: 'unknown', description: 'interrupted while sending (process stopped)' })), at).result;
+export function recoverInterrupted(db: Db, at: number, channel: MessageChannel = 'sms', scope: 'all' | 'lapsed' = 'lapsed'): DrainResult {
+  // Read and moved in one immediate transaction: two nodes never both take back the same message.
+  return db.transaction((tx) => {
+    const d = tx as Db;
+    const stuck = d
+      .select({ id: messages.id, recipient: messages.recipient, subject: messages.subject, body: messages.body, critical: messages.critical, attempts: messages.attempts })
+      .from(messages)
+      .where(and(eq(messages.status, 'sending'), eq(messages.channel, channel), scope === 'all' ? undefined : lte(messages.nextAttemptAt, at)))
+      .all();
+    if (stuck.length === 0) return { sent: 0, failed: 0, retried: 0, unknown: 0 };
+    return record(d, '', stuck, stuck.map(() => ({ status: 'unknown', description: 'interrupted while sending (process stopped)' })), at).result;
+  }, { behavior: 'immediate' });
 }

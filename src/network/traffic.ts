@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, sql, type AnyColumn } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { compileStatement } from '../db/compiled-statement.js';
 import { preparedPer } from '../db/prepared.js';
@@ -47,6 +47,10 @@ export function bucketOf(at: number): number {
 // A poll of a busy router writes a row per customer (thousands) inside the group commit, so
 // the three upserts are compiled once per connection (drizzle writes the SQL, better-sqlite3
 // runs it): building each through drizzle cost ~50 times SQLite's own work.
+// SQLite's max(a, b) is only an aggregate in PostgreSQL: the larger of two, written for both.
+// (The bucket columns are NOT NULL, so SQLite's NULL-if-any-NULL never came into it.)
+const larger = (a: AnyColumn, b: SQL) => sql`CASE WHEN ${a} >= ${b} THEN ${a} ELSE ${b} END`;
+
 const statementsOf = preparedPer((db, sqlite) => {
   const p = (name: string) => sql.placeholder(name);
   const h = routerHealthBuckets;
@@ -63,14 +67,14 @@ const statementsOf = preparedPer((db, sqlite) => {
           set: {
             polls: sql`${h.polls} + 1`,
             failures: sql`${h.failures} + excluded.failures`,
-            cpuMax: sql`max(${h.cpuMax}, excluded.cpu_max)`,
+            cpuMax: larger(h.cpuMax, sql`excluded.cpu_max`),
             cpuSum: sql`${h.cpuSum} + excluded.cpu_sum`,
-            memoryUsedMax: sql`max(${h.memoryUsedMax}, excluded.memory_used_max)`,
+            memoryUsedMax: larger(h.memoryUsedMax, sql`excluded.memory_used_max`),
             // A failed poll knows neither: it keeps what the bucket's good polls said.
-            memoryTotal: sql`max(${h.memoryTotal}, excluded.memory_total)`,
+            memoryTotal: larger(h.memoryTotal, sql`excluded.memory_total`),
             uptimeSeconds: sql`CASE WHEN excluded.failures = 0 THEN excluded.uptime_seconds ELSE ${h.uptimeSeconds} END`,
-            hotspotUsersMax: sql`max(${h.hotspotUsersMax}, excluded.hotspot_users_max)`,
-            pppUsersMax: sql`max(${h.pppUsersMax}, excluded.ppp_users_max)`,
+            hotspotUsersMax: larger(h.hotspotUsersMax, sql`excluded.hotspot_users_max`),
+            pppUsersMax: larger(h.pppUsersMax, sql`excluded.ppp_users_max`),
           },
         }),
     ),
@@ -84,8 +88,8 @@ const statementsOf = preparedPer((db, sqlite) => {
           set: {
             rxBytes: sql`${i.rxBytes} + excluded.rx_bytes`,
             txBytes: sql`${i.txBytes} + excluded.tx_bytes`,
-            rxMaxBps: sql`max(${i.rxMaxBps}, excluded.rx_max_bps)`,
-            txMaxBps: sql`max(${i.txMaxBps}, excluded.tx_max_bps)`,
+            rxMaxBps: larger(i.rxMaxBps, sql`excluded.rx_max_bps`),
+            txMaxBps: larger(i.txMaxBps, sql`excluded.tx_max_bps`),
           },
         }),
     ),
@@ -99,8 +103,8 @@ const statementsOf = preparedPer((db, sqlite) => {
           set: {
             upBytes: sql`${u.upBytes} + excluded.up_bytes`,
             downBytes: sql`${u.downBytes} + excluded.down_bytes`,
-            upMaxBps: sql`max(${u.upMaxBps}, excluded.up_max_bps)`,
-            downMaxBps: sql`max(${u.downMaxBps}, excluded.down_max_bps)`,
+            upMaxBps: larger(u.upMaxBps, sql`excluded.up_max_bps`),
+            downMaxBps: larger(u.downMaxBps, sql`excluded.down_max_bps`),
           },
         }),
     ),
@@ -229,8 +233,14 @@ export function pruneRouterBuckets(db: Db, options: { now: number; keepDays: num
   const chunk = options.chunk ?? PRUNE_CHUNK;
   const before = options.now - options.keepDays * 86_400_000;
   const userBefore = options.now - options.userKeepDays * 86_400_000;
-  const oldest = (table: typeof routerInterfaceBuckets | typeof routerHealthBuckets | typeof routerUserBuckets, limit: number) =>
-    db.run(sql`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${table.bucket} < ${limit} ORDER BY ${table.bucket} LIMIT ${chunk})`).changes;
-  const counts = [oldest(routerInterfaceBuckets, before), oldest(routerHealthBuckets, before), oldest(routerUserBuckets, userBefore)];
+  // Rows picked by their primary key, not SQLite's rowid, which PostgreSQL has not got.
+  const oldest = (table: typeof routerInterfaceBuckets | typeof routerHealthBuckets | typeof routerUserBuckets, key: AnyColumn[], limit: number) => {
+    const columns = sql.join(key, sql`, `);
+    return db.run(sql`DELETE FROM ${table} WHERE (${columns}) IN (SELECT ${columns} FROM ${table} WHERE ${table.bucket} < ${limit} ORDER BY ${table.bucket} LIMIT ${chunk})`).changes;
+  };
+  const i = routerInterfaceBuckets;
+  const h = routerHealthBuckets;
+  const u = routerUserBuckets;
+  const counts = [oldest(i, [i.nasId, i.iface, i.bucket], before), oldest(h, [h.nasId, h.bucket], before), oldest(u, [u.nasId, u.bucket, u.username], userBefore)];
   return { deleted: counts.reduce((a, b) => a + b, 0), more: counts.some((n) => n >= chunk) };
 }

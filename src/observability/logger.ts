@@ -11,3 +11,12 @@ const REDACT = [
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'lango' }, redact: { paths: REDACT, censor: '[redacted]' } });
 }
+
+/**
+ * A phone number as a log or a page may show it: '+254712345678' → '+2547…678', '0712345678' →
+ * '07…678'. Enough to tell two customers apart; the full number stays in the database.
+ */
+export function maskPhone(phone: string): string {
+  if (phone.length <= 7) return '…';
+  return `${phone.slice(0, phone.startsWith('+') ? 5 : 2)}…${phone.slice(-3)}`;
+}

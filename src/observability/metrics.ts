@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GroupCommitStats } from '../db/group-commit.js';
+import type { CoaClientObserver } from '../radius/coa-client.js';
 import type { RadiusObserver, SocketKind } from '../radius/server.js';
 
 /**
@@ -78,9 +79,22 @@ export function createMetrics() {
     },
   };
 
+  const coaIgnored = new Counter({
+    name: 'lango_coa_replies_ignored_total',
+    help: 'Datagrams on the CoA/Disconnect socket not believed as an answer (bad authenticator or Message-Authenticator, unknown request, malformed), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const coa: CoaClientObserver = {
+    ignored(reason) {
+      coaIgnored.labels(reason).inc();
+    },
+  };
+
   return {
     registry,
     radius,
+    coa,
     onGroupCommit(stats: GroupCommitStats) {
       batchSize.observe(stats.size);
       commitSeconds.observe(stats.seconds);

@@ -8,6 +8,7 @@ import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
 import { setSetting } from '../settings/index.js';
 import { markRunning, markStopped } from '../settings/run-marker.js';
+import { onPostgres } from '../../tests/support/postgres.js';
 import { BackupRefusal, backupJobFor, checkLangoDatabase, lastBackup, restoreBackup, takeBackup } from './backup.js';
 
 const ZONE = 'Africa/Nairobi';
@@ -37,8 +38,12 @@ const customersIn = (file: string) => {
   }
 };
 
+// lango backup and restore copy a SQLite file with SQLite's backup API; on PostgreSQL they refuse
+// and point to pg_dump (src/cli/operations-commands.ts), so the file tests run on SQLite only.
+const sqliteFilesOnly = onPostgres();
+
 describe('backup', () => {
-  it('writes a verified copy named by the operator-time moment into backups/ beside the database, and records the outcome', async () => {
+  it.skipIf(sqliteFilesOnly)('writes a verified copy named by the operator-time moment into backups/ beside the database, and records the outcome', async () => {
     const result = await backup();
     expect(result.file).toBe(path.join(dir, 'backups', 'lango-20261124-101530.db'));
     expect(customersIn(result.file)).toEqual(['akinyi']);
@@ -56,7 +61,7 @@ describe('backup', () => {
     expect(lastBackup(conn.db)!.error).toBeTruthy();
   });
 
-  it('deletes backups older than backup.keepDays but always keeps the newest three, and copies each new one to backup.copyTo', async () => {
+  it.skipIf(sqliteFilesOnly)('deletes backups older than backup.keepDays but always keeps the newest three, and copies each new one to backup.copyTo', async () => {
     const second = path.join(dir, 'second-disk');
     setSetting(conn.db, 'backup.keepDays', 2, 'test');
     setSetting(conn.db, 'backup.copyTo', second, 'test');
@@ -81,7 +86,7 @@ describe('backup', () => {
   });
 });
 
-describe('checking a file before restoring it', () => {
+describe.skipIf(sqliteFilesOnly)('checking a file before restoring it', () => {
   it('refuses a file that is not a database, a database that is not Lango, and one from a newer Lango', async () => {
     const text = path.join(dir, 'notes.db');
     writeFileSync(text, 'this is not sqlite at all, just some text that is long enough to matter');
@@ -98,7 +103,7 @@ describe('checking a file before restoring it', () => {
   });
 });
 
-describe('restore', () => {
+describe.skipIf(sqliteFilesOnly)('restore', () => {
   it('replaces the database with the backup and keeps the one it replaced', async () => {
     const { file } = await backup();
     addCustomer(conn.db, box, { username: 'after-backup', password: 'net-pass-2' });

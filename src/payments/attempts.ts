@@ -188,6 +188,23 @@ export function countQuery(db: Db, id: number, nextQueryAt: number | null, now: 
   db.update(paymentAttempts).set({ queries: row.queries + 1, nextQueryAt, updatedAt: now }).where(eq(paymentAttempts.id, id)).run();
 }
 
+/**
+ * Takes an attempt for one status query (and, for a lost initiation, one resend) by this node:
+ * its next query moves to `leaseUntil`, only if no other node moved it since `due` was read.
+ * Nodes sharing a database thus never ask a provider twice at once, nor push two prompts to a
+ * phone; a node that dies mid-query leaves the attempt to be asked again at `leaseUntil`.
+ */
+export function claimQuery(db: Db, due: { id: number; nextQueryAt: number | null }, leaseUntil: number): boolean {
+  if (due.nextQueryAt === null) return false;
+  return (
+    db
+      .update(paymentAttempts)
+      .set({ nextQueryAt: leaseUntil })
+      .where(and(eq(paymentAttempts.id, due.id), eq(paymentAttempts.nextQueryAt, due.nextQueryAt), inArray(paymentAttempts.status, OPEN)))
+      .run().changes === 1
+  );
+}
+
 /** Open attempts the reconciliation job should ask the provider about now. */
 export function attemptsDueForQuery(db: Db, now: number, limit: number): Attempt[] {
   return db

@@ -38,8 +38,19 @@ export function receiveCallback(db: Db, provider: PaymentProvider, route: Callba
   return { ...route.reply({ accepted: true }), meaning, ...outcome };
 }
 
-/** Acts on a stored callback; also what start-up and the reconciler run for rows a crash left unprocessed. */
+/**
+ * Acts on a stored callback; also what start-up and the reconciler run for rows a crash left
+ * unprocessed. One transaction: the credit and "processed" land together (one fsync, not two,
+ * on the thread that also answers RADIUS), so a crash can never leave a credited callback
+ * looking unprocessed.
+ */
 export function processCallback(db: Db, provider: PaymentProvider, row: InboxRow, meaning: CallbackMeaning, now: number, zone: string, box: SecretBox): { settlement?: Settlement; confirm?: boolean } {
+  // Immediate, like the settlement inside it: a deferred transaction that reads first and then
+  // writes gets SQLITE_BUSY at once (no busy wait) when another connection wrote meanwhile.
+  return db.transaction(() => actOnCallback(db, provider, row, meaning, now, zone, box), { behavior: 'immediate' });
+}
+
+function actOnCallback(db: Db, provider: PaymentProvider, row: InboxRow, meaning: CallbackMeaning, now: number, zone: string, box: SecretBox): { settlement?: Settlement; confirm?: boolean } {
   if (meaning.kind === 'validation') {
     markProcessed(db, row.id, 'answered', now);
     return {};

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../db/connection.js';
 import { notify } from '../billing/index.js';
-import { attemptsDueForQuery, closeAttempt, countQuery, markAcknowledged, scheduleQuery, unaskableOpenAttempts, type Attempt } from './attempts.js';
+import { attemptsDueForQuery, claimQuery, closeAttempt, countQuery, markAcknowledged, scheduleQuery, unaskableOpenAttempts, type Attempt } from './attempts.js';
 import { processCallback } from './callbacks.js';
 import { unprocessedCallbacks } from './inbox.js';
 import type { PaymentProvider } from './provider.js';
@@ -19,6 +19,8 @@ export interface ReconcileResult {
 /** Back-off between status queries: providers rate-limit fast pollers (Daraja's Spike Arrest). */
 const QUERY_BACKOFF_MS = [30_000, 60_000, 120_000, 300_000];
 const BATCH = 25;
+/** How long a node's claim on one attempt holds: a provider query, maybe a resend, each cut off well within it. */
+const QUERY_CLAIM_MS = 120_000;
 
 /**
  * Settles what callbacks did not: callbacks stored but not acted on (a crash in between), and
@@ -47,6 +49,8 @@ export async function reconcilePayments(
 
   for (const attempt of attemptsDueForQuery(db, options.now(), BATCH)) {
     if (options.signal?.aborted) break;
+    // Another node sharing the database may be asking about it already.
+    if (!claimQuery(db, attempt, options.now() + QUERY_CLAIM_MS)) continue;
     const provider = safeGet(providers, attempt.provider, options.logger);
     if (!provider || attempt.providerRef === null) {
       // Nothing to ask (provider no longer set up): out of the way of the others, and given up

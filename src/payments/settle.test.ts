@@ -89,10 +89,13 @@ describe('settling a payment attempt', () => {
 
   it('leaves the attempt open when the transaction fails half-way, so a rerun settles it once', () => {
     const a = attempt();
-    conn.sqlite.exec(`CREATE TRIGGER boom BEFORE INSERT ON payments BEGIN SELECT RAISE(ABORT, 'disk gone'); END`);
+    // A write that fails inside the transaction, in each database's own trigger language.
+    if (conn.dialect === 'postgres') {
+      conn.sqlite.exec(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'disk gone'; END$$; CREATE TRIGGER boom BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION boom()`);
+    } else conn.sqlite.exec(`CREATE TRIGGER boom BEFORE INSERT ON payments BEGIN SELECT RAISE(ABORT, 'disk gone'); END`);
     expect(() => settleAttempt(conn.db, a.id, paid('RCPT000006'), 'callback', Date.now(), zone)).toThrow(/disk gone/);
     expect(findAttempt(conn.db, a.id)!.status).toBe('pending');
-    conn.sqlite.exec('DROP TRIGGER boom');
+    conn.sqlite.exec(conn.dialect === 'postgres' ? 'DROP TRIGGER boom ON payments; DROP FUNCTION boom()' : 'DROP TRIGGER boom');
     expect(settleAttempt(conn.db, a.id, paid('RCPT000006'), 'callback', Date.now(), zone).kind).toBe('credited');
     expect(customerBalance(conn.db, aliceId, 'KES').walletMinor).toBe(50000);
     books();

@@ -21,13 +21,17 @@ afterEach(() => conn.close());
 /** Every text cell of every table that holds `needle`, as 'table.column'. */
 function whereFound(needle: string): string[] {
   const found: string[] = [];
-  const tables = conn.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>;
-  for (const { name } of tables) {
-    const columns = conn.sqlite.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>;
-    for (const column of columns) {
-      const hit = conn.sqlite.prepare(`SELECT count(*) AS n FROM "${name}" WHERE instr(lower(CAST("${column.name}" AS TEXT)), lower(?)) > 0`).get(needle) as { n: number };
-      if (hit.n > 0) found.push(`${name}.${column.name}`);
-    }
+  // Each backend lists its own tables and columns; the search itself is the same SQL on both.
+  const columns = conn.sqlite
+    .prepare(
+      conn.dialect === 'postgres'
+        ? 'SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns WHERE table_schema = current_schema()'
+        : `SELECT m.name AS "table", p.name AS "column" FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`,
+    )
+    .all() as Array<{ table: string; column: string }>;
+  for (const { table, column } of columns) {
+    const hit = conn.sqlite.prepare(`SELECT count(*) AS n FROM "${table}" WHERE instr(lower(CAST("${column}" AS TEXT)), lower(?)) > 0`).get(needle) as { n: number };
+    if (hit.n > 0) found.push(`${table}.${column}`);
   }
   return found;
 }

@@ -77,6 +77,8 @@ export function fillMoneyBench(sqlite: Sqlite, input: { now: number; customers?:
 
 /** Milliseconds per money report over 12 months, first run and second (warm cache). */
 export function benchMoneyReports(connection: Connection, input: { now?: number } = {}): { fillSeconds: number; reports: Record<string, [number, number]> } {
+  // The filler writes SQLite's own SQL (and ANALYZE): the bench runs on a SQLite file only.
+  if (connection.dialect !== 'sqlite') throw new Error('the money report bench fills a SQLite database only');
   const now = input.now ?? Date.now();
   const started = performance.now();
   fillMoneyBench(connection.sqlite, { now });

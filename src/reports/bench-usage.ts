@@ -27,6 +27,8 @@ const PLANS = 5;
 const DAY = 86_400_000;
 
 export function fillUsageBench(connection: Connection, input: { now: number; zone: string; customers: number; sessions: number }): { customerDays: number; samples: number } {
+  // SQLite's own SQL and pragmas throughout: the bench runs on a SQLite file only.
+  if (connection.dialect !== 'sqlite') throw new Error('the usage report bench fills a SQLite database only');
   const { sqlite } = connection;
   const { now, zone } = input;
   sqlite.pragma('synchronous = OFF');

@@ -8,6 +8,7 @@ import { issueInvoice } from '../billing/invoices.js';
 import { addCustomerAt } from '../billing/test-fixtures.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { openDatabase, type Connection } from '../db/connection.js';
+import { onPostgres } from '../../tests/support/postgres.js';
 import type { Currency } from '../db/schema/billing.js';
 import { createBatch, sellTokenForCash } from '../hotspot/index.js';
 import { addStaff } from '../staff/index.js';
@@ -239,16 +240,17 @@ describe('voucher sales', () => {
   });
 });
 
-describe('speed', () => {
+// SQLite's query plans; PostgreSQL plans the same SQL its own way.
+describe.skipIf(onPostgres())('speed', () => {
   const plan = (query: string, ...params: unknown[]) => (conn.sqlite.prepare(`EXPLAIN QUERY PLAN ${query}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
 
-  it('reads money received and by method from covering indexes, a period’s stretch of invoices by rowid, open invoices by due date, terminations by kind', () => {
+  it('reads money received and by method from covering indexes, a period’s stretch of invoices by id, open invoices by due date, terminations by kind', () => {
     expect(plan('SELECT currency, SUM(amount_minor) FROM payments WHERE received_at >= ? AND received_at < ? GROUP BY currency', 0, 1)).toContain('COVERING INDEX payments_by_received');
     expect(plan('SELECT method, currency, COUNT(*), SUM(amount_minor) FROM payments WHERE received_at >= ? AND received_at < ? GROUP BY method, currency', 0, 1)).toContain('COVERING INDEX payments_by_received_method');
     expect(plan('SELECT currency, SUM(gross_minor) FROM invoices WHERE issued_at >= ? AND issued_at < ? GROUP BY currency', 0, 1)).toContain('USING INDEX invoices_issued');
     expect(plan("SELECT currency, COUNT(*) FROM invoices WHERE status IN ('issued', 'partially_paid', 'overdue') AND kind = 'invoice' GROUP BY currency")).toContain('USING INDEX invoices_by_due');
-    expect(plan('SELECT SUM(gross_minor) FROM invoices NOT INDEXED WHERE rowid BETWEEN ? AND ? AND issued_at >= ? AND issued_at < ? AND currency = ?', 1, 2, 0, 1, 'KES')).toBe('SEARCH invoices USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
-    expect(plan('SELECT MIN(rowid), MAX(rowid) FROM payments WHERE received_at >= ? AND received_at < ?', 0, 1)).toContain('COVERING INDEX payments_by_received');
+    expect(plan('SELECT SUM(gross_minor) FROM invoices NOT INDEXED WHERE id BETWEEN ? AND ? AND issued_at >= ? AND issued_at < ? AND currency = ?', 1, 2, 0, 1, 'KES')).toBe('SEARCH invoices USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
+    expect(plan('SELECT MIN(id), MAX(id) FROM payments WHERE received_at >= ? AND received_at < ?', 0, 1)).toContain('COVERING INDEX payments_by_received');
     expect(plan("SELECT customer_id FROM customer_events WHERE kind = 'status_changed' AND at < ?", 1)).toContain('USING INDEX customer_events_by_kind');
   });
 });

@@ -69,15 +69,16 @@ function operatorCurrencies(db: Db): Currency[] {
 }
 
 /**
- * The first and last rowid of a table's rows whose time column is in [from, to), read from
- * that column's index alone (the index holds the rowid). Rows are written as they happen, so
+ * The first and last id of a table's rows whose time column is in [from, to), read from that
+ * column's index alone (in SQLite the index holds the rowid, which the integer primary key id
+ * is; id rather than rowid so PostgreSQL reads the same SQL). Rows are written as they happen, so
  * the span holds the period's rows and few others: a query then walks that stretch of the table
  * in order (SEARCH … USING INTEGER PRIMARY KEY, its time filter still applied) instead of
  * looking each row up from the index, several times faster over a month's invoices or payments.
  */
 function rowSpan(db: Db, table: 'invoices' | 'payments', from: number, to: number): { first: number; last: number } | undefined {
   const column = sql.raw(table === 'invoices' ? 'issued_at' : 'received_at');
-  const row = db.get<{ first: number | null; last: number | null }>(sql`SELECT MIN(rowid) AS first, MAX(rowid) AS last FROM ${sql.raw(table)} WHERE ${column} >= ${from} AND ${column} < ${to}`);
+  const row = db.get<{ first: number | null; last: number | null }>(sql`SELECT MIN(id) AS first, MAX(id) AS last FROM ${sql.raw(table)} WHERE ${column} >= ${from} AND ${column} < ${to}`);
   return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : undefined;
 }
 
@@ -157,12 +158,12 @@ export function revenueBreakdown(db: Db, input: RevenueInput): MoneyReport {
   // Summed per subscription first (one pass over the period's invoices), then named: the join
   // runs once per subscription instead of once per invoice.
   const byPlan = db.all<{ plan: string | null; currency: Currency; invoices: number; netMinor: number }>(sql`
-    SELECT p.name AS plan, x.currency AS currency, SUM(x.invoices) AS invoices, SUM(x.net) AS netMinor
-    FROM (SELECT subscription_id, currency, SUM(kind = 'invoice') AS invoices, SUM(CASE WHEN kind = 'credit_note' THEN -net_minor ELSE net_minor END) AS net
-          FROM invoices NOT INDEXED WHERE rowid BETWEEN ${span?.first ?? 0} AND ${span?.last ?? -1} AND issued_at >= ${months.bounds[0]!} AND issued_at < ${end}
+    SELECT p.name AS plan, x.currency AS currency, SUM(x.invoices) AS invoices, SUM(x.net) AS "netMinor"
+    FROM (SELECT subscription_id, currency, SUM(CASE WHEN kind = 'invoice' THEN 1 ELSE 0 END) AS invoices, SUM(CASE WHEN kind = 'credit_note' THEN -net_minor ELSE net_minor END) AS net
+          FROM invoices NOT INDEXED WHERE id BETWEEN ${span?.first ?? 0} AND ${span?.last ?? -1} AND issued_at >= ${months.bounds[0]!} AND issued_at < ${end}
           GROUP BY subscription_id, currency) x
     LEFT JOIN subscriptions s ON s.id = x.subscription_id LEFT JOIN plans p ON p.id = s.plan_id
-    GROUP BY p.id, x.currency ORDER BY x.currency, netMinor DESC, p.name`);
+    GROUP BY p.id, x.currency ORDER BY x.currency, "netMinor" DESC, p.name NULLS FIRST`);
 
   return { months: months.names, byMonth, days, byMethod, byPlan };
 }
@@ -197,7 +198,7 @@ export function collectionReport(db: Db, input: { months: Months; zone: string }
     for (const currency of currencyList) {
       const row = db.get<{ minor: number | null }>(sql`
         SELECT SUM(CASE WHEN kind = 'credit_note' THEN -gross_minor ELSE gross_minor END) AS minor
-        FROM invoices NOT INDEXED WHERE rowid BETWEEN ${span.first} AND ${span.last} AND issued_at >= ${from} AND issued_at < ${to} AND currency = ${currency}`);
+        FROM invoices NOT INDEXED WHERE id BETWEEN ${span.first} AND ${span.last} AND issued_at >= ${from} AND issued_at < ${to} AND currency = ${currency}`);
       if (row?.minor !== null && row?.minor !== undefined) sums.set(currency, row.minor);
     }
     return sums;
@@ -248,9 +249,9 @@ export function agingReport(db: Db, input: { asOf: number; top?: number }): Agin
   }
   const debtors = currencies.flatMap(({ currency }) =>
     db.all<{ currency: Currency; username: string; invoices: number; minor: number; oldestDueAt: number }>(sql`
-      SELECT i.currency AS currency, c.username AS username, i.invoices AS invoices, i.minor AS minor, i.oldest AS oldestDueAt
+      SELECT i.currency AS currency, c.username AS username, i.invoices AS invoices, i.minor AS minor, i.oldest AS "oldestDueAt"
       FROM (SELECT customer_id, currency, COUNT(*) AS invoices, SUM(gross_minor - paid_minor) AS minor, MIN(due_at) AS oldest
-            FROM invoices WHERE ${open} AND currency = ${currency} GROUP BY customer_id ORDER BY minor DESC, customer_id LIMIT ${top}) i
+            FROM invoices WHERE ${open} AND currency = ${currency} GROUP BY customer_id, currency ORDER BY minor DESC, customer_id LIMIT ${top}) i
       JOIN customers c ON c.id = i.customer_id ORDER BY i.minor DESC, c.username`),
   );
   return { asOf, currencies, debtors };
@@ -288,7 +289,7 @@ export function customersReport(db: Db, input: { months: Months; zone: string; n
   };
 
   // No index leads with created_at: one pass over customers, reading three columns.
-  const joinedRows = db.all<{ id: number; createdAt: number }>(sql`SELECT id, created_at AS createdAt FROM customers WHERE kind = 'customer' AND created_at >= ${start} AND created_at < ${end}`);
+  const joinedRows = db.all<{ id: number; createdAt: number }>(sql`SELECT id, created_at AS "createdAt" FROM customers WHERE kind = 'customer' AND created_at >= ${start} AND created_at < ${end}`);
   const joined = months.names.map(() => 0);
   for (const r of joinedRows) joined[monthOf(r.createdAt)]!++;
 
@@ -298,7 +299,7 @@ export function customersReport(db: Db, input: { months: Months; zone: string; n
   // looks up to 11 months past it.
   const horizon = Math.min(now + 1, DateTime.fromMillis(end, { zone }).plus({ months: COHORT_MONTHS }).toMillis());
   const moves = db.all<{ customerId: number; at: number; from: string | null; to: string | null }>(sql`
-    SELECT e.customer_id AS customerId, e.at AS at, json_extract(e.detail, '$.from') AS "from", json_extract(e.detail, '$.to') AS "to"
+    SELECT e.customer_id AS "customerId", e.at AS at, json_extract(e.detail, '$.from') AS "from", json_extract(e.detail, '$.to') AS "to"
     FROM customer_events e JOIN customers c ON c.id = e.customer_id AND c.kind = 'customer'
     WHERE e.customer_id IN (SELECT customer_id FROM customer_events WHERE kind = 'status_changed' AND at < ${horizon} AND json_extract(detail, '$.to') = 'terminated')
       AND e.kind IN ('status_changed', 'reactivated', 'suspended') AND e.at < ${horizon}
@@ -362,7 +363,7 @@ export function arpuReport(db: Db, input: { months: Months }): ArpuReport {
   const end = months.bounds[months.names.length]!;
   const voucherMonths = months.names.map(() => new Map<Currency, { minor: number; payers: Set<number> }>());
   for (const p of db.all<{ customerId: number; currency: Currency; minor: number; at: number }>(sql`
-    SELECT p.customer_id AS customerId, p.currency AS currency, p.amount_minor AS minor, p.received_at AS at FROM vouchers v CROSS JOIN payments p
+    SELECT p.customer_id AS "customerId", p.currency AS currency, p.amount_minor AS minor, p.received_at AS at FROM vouchers v CROSS JOIN payments p
     WHERE p.customer_id = v.customer_id AND p.received_at >= ${start} AND p.received_at < ${end}`)) {
     let i = 0;
     while (months.bounds[i + 1]! <= p.at) i++;
@@ -379,7 +380,7 @@ export function arpuReport(db: Db, input: { months: Months }): ArpuReport {
     const all = !span ? [] : currencyList.flatMap((currency) =>
       db.all<{ currency: Currency; minor: number; payers: number }>(sql`
         SELECT ${currency} AS currency, SUM(amount_minor) AS minor, COUNT(DISTINCT customer_id) AS payers FROM payments NOT INDEXED
-        WHERE rowid BETWEEN ${span.first} AND ${span.last} AND received_at >= ${from} AND received_at < ${to} AND currency = ${currency}`).filter((r) => r.payers > 0),
+        WHERE id BETWEEN ${span.first} AND ${span.last} AND received_at >= ${from} AND received_at < ${to} AND currency = ${currency}`).filter((r) => r.payers > 0),
     );
     const vouchers = voucherMonths[i]!;
     return new Map(all.map((r) => [r.currency, { minor: r.minor - (vouchers.get(r.currency)?.minor ?? 0), payers: r.payers - (vouchers.get(r.currency)?.payers.size ?? 0) }]));
@@ -417,7 +418,7 @@ export function voucherSalesReport(db: Db, input: { months: Months; now: number 
   // From each voucher to its payments (payments_by_customer), not from every payment of the period to its voucher.
   const received = new Map(
     db.all<{ batchId: number; minor: number }>(sql`
-      SELECT v.batch_id AS batchId, SUM(p.amount_minor) AS minor FROM vouchers v CROSS JOIN payments p
+      SELECT v.batch_id AS "batchId", SUM(p.amount_minor) AS minor FROM vouchers v CROSS JOIN payments p
       WHERE p.customer_id = v.customer_id AND p.received_at >= ${start} AND p.received_at < ${end} GROUP BY v.batch_id`).map((r) => [r.batchId, r.minor]),
   );
   const reports: BatchReport[] = batchReports(db, input.now).filter((r) => (r.batch.createdAt >= start && r.batch.createdAt < end) || received.has(r.batch.id));

@@ -44,7 +44,9 @@ export interface FoldStep {
  * the operator's zone (the writer books traffic on the day it arrives, so a closed day never
  * changes). A customer's plan is their subscription's plan when the step runs (plan 0: none).
  * Each customer's days are a seek on usage_customer_days' key, which leads with the customer
- * (CROSS JOIN keeps customers the outer loop, so SQLite never walks a range of all their days).
+ * (CROSS JOIN keeps customers the outer loop, so SQLite never walks a range of all their days;
+ * its terms are in WHERE, as PostgreSQL takes no ON after CROSS JOIN). The upserts name the
+ * table in SET, where PostgreSQL would find a bare column ambiguous beside excluded's.
  */
 export function foldStep(db: Db, input: { now: number; zone: string; customersPerStep?: number }): FoldStep {
   let state = foldState(db, input.now, input.zone);
@@ -59,17 +61,17 @@ export function foldStep(db: Db, input: { now: number; zone: string; customersPe
   const { until, afterCustomer } = state.pending!;
   const span = Math.max(1, Math.round(DateTime.fromISO(until).diff(DateTime.fromISO(through), 'days').days));
   const upper = afterCustomer + (input.customersPerStep ?? Math.max(16, Math.floor(STEP_ROWS / span)));
-  const range = sql`FROM customers c CROSS JOIN usage_customer_days u ON u.customer_id = c.id AND u.day > ${through} AND u.day <= ${until}
-    WHERE c.id > ${afterCustomer} AND c.id <= ${upper}`;
+  const range = sql`FROM customers c CROSS JOIN usage_customer_days u
+    WHERE u.customer_id = c.id AND u.day > ${through} AND u.day <= ${until} AND c.id > ${afterCustomer} AND c.id <= ${upper}`;
   const rows = db.run(sql`INSERT INTO usage_customer_months (month, customer_id, bytes_down, bytes_up)
     SELECT substr(u.day, 1, 7), u.customer_id, SUM(u.bytes_down), SUM(u.bytes_up) ${range} GROUP BY 1, 2
-    ON CONFLICT (month, customer_id) DO UPDATE SET bytes_down = bytes_down + excluded.bytes_down, bytes_up = bytes_up + excluded.bytes_up`).changes;
+    ON CONFLICT (month, customer_id) DO UPDATE SET bytes_down = usage_customer_months.bytes_down + excluded.bytes_down, bytes_up = usage_customer_months.bytes_up + excluded.bytes_up`).changes;
   db.run(sql`INSERT INTO usage_plan_days (day, plan_id, customers, bytes_down, bytes_up)
     SELECT u.day, COALESCE(s.plan_id, 0), COUNT(*), SUM(u.bytes_down), SUM(u.bytes_up) FROM customers c
-      CROSS JOIN usage_customer_days u ON u.customer_id = c.id AND u.day > ${through} AND u.day <= ${until}
+      CROSS JOIN usage_customer_days u
       LEFT JOIN subscriptions s ON s.customer_id = c.id
-    WHERE c.id > ${afterCustomer} AND c.id <= ${upper} GROUP BY 1, 2
-    ON CONFLICT (day, plan_id) DO UPDATE SET customers = customers + excluded.customers, bytes_down = bytes_down + excluded.bytes_down, bytes_up = bytes_up + excluded.bytes_up`);
+    WHERE u.customer_id = c.id AND u.day > ${through} AND u.day <= ${until} AND c.id > ${afterCustomer} AND c.id <= ${upper} GROUP BY 1, 2
+    ON CONFLICT (day, plan_id) DO UPDATE SET customers = usage_plan_days.customers + excluded.customers, bytes_down = usage_plan_days.bytes_down + excluded.bytes_down, bytes_up = usage_plan_days.bytes_up + excluded.bytes_up`);
   const last = db.get<{ id: number | null }>(sql`SELECT MAX(id) AS id FROM customers`)!.id ?? 0;
   const next: FoldState = upper >= last ? { through: until, pending: null } : { through, pending: { until, afterCustomer: upper } };
   setSetting(db, 'reports.foldedThrough', next, 'system', input.now);
@@ -97,10 +99,13 @@ export function foldClosedDays(db: Db, input: { now: number; zone: string }): { 
  * which holds exactly the open sessions. Returns the routers sampled.
  */
 export function sampleNasLoad(db: Db, now: number): number {
-  return db.run(sql`INSERT OR REPLACE INTO nas_load_samples (at, nas_id, open_sessions)
+  // An upsert rather than INSERT OR REPLACE (SQLite's own); WHERE true tells SQLite's parser the
+  // join's ON from the upsert's.
+  return db.run(sql`INSERT INTO nas_load_samples (at, nas_id, open_sessions)
     SELECT ${now}, n.id, COALESCE(o.open, 0) FROM nas n LEFT JOIN (
       SELECT nas_id, COUNT(*) AS open FROM sessions INDEXED BY sessions_open_by_nas WHERE stopped_at IS NULL GROUP BY nas_id
-    ) o ON o.nas_id = n.id`).changes;
+    ) o ON o.nas_id = n.id WHERE true
+    ON CONFLICT (at, nas_id) DO UPDATE SET open_sessions = excluded.open_sessions`).changes;
 }
 
 /** Forgets samples older than `keepDays` (a range of the table's key, which leads with the time). */

@@ -22,16 +22,17 @@ function daysOf(months: Months): { fromMonth: string; toMonth: string; fromDay: 
 /**
  * usage_customer_days rows of the period the fold has not added yet, as `FROM … WHERE …` over
  * customers c and usage_customer_days u (and `join`): one seek per customer on the table's key
- * (CROSS JOIN keeps customers outside; the other order would read the whole table).
+ * (CROSS JOIN keeps customers outside; the other order would read the whole table). The join's
+ * terms are in WHERE: PostgreSQL takes no ON after CROSS JOIN, and SQLite plans them the same.
  */
 function openDays(db: Db, input: { now: number; zone: string; fromDay: string; endDay: string }, join = sql``) {
   const state = foldState(db, input.now, input.zone);
   // A period that ended before the first open day: no seek at all (it would be one per customer).
-  if (!state.pending && input.endDay <= state.through) return sql`FROM customers c CROSS JOIN usage_customer_days u ON 0 ${join} WHERE 0`;
+  if (!state.pending && input.endDay <= state.through) return sql`FROM customers c CROSS JOIN usage_customer_days u ${join} WHERE 1 = 0`;
   const after = state.pending?.afterCustomer ?? 0;
   const until = state.pending?.until ?? state.through;
-  return sql`FROM customers c CROSS JOIN usage_customer_days u ON u.customer_id = c.id AND u.day > ${state.through} AND u.day >= ${input.fromDay} AND u.day < ${input.endDay} ${join}
-    WHERE NOT (c.id <= ${after} AND u.day <= ${until})`;
+  return sql`FROM customers c CROSS JOIN usage_customer_days u ${join}
+    WHERE u.customer_id = c.id AND u.day > ${state.through} AND u.day >= ${input.fromDay} AND u.day < ${input.endDay} AND NOT (c.id <= ${after} AND u.day <= ${until})`;
 }
 
 export interface TopUser {
@@ -48,13 +49,13 @@ export interface TopUser {
 export function topUsers(db: Db, input: { months: Months; now: number; zone: string; limit?: number }): TopUser[] {
   const d = daysOf(input.months);
   return db.all<TopUser>(sql`
-    SELECT g.customer_id AS customerId, c.username, c.full_name AS fullName, p.name AS plan, g.down, g.up
+    SELECT g.customer_id AS "customerId", c.username, c.full_name AS "fullName", p.name AS plan, g.down, g.up
     FROM (
       SELECT customer_id, SUM(down) AS down, SUM(up) AS up FROM (
         SELECT customer_id, bytes_down AS down, bytes_up AS up FROM usage_customer_months WHERE month >= ${d.fromMonth} AND month <= ${d.toMonth}
         UNION ALL
         SELECT u.customer_id, u.bytes_down, u.bytes_up ${openDays(db, { ...input, ...d })}
-      ) GROUP BY customer_id ORDER BY SUM(down) + SUM(up) DESC, customer_id LIMIT ${input.limit ?? 100}
+      ) t GROUP BY customer_id ORDER BY SUM(down) + SUM(up) DESC, customer_id LIMIT ${input.limit ?? 100}
     ) g
     JOIN customers c ON c.id = g.customer_id
     LEFT JOIN subscriptions s ON s.customer_id = c.id
@@ -75,10 +76,10 @@ export interface RouterMonth {
 export function usageByRouter(db: Db, input: { months: Months }): RouterMonth[] {
   const d = daysOf(input.months);
   return db.all<RouterMonth>(sql`
-    SELECT substr(d.day, 1, 7) AS month, d.nas_id AS nasId, n.name AS router, SUM(d.bytes_down) AS down, SUM(d.bytes_up) AS up
+    SELECT substr(d.day, 1, 7) AS month, d.nas_id AS "nasId", n.name AS router, SUM(d.bytes_down) AS down, SUM(d.bytes_up) AS up
     FROM usage_daily d LEFT JOIN nas n ON n.id = d.nas_id
     WHERE d.day >= ${d.fromDay} AND d.day < ${d.endDay}
-    GROUP BY 1, 2 ORDER BY 1, n.name, d.nas_id`);
+    GROUP BY 1, 2, n.name ORDER BY 1, n.name NULLS FIRST, d.nas_id`);
 }
 
 export interface PlanMonth {
@@ -99,15 +100,15 @@ export interface PlanMonth {
 export function usageByPlan(db: Db, input: { months: Months; now: number; zone: string }): PlanMonth[] {
   const d = daysOf(input.months);
   return db.all<PlanMonth>(sql`
-    SELECT substr(x.day, 1, 7) AS month, x.plan_id AS planId, p.name AS plan, MAX(x.customers) AS peakCustomers, SUM(x.down) AS down, SUM(x.up) AS up
+    SELECT substr(x.day, 1, 7) AS month, x.plan_id AS "planId", p.name AS plan, MAX(x.customers) AS "peakCustomers", SUM(x.down) AS down, SUM(x.up) AS up
     FROM (
       SELECT day, plan_id, SUM(customers) AS customers, SUM(down) AS down, SUM(up) AS up FROM (
         SELECT day, plan_id, customers, bytes_down AS down, bytes_up AS up FROM usage_plan_days WHERE day >= ${d.fromDay} AND day < ${d.endDay}
         UNION ALL
         SELECT u.day, COALESCE(s.plan_id, 0), 1, u.bytes_down, u.bytes_up ${openDays(db, { ...input, ...d }, sql`LEFT JOIN subscriptions s ON s.customer_id = c.id`)}
-      ) GROUP BY day, plan_id
+      ) t GROUP BY day, plan_id
     ) x LEFT JOIN plans p ON p.id = x.plan_id
-    GROUP BY 1, 2 ORDER BY 1, p.name IS NULL, p.name`);
+    GROUP BY 1, 2, p.name ORDER BY 1, p.name IS NULL, p.name`);
 }
 
 export type Step = 'hour' | 'day';
@@ -172,8 +173,8 @@ export function networkReport(db: Db, input: { from: number; to: number; step: S
   const fromDay = DateTime.fromMillis(input.from, { zone: input.zone }).toISODate()!;
   const toDay = DateTime.fromMillis(input.to - 1, { zone: input.zone }).toISODate()!;
   const traffic = db.all<RouterDay>(sql`
-    SELECT d.day, d.nas_id AS nasId, n.name AS router, d.bytes_down AS down, d.bytes_up AS up
+    SELECT d.day, d.nas_id AS "nasId", n.name AS router, d.bytes_down AS down, d.bytes_up AS up
     FROM usage_daily d LEFT JOIN nas n ON n.id = d.nas_id
-    WHERE d.day >= ${fromDay} AND d.day <= ${toDay} ORDER BY d.day, n.name, d.nas_id`);
+    WHERE d.day >= ${fromDay} AND d.day <= ${toDay} ORDER BY d.day, n.name NULLS FIRST, d.nas_id`);
   return { load, traffic };
 }

@@ -13,6 +13,7 @@ import { addPlan } from '../../src/billing/plans.js';
 import { saveTaxClass } from '../../src/billing/tax-classes.js';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { openDatabase, type Connection } from '../../src/db/connection.js';
+import { onPostgres } from '../support/postgres.js';
 
 // The billing run promises that a run interrupted anywhere and run again writes exactly what
 // one uninterrupted run would have. Here it is interrupted the hard way: a child process
@@ -260,6 +261,7 @@ function phasesOf(templateFile: string, referenceFile: string, result: RunResult
 }
 
 beforeAll(async () => {
+  if (onPostgres()) return;
   if (!existsSync(script)) throw new Error(`${script} does not exist; run \`npm run build\` first`);
   dir = mkdtempSync(path.join(tmpdir(), 'lango-crash-'));
   template = path.join(dir, 'template', 'lango.db');
@@ -274,7 +276,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a billing run killed with SIGKILL and run again', () => {
+// Each crash starts from a byte copy of a prepared SQLite file (and checks no -wal is left
+// beside it); on PostgreSQL there is no file to copy, so this runs on SQLite only.
+describe.skipIf(onPostgres())('a billing run killed with SIGKILL and run again', () => {
   it('has a reference run that goes through every phase, with many chunks in each', () => {
     expect(referenceResult.failed).toEqual([]);
     for (const field of ['renewed', 'invoiced', 'expired', 'movedToGracePlan', 'markedOverdue', 'suspended', 'reminders'] as const) {

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { encodeReply, verifyRequestAuthenticator } from '../../src/radius/authenticators.js';
@@ -11,6 +10,7 @@ import { decodePacket, describeAttribute } from '../../src/radius/codec.js';
 import { defaultDictionaryPath, loadDictionary } from '../../src/radius/dictionary.js';
 import { Code } from '../../src/radius/packet.js';
 import { lango, langoJson, langoOk, radclient, until } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 4 end to end: a postpaid customer's bill goes overdue, the billing run suspends the
 // account, the router (radclient) is refused with a message that says why and the live
@@ -58,7 +58,7 @@ describe('an overdue bill, suspension and reactivation', () => {
 
     // The cycle that started 40 days ago ended 12 days ago: its bill fell due 5 days ago and
     // the three grace days are over. (Only the subscription's dates are moved; billing does the rest.)
-    const sqlite = new Database(daemon.dbPath);
+    const sqlite = openTestDatabase(daemon.dbPath);
     const now = Date.now();
     sqlite.prepare("UPDATE subscriptions SET started_at = ?, period_start = ?, period_end = ? WHERE customer_id = (SELECT id FROM customers WHERE username = 'dan')").run(now - 40 * DAY, now - 40 * DAY, now - 12 * DAY);
     sqlite.close();

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { lango, langoJson, langoOk } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // The money commands as a cashier or billing manager types them: clear refusals that write
 // nothing, and the books balancing after every accepted command.
@@ -15,7 +15,7 @@ const ok = (...args: string[]) => langoOk(env, ...args);
 
 /** Rows in every money table: a refused command must leave these exactly as they were. */
 function moneyRows(): Record<string, number> {
-  const db = new Database(dbFile, { readonly: true });
+  const db = openTestDatabase(dbFile, { readonly: true });
   try {
     return Object.fromEntries(
       ['ledger_transactions', 'ledger_entries', 'invoices', 'payments', 'allocations', 'customer_events', 'audit_log', 'instalments', 'promotions', 'tax_classes'].map((table) => [

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon } from '../../scripts/daemon-process.js';
+import { openDatabase } from '../../src/db/connection.js';
+import { changePassword, findStaff } from '../../src/staff/index.js';
 import { Code } from '../../src/radius/packet.js';
 import { signedRequest } from '../support/packets.js';
 import { lango, langoJson, radclient } from '../support/peers.js';
@@ -21,14 +24,32 @@ describe('daemon lifecycle', () => {
     expect(run.stderr).toMatch(/LANGO_AUTH_PORT="abc": /);
   });
 
-  it('creates the first admin once, with a password shown only at that first start', async () => {
+  it('creates the first admin once, with a one-time password in a file only the daemon user can read, never in the log, removed once changed', async () => {
     const first = await startDaemon();
     const line = first.logs().find((l) => l.includes('first staff account'));
-    expect(line).toMatch(/\\"admin\\" with password [A-Za-z0-9_-]{20} /);
+    const file = path.join(first.dir, 'first-admin-password.txt');
+    expect(line).toContain(`its one-time password is in ${file}`);
+    const password = readFileSync(file, 'utf8').trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    // Only the daemon's user can read it, and the log never carries it.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.logs().some((l) => l.includes(password))).toBe(false);
     expect(await first.stop()).toBe(0);
     const second = await startDaemon({ dir: first.dir });
     expect(second.logs().some((l) => l.includes('first staff account'))).toBe(false);
     expect(await second.stop()).toBe(0);
+    // Still unchanged: the file stays. Once the admin has chosen a password, the next start removes it.
+    expect(existsSync(file)).toBe(true);
+    const connection = openDatabase(first.dbPath);
+    try {
+      await changePassword(connection.db, { staffId: findStaff(connection.db, 'admin')!.id, current: password, next: 'Chosen-by-the-admin-2026', now: Date.now() });
+    } finally {
+      connection.close();
+    }
+    const third = await startDaemon({ dir: first.dir });
+    expect(existsSync(file)).toBe(false);
+    expect(third.logs().some((l) => l.includes('removed the first admin password file'))).toBe(true);
+    expect(await third.stop()).toBe(0);
   });
 
   it('reports health, and keeps what it acknowledged across SIGTERM and a restart', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
@@ -186,9 +188,8 @@ describe('staff access', () => {
     await context.close();
   });
 
-  it('makes the first admin change the password printed at the first start before anything else', async () => {
-    const line = daemon.logs().find((l) => l.includes('Created the first staff account'))!;
-    const password = /with password (\S+) —/.exec(line)![1]!;
+  it('makes the first admin change the one-time password from the first start before anything else', async () => {
+    const password = readFileSync(path.join(daemon.dir, 'first-admin-password.txt'), 'utf8').trim();
     const { context, page } = await newPhone(browser);
     await signIn(page, 'admin', password);
     await page.waitForURL(`${staffUrl}/password`);

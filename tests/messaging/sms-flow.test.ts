@@ -54,7 +54,8 @@ describe("SMS through Africa's Talking", () => {
     ok('sms', 'send', '--username', 'wekesa', '--text', 'Your router visit is tomorrow at 10:00.');
     await until('the retry', async () => (await messages('amina')).find((m) => m.status === 'queued' && m.attempts === 1 && m.error !== null));
     await until('the permanent failure', async () => (await messages('wekesa')).find((m) => m.status === 'failed'));
-  });
+    // Two waits of up to 20 s each: under a loaded CI machine the default 30 s is not enough.
+  }, 60_000);
 
   it('previews a bulk message with its cost and sends it only when asked, once', async () => {
     at.script('+254711000001', { statusCode: 101 });

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { expect } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { newPhone } from '../support/browser.js';
 import { lango, radclient, until } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // For the portal home's page-weight and right-to-left tests: a daemon with one customer who has
 // a plan, an open session on a known device, and a month of daily usage to chart.
@@ -40,7 +40,7 @@ export async function startHome(input: { language: 'en' | 'ar' }): Promise<HomeF
   acct('Acct-Status-Type = Start\n');
   // Today's bar comes from accounting through the daemon's own roll-up.
   acct('Acct-Status-Type = Interim-Update\nAcct-Session-Time = 600\nAcct-Input-Octets = 40000000\nAcct-Output-Octets = 300000000\n');
-  const db = new Database(daemon.env.LANGO_DB!, { fileMustExist: true });
+  const db = openTestDatabase(daemon.env.LANGO_DB!, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   try {
     const today = DateTime.now().setZone(ZONE).toISODate()!;
@@ -59,7 +59,7 @@ export async function startHome(input: { language: 'en' | 'ar' }): Promise<HomeF
 
   const signedIn = async (browser: Browser, options: { locale?: string; serviceWorkers?: 'allow' | 'block' } = {}) => {
     const first = await newPhone(browser, { ...(options.locale && { locale: options.locale }) });
-    const reader = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
+    const reader = openTestDatabase(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
     const lastId = () => (reader.prepare('SELECT max(id) FROM messages').pluck().get() as number | null) ?? 0;
     try {
       const before = lastId();

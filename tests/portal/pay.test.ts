@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { connectMpesa } from '../support/mpesa.js';
 import { pdfText } from '../support/pdf-tools.js';
 import { langoAsync, langoJsonAsync, langoOk } from '../support/peers.js';
 import { readRow, signInByCode as signInByCodeAt } from '../support/portal.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 8's Pay page end to end: the real daemon, the Daraja emulator on loopback (STK push and
 // its callback) and a phone-sized Chromium. A customer pays an open invoice by M-Pesa, watches
@@ -56,7 +56,7 @@ beforeAll(async () => {
   ok('customer', 'add', '--username', 'bob', '--password', 'pw-bob', '--plan', 'Home 10M', '--name', 'Bob Otieno', '--phone', '0708374150');
   // A month of service ended at midnight for both: the billing run invoices it (postpaid, in
   // arrears), and the next cycle is a whole month, at the whole price.
-  const sqlite = new Database(daemon.dbPath);
+  const sqlite = openTestDatabase(daemon.dbPath);
   const midnight = DateTime.now().setZone('Africa/Nairobi').startOf('day').toMillis();
   sqlite.prepare('UPDATE subscriptions SET started_at = ?, period_start = ?, period_end = ?').run(midnight - 31 * DAY, midnight - 31 * DAY, midnight);
   sqlite.close();

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/daemon-process.js';
 import { launchBrowser } from '../support/browser.js';
 import { MAC, startHome, type HomeFixture } from './home-fixture.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 8: the portal home in Arabic runs right to left, checked by where things are on the
 // screen rather than by the dir attribute alone: the header starts at the right, the menu runs
@@ -112,7 +112,7 @@ describe('the portal home, right to left in Arabic and left to right in English'
     expect(en.axis[0]).toBeLessThan(en.axis[1]!);
     expect(await page.locator('#usage-chart desc').textContent()).toMatch(/^Bars per day from \d+ \w+ to \d+ \w+: downloaded and uploaded\./);
 
-    const db = new Database(home.daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
+    const db = openTestDatabase(home.daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
     try {
       expect(db.prepare("SELECT language FROM customers WHERE username = 'grace'").pluck().get()).toBe('en');
     } finally {

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoJsonAsync } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 8's field conditions at a remote counter: the link drops while a billing manager records
 // a cash payment. The page keeps the form on the device ("saved on this device"), nothing is
@@ -19,7 +19,7 @@ const cli = <T,>(...args: string[]) => langoJsonAsync<T>(daemon, ...args);
 const wallet = async (username: string) => (await cli<{ balance: { walletMinor: number } }>('customer', 'balance', '--username', username)).balance.walletMinor;
 /** Reads the database directly: what the page says is checked against what was written. */
 function count(sql: string, ...params: unknown[]): number {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
+  const db = openTestDatabase(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
   try {
     return (db.prepare(sql).get(...params) as { n: number }).n;
   } finally {

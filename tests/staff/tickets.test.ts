@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { launchBrowser, newPhone, staffSignIn } from '../support/browser.js';
 import { langoJson } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 9's support desk, end to end against the real daemon in a phone-sized Chromium: staff
 // open a ticket for a customer who called (from the customer's page, or by username), the list
@@ -82,7 +82,7 @@ describe('the staff tickets screen', () => {
     const { context, page } = await newPhone(browser);
     await signIn(page);
     // Alice's urgent ticket was opened five hours ago and nobody answered (the test moves its clock back).
-    const db = new Database(daemon.env.LANGO_DB!);
+    const db = openTestDatabase(daemon.env.LANGO_DB!);
     const hours = 3_600_000;
     const now = Date.now();
     db.prepare("UPDATE tickets SET created_at = ?, first_response_due_at = ?, resolve_due_at = ? WHERE subject = 'Slow at night'").run(now - 5 * hours, now - 4 * hours, now - hours);

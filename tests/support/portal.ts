@@ -1,14 +1,17 @@
-import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import type { Daemon } from '../../scripts/daemon-process.js';
+import { readRow as readDbRow } from '../../scripts/kit.js';
 import { until } from './peers.js';
+import { onPostgres, openTestDatabase } from './postgres.js';
 
 /**
  * One row straight from the daemon's database, read-only. For what the CLI and the pages mask
  * on purpose (sign-in codes in the outbox) or do not show at all.
  */
 export function readRow<T>(daemon: Daemon, sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(daemon.env.LANGO_DB!, { readonly: true, fileMustExist: true });
+  if (!onPostgres()) return readDbRow<T>(daemon.dbPath, sql, ...params);
+  // On PostgreSQL the daemon's file is a database of its own (tests/support/postgres.ts).
+  const db = openTestDatabase(daemon.dbPath);
   try {
     return db.prepare(sql).get(...params) as T | undefined;
   } finally {

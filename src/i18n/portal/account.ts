@@ -12,6 +12,8 @@ export const en = {
   notFound: 'There is nothing at this address.',
   badForm: 'This form has expired. Go back, reload the page and try again.',
   tooMany: 'Too many tries from this network. Wait a minute and try again.',
+  tooLarge: 'What you sent is too long. Shorten it and try again.',
+  failed: 'Something went wrong on our side. Try again in a minute.',
   signIn: {
     heading: 'Sign in to your account',
     identifier: 'Phone number or username',
@@ -92,6 +94,8 @@ export const ar: Catalogue<typeof en> = {
   notFound: 'لا يوجد شيء في هذا العنوان.',
   badForm: 'انتهت صلاحية هذا النموذج. ارجع وأعد تحميل الصفحة وحاول مرة أخرى.',
   tooMany: 'محاولات كثيرة من هذه الشبكة. انتظر دقيقة وحاول مرة أخرى.',
+  tooLarge: 'ما أرسلته طويل جدًا. اختصره وحاول مرة أخرى.',
+  failed: 'حدث خطأ من جهتنا. حاول مرة أخرى بعد دقيقة.',
   signIn: {
     heading: 'سجّل الدخول إلى حسابك',
     identifier: 'رقم الهاتف أو اسم المستخدم',

@@ -23,8 +23,9 @@ describe('log gateway', () => {
     const lines: Array<{ object: Record<string, unknown>; message?: string }> = [];
     const logger = { info: (object: object, message?: string) => lines.push({ object: object as Record<string, unknown>, message }) };
     await logGateway.create(logGateway.configSchema.parse({ logger })).send([{ id: 7, to: '+211912345678', text: 'PIN 4455' }]);
-    expect(lines[0]?.object).toMatchObject({ messageId: 7, to: '+211912345678', length: 8 });
+    expect(lines[0]?.object).toMatchObject({ messageId: 7, to: '+2119…678', length: 8 });
     expect(JSON.stringify(lines)).not.toContain('4455');
+    expect(JSON.stringify(lines)).not.toContain('+211912345678');
     await logGateway.create(logGateway.configSchema.parse({ logger, logText: true })).send([{ id: 8, to: '+211912345678', text: 'PIN 4455' }]);
     expect(lines[1]?.object).toMatchObject({ text: 'PIN 4455' });
   });

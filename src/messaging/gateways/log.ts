@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { maskPhone } from '../../observability/logger.js';
 import type { GatewayModule, SmsGateway } from '../gateway.js';
 
 // The development gateway: takes every message, sends nothing, and records it in memory (the
 // `sent` list, newest last, at most `keep`) and, when given one, in a pino-compatible logger.
 // The text reaches the log only with `logText`: SMS carry passwords and voucher codes, which a
-// production log must not (style.md §8); the in-memory list always keeps it.
+// production log must not (style.md §8); the in-memory list always keeps it. The number is
+// masked in the log like everywhere else (personal data).
 
 export interface LoggedSms {
   id: number;
@@ -52,7 +54,7 @@ export const logGateway: LogGatewayModule = {
           sent.push({ id: message.id, to: message.to, text: message.text, at: Date.now() });
           if (sent.length > config.keep) sent.splice(0, sent.length - config.keep);
           config.logger?.info(
-            { gateway: 'log', messageId: message.id, to: message.to, length: message.text.length, ...(config.logText ? { text: message.text } : {}) },
+            { gateway: 'log', messageId: message.id, to: maskPhone(message.to), length: message.text.length, ...(config.logText ? { text: message.text } : {}) },
             'SMS recorded by the log gateway (not sent)',
           );
           return { status: 'accepted' as const, gatewayMessageId: `log-${message.id}`, cost: null };

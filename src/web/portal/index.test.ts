@@ -85,6 +85,23 @@ describe('the portal plugin', () => {
     await limited.close();
   });
 
+  it('refuses a JSON, XML or oversized body to a form with a page in plain words, not the framework\'s message', async () => {
+    const { token, csrfToken } = createSession(conn.db, alice, Date.now());
+    const cookie = `${SESSION_COOKIE}=${token}`;
+    const json = await app.inject({ method: 'POST', url: '/portal/password', headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify({ _csrf: csrfToken, next: 'sunny-day-42', repeat: 'sunny-day-42' }) });
+    const xml = await app.inject({ method: 'POST', url: '/portal/password', headers: { cookie, 'content-type': 'text/xml' }, payload: '<password/>' });
+    for (const answer of [json, xml]) {
+      expect(answer.statusCode).toBe(415);
+      expect(answer.headers['content-type']).toContain('text/html');
+      expect(answer.body).toContain('This form has expired');
+    }
+    const big = await post('/portal/password', cookie, { _csrf: csrfToken, next: 'x'.repeat(9000), repeat: 'x' });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers['content-type']).toContain('text/html');
+    expect(big.body).toContain('What you sent is too long');
+    expect(big.body).not.toContain('Request body is too large');
+  });
+
   it('answers an address it does not serve with 404, signed in or not', async () => {
     const { token } = createSession(conn.db, alice, Date.now());
     for (const cookie of ['', `${SESSION_COOKIE}=${token}`]) {

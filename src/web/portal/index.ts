@@ -23,7 +23,7 @@ import {
 import { pickLanguage } from '../captive/language.js';
 import { cookieHeader, readCookies } from '../cookies.js';
 import { registerOffline } from '../offline.js';
-import { registerPagePlumbing } from '../page-plugin.js';
+import { registerPagePlumbing, setPageErrorHandler } from '../page-plugin.js';
 import { codePage, homePage, messagePage, passwordPage, signInPage, STYLESHEET, STYLESHEET_NAME, type SignedIn } from './pages.js';
 import { registerPayRoutes } from './pay.js';
 import { registerPlanRoutes } from './plan.js';
@@ -128,12 +128,9 @@ export const portalPages: FastifyPluginAsync<PortalWebOptions> = async (app, opt
     return message(request, reply, 404, t('portal.selfService.notFound', {}, languageOf(request)));
   });
 
-  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status === 429) return message(request, reply, 429, t('portal.selfService.tooMany', {}, languageOf(request)));
-    request.log.error({ err: error }, 'portal page failed');
-    return reply.code(status >= 400 && status < 500 ? status : 500).type('text/plain; charset=utf-8').send(status >= 500 ? 'Internal error' : error.message);
-  });
+  const portalText = { failed: 'portal.selfService.failed', tooMany: 'portal.selfService.tooMany', tooLarge: 'portal.selfService.tooLarge', badForm: 'portal.selfService.badForm' } as const;
+  setPageErrorHandler(app, 'portal', (request, reply, status, refusal) => message(request, reply, status, t(portalText[refusal], {}, languageOf(request))));
+
 
   // The one stylesheet, named by its content hash: the browser keeps it for a year.
   // The service worker and its page script; sign-in pages are never kept on the device.

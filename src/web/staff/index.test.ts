@@ -120,6 +120,19 @@ describe('CSRF', () => {
     await app.close();
   });
 
+  it('refuses a JSON body or an oversized form with a page saying what went wrong', async () => {
+    const { app } = await build();
+    const agent = session(ids.get('agent')!);
+    const json = await app.inject({ method: 'POST', url: '/staff/tokens', headers: { cookie: agent.cookie, 'content-type': 'application/json' }, payload: JSON.stringify({ _csrf: agent.csrf, payment: 'cash', phone: '0711000009', planId: 1 }) });
+    expect(json.statusCode).toBe(415);
+    expect(json.body).toContain('This form has expired or did not come from this site');
+    const big = await send(app, 'POST', '/staff/tokens', agent, { payment: 'cash', phone: 'x'.repeat(9000), planId: '1' });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers['content-type']).toContain('text/html');
+    expect(big.body).toContain('What this form sent is too large');
+    await app.close();
+  });
+
   it('refuses a sign-in whose form token does not match its cookie', async () => {
     const { app } = await build();
     const response = await send(app, 'POST', '/staff/sign-in', { cookie: `${FORM_COOKIE}=one`, csrf: 'two' }, { username: 'agent-1', password: 'agent-password-1' });

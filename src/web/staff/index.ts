@@ -37,7 +37,7 @@ import {
 } from '../../staff/index.js';
 import { pickLanguage } from '../captive/language.js';
 import { registerOffline } from '../offline.js';
-import { registerPagePlumbing } from '../page-plugin.js';
+import { registerPagePlumbing, setPageErrorHandler } from '../page-plugin.js';
 import { registerStaffAssets } from './assets.js';
 import { cookieHeader, readCookies } from './cookies.js';
 import { codePage, homePage, messagePage, passwordPage, salePage, salesPage, securityPage, signInPage, tokensPage, type SaleView, type SecurityView, type SignedIn, type TokenFormValues } from './pages.js';
@@ -67,6 +67,7 @@ import { registerApiTokenRoutes } from './api-tokens.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerRouterApiRoutes } from './router-api.js';
 import { registerPrivacyRoutes } from './privacy.js';
+import { maskPhone } from '../../observability/logger.js';
 
 /** Every screen module, each registering its own routes (the menu is in nav.ts). */
 const SCREENS: readonly RegisterScreen[] = [
@@ -146,10 +147,6 @@ const tokenBody = z.object({
 
 const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
 
-/** '+254712345678' → '+2547…678': the code page says where the SMS went without printing the number. */
-function maskPhone(phone: string): string {
-  return phone.length <= 7 ? phone : `${phone.slice(0, 5)}…${phone.slice(-3)}`;
-}
 
 
 /**
@@ -527,11 +524,6 @@ export const staffPages: FastifyPluginAsync<StaffWebOptions> = async (app, optio
 
   app.setNotFoundHandler((request, reply) => message(request, reply, 404, t('staff.web.notFound', {}, languageOf(request))));
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    const status = err.statusCode ?? 500;
-    const language = languageOf(request);
-    if (status >= 500) request.log.error({ err }, 'staff page failed');
-    const text = status === 429 ? t('staff.web.signIn.tooMany', {}, language) : status >= 500 ? t('staff.web.failed', {}, language) : t('staff.web.badForm', {}, language);
-    return message(request, reply, status, text);
-  });
+  const staffText = { failed: 'staff.web.failed', tooMany: 'staff.web.signIn.tooMany', tooLarge: 'staff.web.tooLarge', badForm: 'staff.web.badForm' } as const;
+  setPageErrorHandler(app, 'staff', (request, reply, status, refusal) => message(request, reply, status, t(staffText[refusal], {}, languageOf(request))));
 };
