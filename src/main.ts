@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { createAccessHandler } from './aaa/access.js';
+import { createDecisionRecorder } from './aaa/decision-recorder.js';
+import { pruneDecisions } from './aaa/decisions.js';
+import { createOpenSessionFinder } from './aaa/usage.js';
 import { createAccountingHandler } from './aaa/accounting.js';
 import { resolveAttributes } from './aaa/attributes.js';
 import { NasActivity } from './aaa/nas-activity.js';
@@ -47,6 +50,7 @@ import { createWebhookSender } from './integrations/webhook-sender.js';
 import { webhookBacklog } from './integrations/webhooks.js';
 import { listPublishedArticles, publishedArticle } from './support/index.js';
 import { createHotspotSales } from './web/captive/hotspot-sales.js';
+import { createPaidLookup } from './web/captive/paid-lookup.js';
 import { createTokenDesk } from './web/staff/index.js';
 import { createApiKicker, pruneRouterBuckets, RouterMonitor } from './network/index.js';
 import { connectRouterOs } from './routeros/client.js';
@@ -123,7 +127,21 @@ async function main(): Promise<void> {
   nasDirectory.load();
   nasDirectory.startRefreshing();
 
-  const subscribers = createSubscriberLookup(connection.db);
+  // On PostgreSQL each read of the change table is a round trip: at most one per 50 ms.
+  const subscribers = createSubscriberLookup(connection.db, { minPollMs: onSqlite ? 0 : 50 });
+  // The decision trace: every Access-Request's answer and why, written in the accounting group
+  // commit after the reply has left; dropped packets arrive through the RADIUS observer.
+  const decisions = createDecisionRecorder({
+    sqlite: connection.sqlite,
+    commit,
+    dictionary,
+    attributes,
+    customerOf: (username) => subscribers.byUsername(username)?.id,
+    onDropped: (rows, err) => {
+      metrics.onDecisionsDropped(rows);
+      if (err) radiusLogger.error({ err, rows }, 'decisions could not be written to the trace');
+    },
+  });
   const coa = new CoaClient({ dictionary, bind: config.LANGO_BIND, logger: logger.child({ subsystem: 'coa' }), observer: metrics.coa });
   await coa.start();
   // Routers over the RouterOS API (issue 10): live monitoring, and logging a user off when a
@@ -163,12 +181,14 @@ async function main(): Promise<void> {
     acctPort: config.LANGO_ACCT_PORT,
     dictionary,
     clients: nasDirectory,
-    observer: metrics.radius,
+    observer: { ...metrics.radius, ignoredAccessRequest: (request) => decisions.ignored(request) },
     logger: radiusLogger,
     handlers: {
       access: createAccessHandler({
         subscribers,
         usage: (customerId, periodStart, staleBefore, openLimit) => sessionWriter.usageNow(customerId, periodStart, staleBefore, openLimit),
+        openSession: createOpenSessionFinder(connection),
+        decisions,
         activate: (customerId, activatedAt, expiresAt, lockMac) => activateCustomer(connection.db, customerId, activatedAt, expiresAt, lockMac),
         commit,
         box,
@@ -265,6 +285,14 @@ async function main(): Promise<void> {
         zone: config.LANGO_TIMEZONE,
         onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; the captive portal sells without it'),
       }),
+      // "I paid but I'm not online": a receipt code (looked up with the provider if need be) or the phone that paid.
+      paid: createPaidLookup({
+        db: connection.db,
+        box,
+        providers,
+        zone: config.LANGO_TIMEZONE,
+        onProviderError: (name, err) => paymentsLogger.warn({ provider: name, err: (err as Error).message }, 'a payment provider cannot be loaded; payment checks go without it'),
+      }),
     },
     // Staff pages at /staff: sign-in, the admin screens, the agent's WiFi token page.
     staff: {
@@ -282,6 +310,8 @@ async function main(): Promise<void> {
         box,
         lastPacketAt,
         interimSeconds: config.LANGO_INTERIM_INTERVAL,
+        staleGraceSeconds: config.LANGO_STALE_GRACE,
+        kickReconcile: () => reconciler.kick(),
         routerMonitor,
         connectRouter: connectRouterOs,
         setupFacts: { authPort, acctPort, coaPort: config.LANGO_COA_PORT, interimSeconds: config.LANGO_INTERIM_INTERVAL },
@@ -309,6 +339,26 @@ async function main(): Promise<void> {
   let userDaysPrunedAt = 0;
   // Old router buckets go a chunk per tick until none are left (a first prune may find months).
   let routerBucketsLeft = false;
+  // The decision trace's retention (trace.keepDays, trace.keepRows): a chunk of the oldest rows
+  // per group commit, yielding to routers between chunks, until none is due.
+  let pruningTrace = false;
+  let traceStopped = false;
+  const pruneTrace = () => {
+    if (pruningTrace) return;
+    pruningTrace = true;
+    const next = () => {
+      let step = { deleted: 0, more: false };
+      commit.submit(
+        () => (step = pruneDecisions(connection.db, { now: Date.now(), keepDays: getSetting(connection.db, 'trace.keepDays'), keepRows: getSetting(connection.db, 'trace.keepRows') })),
+        (err) => {
+          if (err) logger.error({ err }, 'deleting old decisions from the trace failed; will retry');
+          if (err || !step.more || traceStopped) pruningTrace = false;
+          else setTimeout(next, radius.busyWithin(100) ? 10 : 0);
+        },
+      );
+    };
+    next();
+  };
   const runHousekeeping = () => {
     commit.submit(
       () => {
@@ -336,6 +386,7 @@ async function main(): Promise<void> {
       (err) => {
         if (err) logger.error({ err }, 'housekeeping failed; will retry');
         else enforcement.kick();
+        pruneTrace();
       },
     );
   };
@@ -480,6 +531,8 @@ async function main(): Promise<void> {
     // Closes the API sessions at once; polls still running record nothing more.
     const monitorStopped = routerMonitor.stop();
     // Commits what is queued and sends those Accounting-Responses; nothing acknowledged is lost.
+    // The decisions still waiting for a batch join this last one.
+    decisions.flush();
     commit.flush();
     // Let libuv hand the last replies to the kernel before the sockets close.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -488,6 +541,7 @@ async function main(): Promise<void> {
     clearInterval(loadSampler);
     clearInterval(usageFold);
     foldStopped = true;
+    traceStopped = true;
     await scheduler.stop();
     await reconciler.stop();
     clearInterval(dispatcher);

@@ -1,6 +1,7 @@
 /**
  * A local Safaricom Daraja: OAuth token, STK push, STK query, C2B URL registration and C2B
- * payments, speaking the wire contract of payments.md §1 over plain HTTP on loopback.
+ * payments, and Transaction Status (a receipt looked up, the answer POSTed to ResultURL),
+ * speaking the wire contract of payments.md §1 over plain HTTP on loopback.
  *
  * Test tooling, but built like a peer, not a mock: it checks every field the way Daraja does and,
  * where the docs are silent, more strictly (stricter emulator, tolerant client), so a client that
@@ -62,6 +63,11 @@ export interface DarajaOptions {
   queryMinIntervalMs?: number;
   /** How long the emulator waits for Lango's answer to an STK callback or C2B confirmation. Default 5000. */
   callbackTimeoutMs?: number;
+  /** The initiator allowed Transaction Status queries, and its security credential (compared as given). Defaults 'testapi', 'lango-test-credential'. */
+  initiatorName?: string;
+  securityCredential?: string;
+  /** Time from a Transaction Status query to its result at ResultURL. Default 300. */
+  statusResultDelayMs?: number;
   /** One line per request and callback. Off by default. Never sees tokens or passwords. */
   logger?: (line: string) => void;
 }
@@ -83,13 +89,24 @@ export interface PushRecord {
 }
 
 export interface CallbackRecord {
-  kind: 'stk' | 'c2b-validation' | 'c2b-confirmation';
+  kind: 'stk' | 'c2b-validation' | 'c2b-confirmation' | 'transaction-status';
   url: string;
   body: Record<string, unknown>;
   /** HTTP status of Lango's answer; 0 when there was none (refused, timed out). */
   status: number;
   /** Lango's answer body, parsed when it was JSON. */
   answer?: unknown;
+}
+
+/** One Transaction Status query as received, and the result the emulator posts for it. */
+export interface TransactionStatusRecord {
+  conversationId: string;
+  originatorConversationId: string;
+  receipt: string;
+  resultUrl: string;
+  timeoutUrl: string;
+  /** The result's ResultCode: 0 found, 2001 initiator refused, otherwise not found. */
+  resultCode: number;
 }
 
 export interface C2bRegistrationRecord {
@@ -134,6 +151,7 @@ export interface DarajaEmulator {
   readonly pushes: readonly PushRecord[];
   readonly callbacksSent: readonly CallbackRecord[];
   readonly registrations: readonly C2bRegistrationRecord[];
+  readonly statusQueries: readonly TransactionStatusRecord[];
   readonly tokensIssued: number;
   /** Forget scripts, pushes, callbacks, registrations and pending timers; the current token stays valid. */
   reset(): void;
@@ -148,6 +166,7 @@ const PATHS = {
   registerV1: '/mpesa/c2b/v1/registerurl',
   registerV2: '/mpesa/c2b/v2/registerurl',
   simulate: '/mpesa/c2b/v2/simulate',
+  transactionStatus: '/mpesa/transactionstatus/v1/query',
   controlScript: '/__emulator/script',
   controlC2b: '/__emulator/c2b',
   controlState: '/__emulator/state',
@@ -204,6 +223,9 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     externalValidation: options.externalValidation ?? true,
     queryMinIntervalMs: options.queryMinIntervalMs ?? 0,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
+    initiatorName: options.initiatorName ?? 'testapi',
+    securityCredential: options.securityCredential ?? 'lango-test-credential',
+    statusResultDelayMs: options.statusResultDelayMs ?? 300,
   };
   const log = options.logger ?? (() => {});
 
@@ -218,6 +240,9 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
   const callbacksSent: CallbackRecord[] = [];
   const registrations = new Map<string, C2bRegistrationRecord>();
   const receipts = new Set<string>();
+  /** Payments the emulated M-Pesa completed, by receipt (STK, including those whose callback was dropped, and C2B). */
+  const completed = new Map<string, { amount: number; msisdn: string; at: number; reason: string }>();
+  const statusQueries: TransactionStatusRecord[] = [];
   const balances = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const closing = new AbortController();
@@ -418,6 +443,8 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     };
     pushes.push(push);
     pushById.set(checkoutRequestId, push);
+    const paidReceipt = metadataValue(push.callback, 'MpesaReceiptNumber');
+    if (typeof paidReceipt === 'string') completed.set(paidReceipt, { amount: script.amount ?? amount, msisdn: script.phone?.replace(/^\+/, '') ?? phone, at: outcomeAt, reason: 'Pay Bill Online' });
     log(`STK push ${checkoutRequestId} KES ${amount} from ${phone} → result ${resultCode} in ${outcomeAt - now} ms${push.dropped ? ' (callback dropped)' : ''}`);
 
     if (!push.dropped) {
@@ -502,6 +529,82 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     });
   }
 
+  // ---- Transaction Status -------------------------------------------------------------------
+
+  /**
+   * Acknowledged at once; the answer goes to ResultURL a moment later. The initiator's
+   * credentials are checked by M-Pesa behind Daraja, so a wrong one comes back as a result
+   * (2001), not as an HTTP error. Daraja documents no result for an unknown receipt [U]: this
+   * answers ResultCode 1, "The transaction could not be found.", with no ResultParameters.
+   */
+  function transactionStatus(req: IncomingMessage, res: ServerResponse, text: string): void {
+    requireToken(req, 'c2b');
+    const body = readJson(req, text, 'Initiator');
+    const initiator = body.Initiator;
+    if (typeof initiator !== 'string' || initiator.trim() === '') throw fieldError('Initiator');
+    const credential = body.SecurityCredential;
+    if (typeof credential !== 'string' || credential === '') throw fieldError('SecurityCredential');
+    if (body.CommandID !== 'TransactionStatusQuery') throw fieldError('CommandID');
+    const transactionId = body.TransactionID;
+    if (typeof transactionId !== 'string' || !/^[A-Za-z0-9]{10}$/.test(transactionId.trim())) throw fieldError('TransactionID');
+    const partyA = shortcodeField(body, 'PartyA');
+    const identifierType = digitsOf(body.IdentifierType);
+    if (identifierType !== '1' && identifierType !== '2' && identifierType !== '4') throw fieldError('IdentifierType');
+    const resultUrl = urlField(body, 'ResultURL');
+    const timeoutUrl = urlField(body, 'QueueTimeOutURL');
+    const remarks = body.Remarks;
+    if (typeof remarks !== 'string' || remarks.trim() === '' || remarks.length > 100) throw fieldError('Remarks');
+    const occasion = body.Occasion;
+    if (occasion !== undefined && (typeof occasion !== 'string' || occasion.length > 100)) throw fieldError('Occasion');
+
+    const now = Date.now();
+    const receipt = transactionId.trim().toUpperCase();
+    const conversationId = `AG_${eatTimestamp(now).slice(0, 8)}_${randomBytes(10).toString('hex')}`;
+    const originatorConversationId = `${randomBytes(2).toString('hex')}-${randomBytes(2).toString('hex')}-${randomBytes(6).toString('hex')}${randomInt(1000000, 9999999)}`;
+    const payment = completed.get(receipt);
+    const envelope = { ResultType: 0, OriginatorConversationID: originatorConversationId, ConversationID: conversationId, TransactionID: `${receipt.slice(0, 3)}0000000`, ReferenceData: { ReferenceItem: { Key: 'Occasion', Value: typeof occasion === 'string' ? occasion : '' } } };
+    let result: Record<string, unknown>;
+    let resultCode: number;
+    if (initiator !== settings.initiatorName || credential !== settings.securityCredential) {
+      resultCode = 2001;
+      result = { ...envelope, ResultCode: 2001, ResultDesc: RESULT_DESCRIPTIONS['2001'] };
+    } else if (!payment || payment.at > now || partyA !== settings.shortcode) {
+      resultCode = 1;
+      result = { ...envelope, ResultCode: 1, ResultDesc: 'The transaction could not be found.' };
+    } else {
+      resultCode = 0;
+      const paidAt = Number(eatTimestamp(payment.at));
+      result = {
+        ...envelope,
+        ResultCode: 0,
+        ResultDesc: RESULT_DESCRIPTIONS['0'],
+        ResultParameters: {
+          ResultParameter: [
+            { Key: 'DebitPartyName', Value: `${payment.msisdn} - JOHN DOE` },
+            { Key: 'CreditPartyName', Value: `${settings.shortcode} - LANGO TEST` },
+            { Key: 'OriginatorConversationID', Value: originatorConversationId },
+            { Key: 'InitiatedTime', Value: paidAt },
+            { Key: 'DebitAccountType', Value: 'MMF Account For Customer' },
+            { Key: 'DebitPartyCharges' },
+            { Key: 'TransactionReason' },
+            { Key: 'ReasonType', Value: payment.reason },
+            { Key: 'TransactionStatus', Value: 'Completed' },
+            { Key: 'FinalisedTime', Value: paidAt },
+            { Key: 'Amount', Value: payment.amount },
+            { Key: 'ConversationID', Value: `AG_${eatTimestamp(payment.at).slice(0, 8)}_${createHash('sha256').update(receipt).digest('hex').slice(0, 20)}` },
+            { Key: 'ReceiptNo', Value: receipt },
+          ],
+        },
+      };
+    }
+    statusQueries.push({ conversationId, originatorConversationId, receipt, resultUrl, timeoutUrl, resultCode });
+    log(`Transaction Status ${receipt} → result ${resultCode} in ${settings.statusResultDelayMs} ms`);
+    later(settings.statusResultDelayMs, async () => {
+      await deliver('transaction-status', resultUrl, { Result: result });
+    });
+    send(res, 200, { OriginatorConversationID: originatorConversationId, ConversationID: conversationId, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
+  }
+
   // ---- C2B ----------------------------------------------------------------------------------
 
   function registerUrls(req: IncomingMessage, res: ServerResponse, text: string, version: 1 | 2): void {
@@ -551,7 +654,10 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     receipts.add(transId);
     const registration = registrations.get(shortCode);
     // Without registered URLs the payment completes and nobody hears of it.
-    if (!registration) return { transId, validation: 'not-enabled', confirmed: false };
+    if (!registration) {
+      completed.set(transId, { amount, msisdn, at: Date.now(), reason: commandId === 'CustomerPayBillOnline' ? 'Pay Bill' : 'Buy Goods' });
+      return { transId, validation: 'not-enabled', confirmed: false };
+    }
 
     const payment = {
       TransactionType: commandId === 'CustomerPayBillOnline' ? 'Pay Bill' : 'Buy Goods',
@@ -595,6 +701,7 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
 
     const balance = (balances.get(shortCode) ?? 0) + amount;
     balances.set(shortCode, balance);
+    completed.set(transId, { amount, msisdn, at: Date.now(), reason: commandId === 'CustomerPayBillOnline' ? 'Pay Bill' : 'Buy Goods' });
     await deliver('c2b-confirmation', registration.confirmationUrl, {
       ...payment,
       OrgAccountBalance: balance.toFixed(2),
@@ -656,6 +763,7 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
       pushes,
       callbacksSent,
       registrations: [...registrations.values()],
+      statusQueries,
       scripts: Object.fromEntries(scripts),
       defaultScript,
     };
@@ -700,6 +808,8 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     callbacksSent.length = 0;
     registrations.clear();
     balances.clear();
+    completed.clear();
+    statusQueries.length = 0;
     tokensIssued = 0;
   }
 
@@ -711,6 +821,7 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     [PATHS.registerV1]: (req, res, text) => registerUrls(req, res, text, 1),
     [PATHS.registerV2]: (req, res, text) => registerUrls(req, res, text, 2),
     [PATHS.simulate]: simulate,
+    [PATHS.transactionStatus]: transactionStatus,
   };
 
   const server = createServer((req, res) => {
@@ -758,6 +869,7 @@ export async function startDaraja(options: DarajaOptions = {}): Promise<DarajaEm
     get registrations() {
       return [...registrations.values()];
     },
+    statusQueries,
     get tokensIssued() {
       return tokensIssued;
     },
@@ -805,6 +917,12 @@ function decodeURIComponentSafe(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** An STK callback body's metadata item by Name. */
+function metadataValue(callback: Record<string, unknown>, name: string): unknown {
+  const body = callback.Body as { stkCallback?: { CallbackMetadata?: { Item?: Array<{ Name: string; Value?: unknown }> } } } | undefined;
+  return body?.stkCallback?.CallbackMetadata?.Item?.find((item) => item.Name === name)?.Value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

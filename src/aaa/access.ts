@@ -7,12 +7,13 @@ import { Code } from '../radius/packet.js';
 import type { Handler, HandlerResult } from '../radius/server.js';
 import { attribute, readText, type AaaAttributes } from './attributes.js';
 import { authenticate, detectMethod, failure, type AuthOutcome } from './authenticate.js';
+import type { DecisionSink, PendingDecision } from './decision-recorder.js';
+import type { DecisionDetail, DecisionReason } from './decisions.js';
 import type { PolicyContext } from './policy/context.js';
 import { policies, simultaneousLimit } from './policy/rules.js';
 import { buildAcceptAttributes } from './reply.js';
 import { GuessLimiter } from './guess-limiter.js';
-import type { UsageNow } from './usage.js';
-import type { TraceStep } from './verdict.js';
+import type { OpenSessionRef, UsageNow } from './usage.js';
 
 export interface AccessDependencies {
   subscribers: SubscriberLookup;
@@ -21,6 +22,8 @@ export interface AccessDependencies {
    * so a reader that caches may check the disk only when its count would refuse them.
    */
   usage: (customerId: number, periodStart: number, staleBefore: number, openLimit: number) => UsageNow;
+  /** One open session holding a simultaneous-use place (read only for a refusal, to name it in the trace). */
+  openSession?: (customerId: number, staleBefore: number) => OpenSessionRef | undefined;
   /**
    * Starts a first-login plan's period (and locks a voucher to `lockMac`); runs inside the group
    * commit. False: another device got the voucher's lock first (billing's activateCustomer).
@@ -36,6 +39,8 @@ export interface AccessDependencies {
   /** The router address list overdue customers are let in on, or null to refuse them (billing.overdueAction). */
   overdueAddressList?: () => string | null;
   guessLimiter?: GuessLimiter;
+  /** The decision trace (decision-recorder.ts): every answer, written later in the group commit. */
+  decisions?: DecisionSink;
 }
 
 /**
@@ -69,16 +74,31 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
   return (request, respond) => {
     const { packet, client } = request;
     const now = Date.now();
-    // The decision trace is for the debug log; without it no per-stage objects are made.
-    const trace: TraceStep[] | undefined = debug() ? [] : undefined;
     const method = detectMethod(packet, a);
 
-    const finish = (result: HandlerResult, userName: string) => {
-      if (debug()) deps.logger.debug({ nas: client.name, user: userName, method, trace }, result.kind === 'reply' && result.code === Code.AccessAccept ? 'Access-Accept' : 'Access-Reject');
+    /**
+     * Answers first, then hands the decision to the trace (decision-recorder.ts: a repeat is
+     * counted, a new row is written later in the group commit) and, at debug level, to the log.
+     */
+    const finish = (result: HandlerResult, userName: string, customerId: number | null, reason: DecisionReason, detail?: DecisionDetail) => {
       respond(result);
+      const reply = result.kind === 'reply' ? result : undefined;
+      const outcome = reply?.code === Code.AccessAccept ? 'accept' : 'reject';
+      const trace = deps.decisions;
+      // The same decision as a moment ago (a retrying phone, a load test) is only counted.
+      if (trace && !trace.repeat(now, client.id, client.ip, userName, outcome, reason, detail, packet)) {
+        const decision: PendingDecision = { at: now, nasId: client.id, nasIp: client.ip, username: userName, customerId, result: outcome, reason, detail, request: packet, reply: reply?.attributes };
+        trace.record(decision);
+      }
+      if (debug()) deps.logger.debug({ nas: client.name, user: userName, method, result: outcome, reason, detail }, outcome === 'accept' ? 'Access-Accept' : 'Access-Reject');
     };
-    const refuse = (reason: ErrorCode, auth: AuthOutcome | undefined, userName: string, values?: Record<string, string | number>) => {
-      trace?.push({ stage: 'post-auth', verdict: 'reject', detail: reason });
+    const refuse = (
+      reason: ErrorCode,
+      auth: AuthOutcome | undefined,
+      userName: string,
+      why: { customerId: number | null; decision: DecisionReason; detail?: DecisionDetail },
+      values?: Record<string, string | number>,
+    ) =>
       finish(
         {
           kind: 'reply',
@@ -87,14 +107,16 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
           result: 'reject',
         },
         userName,
+        why.customerId,
+        why.decision,
+        why.detail,
       );
-    };
 
     // Stage 4, authorize. FreeRADIUS's filter_username habit: clean the name before any lookup.
     const userName = (readText(packet, a.userName) ?? '').trim();
     // A device that keeps guessing codes is refused before any lookup (only read while some device has failed).
     const caller = guesses.watching(now) ? (readText(packet, a.callingStationId) ?? '') : '';
-    if (caller && guesses.blocked(caller, now)) return refuse('AAA_TOO_MANY_ATTEMPTS', undefined, userName);
+    if (caller && guesses.blocked(caller, now)) return refuse('AAA_TOO_MANY_ATTEMPTS', undefined, userName, { customerId: null, decision: 'too_many_attempts' });
     const wrong = () => guesses.failed(readText(packet, a.callingStationId) ?? '', now);
     // Only MAC login and MAC binding look at the device, so most requests skip the parsing.
     let deviceMac: string | undefined;
@@ -105,12 +127,12 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     const nameAsMac = subscriber ? undefined : normaliseMac(userName);
     const macLogin = nameAsMac !== undefined && nameAsMac === device();
     if (macLogin) subscriber = deps.subscribers.byMac(nameAsMac);
-    trace?.push({ stage: 'authorize', verdict: subscriber ? 'continue' : 'reject', detail: subscriber ? `customer ${subscriber.id}${macLogin ? ' by MAC' : ''}` : 'no such user' });
-    if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName);
-    // An unknown user is refused exactly like a wrong password, so usernames cannot be probed.
+    if (method === 'none' && !macLogin) return refuse('AAA_NO_CREDENTIALS', undefined, userName, { customerId: subscriber?.id ?? null, decision: 'no_credentials' });
+    // An unknown user is refused exactly like a wrong password, so usernames cannot be probed
+    // (only the trace, for staff, tells the two apart).
     if (!subscriber) {
       wrong();
-      return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName);
+      return refuse('AAA_BAD_CREDENTIALS', failure(method, packet, a), userName, { customerId: null, decision: 'unknown_user', detail: { method } });
     }
 
     // Stage 5, authenticate. A MAC login carries the router's mac-auth password, not the
@@ -119,10 +141,9 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     const auth: AuthOutcome = macLogin
       ? { ok: true, method, attributes: [] }
       : authenticate(method, packet, a, { userName, password: deps.box.open(subscriber.passwordSealed), secret: client.secret });
-    trace?.push({ stage: 'authenticate', verdict: auth.ok ? 'continue' : 'reject', detail: macLogin ? 'registered MAC' : method });
     if (!auth.ok) {
       wrong();
-      return refuse('AAA_BAD_CREDENTIALS', auth, userName);
+      return refuse('AAA_BAD_CREDENTIALS', auth, userName, { customerId: subscriber.id, decision: 'wrong_password', detail: { method } });
     }
 
     // Stage 6, policy, on the period as it is or as this login would start it.
@@ -130,6 +151,8 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
     const activatedAt = activation?.activatedAt ?? subscriber.activatedAt;
     const expiresAt = activation ? activation.expiresAt : subscriber.expiresAt;
     const interim = subscriber.interimIntervalSeconds ?? deps.interimSeconds;
+    const staleBefore = now - (3 * interim + deps.staleGraceSeconds) * 1000;
+    const customerId = subscriber.id;
     const context: PolicyContext = {
       subscriber,
       now,
@@ -137,28 +160,21 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
       expiresAt,
       deviceMac: subscriber.macBinding || subscriber.macLock ? device() : undefined,
       nasId: client.id,
-      usage: deps.usage(
-        subscriber.id,
-        usagePeriodStart(activatedAt, subscriber, now, deps.zone),
-        now - (3 * interim + deps.staleGraceSeconds) * 1000,
-        simultaneousLimit(subscriber),
-      ),
+      usage: deps.usage(customerId, usagePeriodStart(activatedAt, subscriber, now, deps.zone), staleBefore, simultaneousLimit(subscriber)),
+      openSession: deps.openSession && (() => deps.openSession!(customerId, staleBefore)),
     };
-    for (const [stage, check] of policies) {
+    for (const [, check] of policies) {
       const verdict = check(context);
-      trace?.push({ stage, verdict: verdict.kind });
       if (verdict.kind !== 'reject') continue;
       const walledGarden = verdict.reason === 'AAA_OVERDUE' ? (deps.overdueAddressList?.() ?? null) : null;
-      if (walledGarden) return finish(overdueAccept(walledGarden, auth), userName);
-      return refuse(verdict.reason, failure(method, packet, a), userName, verdict.values);
+      if (walledGarden) return finish(overdueAccept(walledGarden, auth), userName, customerId, 'accepted_overdue', { addressList: walledGarden });
+      return refuse(verdict.reason, failure(method, packet, a), userName, { customerId, decision: verdict.decision, detail: verdict.detail }, verdict.values);
     }
 
     // Stage 7, reply.
     const attributes = Buffer.concat([...buildAcceptAttributes(context, a, deps.interimSeconds), ...auth.attributes]);
-    trace?.push({ stage: 'post-auth', verdict: 'continue' });
     const accept: HandlerResult = { kind: 'reply', code: Code.AccessAccept, attributes, result: 'accept' };
-    if (!activation) return finish(accept, userName);
-    const customerId = subscriber.id;
+    if (!activation) return finish(accept, userName, customerId, 'accepted');
     const lockMac = subscriber.macLock && subscriber.lockedMac === null ? context.deviceMac : undefined;
     let locked: boolean | void = true;
     deps.commit.submit(
@@ -166,7 +182,12 @@ export function createAccessHandler(deps: AccessDependencies): Handler {
         locked = deps.activate(customerId, activation.activatedAt, activation.expiresAt, lockMac);
       },
       // Another device took the voucher between this one's check and its lock: refused as a wrong device.
-      (err) => (err ? respond(err) : locked === false ? refuse('AAA_WRONG_DEVICE', failure(method, packet, a), userName) : finish(accept, userName)),
+      (err) =>
+        err
+          ? respond(err)
+          : locked === false
+            ? refuse('AAA_WRONG_DEVICE', failure(method, packet, a), userName, { customerId, decision: 'voucher_lock_race' })
+            : finish(accept, userName, customerId, 'accepted'),
     );
   };
 }

@@ -173,6 +173,19 @@ export function listActions(db: Db, sessionId?: number): ActionView[] {
     .map((row) => (row.status === 'pending' ? { ...row, finishedAt: null } : row));
 }
 
+/** CoA and Disconnect requests for these sessions, newest first, at most `limit` (the "Why?" timeline). */
+export function actionsOfSessions(db: Db, sessionIds: readonly number[], limit: number): ActionView[] {
+  if (sessionIds.length === 0) return [];
+  return db
+    .select()
+    .from(enforcementActions)
+    .where(inArray(enforcementActions.sessionId, [...sessionIds]))
+    .orderBy(desc(enforcementActions.id))
+    .limit(limit)
+    .all()
+    .map((row) => (row.status === 'pending' ? { ...row, finishedAt: null } : row));
+}
+
 /**
  * Customers whose access ended while sessions are still open: a prepaid period ran out, the
  * subscription stopped (expired, paused, cancelled) or the account was suspended, by staff or

@@ -520,6 +520,25 @@ export function closeSessionsGoneFromRouter(db: Db, nasId: number, ids: readonly
     .run().changes;
 }
 
+/** The terminate cause of a session staff closed from the "Why?" screen after the router went silent on it. */
+export const SILENT_CLOSED_CAUSE = 'Lango-Stale-Closed';
+
+/**
+ * Staff close one open session the router has gone silent on: lost without a Stop, it would
+ * hold a simultaneous-use place until closeStaleSessions reaches it. Only if it is still open
+ * and has reported nothing since `silentSince`, so a session that has just spoken again is left
+ * alone. The accounting writer's mirror still counts it, and reads the disk before refusing on it.
+ */
+export function closeSilentSession(db: Db, id: number, silentSince: number, now: number): boolean {
+  return (
+    db
+      .update(sessions)
+      .set({ stoppedAt: now, terminateCause: SILENT_CLOSED_CAUSE })
+      .where(and(eq(sessions.id, id), isNull(sessions.stoppedAt), lt(sessions.updatedAt, silentSince)))
+      .run().changes === 1
+  );
+}
+
 function staleOpen(now: number, defaultInterimSeconds: number, graceSeconds: number): SQL {
   const interim = sql`coalesce((SELECT p.interim_interval_seconds FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.customer_id = ${sessions.customerId}), ${defaultInterimSeconds})`;
   return and(isNull(sessions.stoppedAt), sql`${sessions.updatedAt} < ${now} - 1000 * (3 * ${interim} + ${graceSeconds})`)!;
@@ -624,6 +643,14 @@ function listSessionsWhere(db: Db, where: SQL | undefined, limit: number, offset
     .limit(limit)
     .offset(offset)
     .all();
+}
+
+/**
+ * A customer's sessions, newest first, at most `limit` (sessions_by_customer, or the partial
+ * index of open ones): MAC logins included, whose User-Name is the MAC.
+ */
+export function sessionsOfCustomer(db: Db, customerId: number, limit: number, options: { open?: boolean } = {}): SessionView[] {
+  return listSessionsWhere(db, and(eq(sessions.customerId, customerId), options.open ? isNull(sessions.stoppedAt) : undefined), limit);
 }
 
 export function findOpenSession(db: Db, id: number): SessionView | undefined {

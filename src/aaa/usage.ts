@@ -33,3 +33,25 @@ export function countedBytes(usage: { input: number; output: number }, dataCount
   // RFC 2866: Output = sent to the user = download.
   return dataCounts === 'download' ? usage.output : usage.input + usage.output;
 }
+
+/** An open session, as a simultaneous-use refusal names it for staff. */
+export interface OpenSessionRef {
+  /** sessions.id, for "close this stale session". */
+  id: number;
+  acctSessionId: string;
+  router: string;
+}
+
+/**
+ * The open session that has reported least recently (the likeliest to be stale) among those
+ * still counted against the customer's simultaneous-use limit. Read only when a login is
+ * refused for it, so the accept path pays nothing.
+ */
+export function createOpenSessionFinder({ sqlite }: Pick<Connection, 'sqlite'>) {
+  const statement = sqlite.prepare(`
+    SELECT s.id AS id, s.acct_session_id AS "acctSessionId", coalesce(n.name, '#' || s.nas_id) AS router
+    FROM sessions s LEFT JOIN nas n ON n.id = s.nas_id
+    WHERE s.customer_id = ? AND s.stopped_at IS NULL AND s.updated_at > ?
+    ORDER BY s.updated_at, s.id LIMIT 1`);
+  return (customerId: number, staleBefore: number): OpenSessionRef | undefined => statement.get(customerId, staleBefore) as OpenSessionRef | undefined;
+}

@@ -89,4 +89,12 @@ describe('the customer history', () => {
     const page2 = customerHistory(conn.db, c.id, { offset: 1, limit: 2 });
     expect(page2.map((item) => item.kind)).toEqual(['message', 'session_stopped']);
   });
+
+  it('hides the text of a message that carries a secret, such as a re-sent password', () => {
+    const c = addCustomer(conn.db, box, { username: 'fay', password: 'pw', phone: '0712000002' });
+    conn.db.insert(messages).values({ key: 'secret:login:1', customerId: c.id, recipient: '+254712000002', language: 'en', body: 'Your password is hunter22', parts: 1, encoding: 'gsm7', nextAttemptAt: 4000, createdAt: 4000 }).run();
+    const [item] = customerHistory(conn.db, c.id, { limit: 10 }).filter((entry) => entry.kind === 'message');
+    expect(item).toMatchObject({ kind: 'message' });
+    expect(JSON.stringify(item)).not.toContain('hunter22');
+  });
 });

@@ -2,7 +2,7 @@ import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { sessions } from '../db/schema/aaa.js';
 import { customerEvents, type TimelineKind } from '../db/schema/billing.js';
-import { messages, type MessageStatus } from '../db/schema/messaging.js';
+import { messages, SECRET_KEY_PREFIX, type MessageStatus } from '../db/schema/messaging.js';
 
 /**
  * One line of a customer's history as staff read it: the account's own events (payments,
@@ -59,7 +59,7 @@ export function customerHistory(db: Db, customerId: number, options: { offset?: 
     .orderBy(desc(messages.createdAt), desc(messages.id))
     .limit(take)
     .all()
-    .map((m) => ({ source: 'message', at: m.createdAt, id: m.id, kind: 'message', recipient: m.recipient, body: m.body, status: m.status, template: m.template }));
+    .map((m) => ({ source: 'message', at: m.createdAt, id: m.id, kind: 'message', recipient: m.recipient, body: m.key.startsWith(SECRET_KEY_PREFIX) ? '••••••' : m.body, status: m.status, template: m.template }));
   // Newest first; at the same moment a stop comes after its start, and a fixed source order keeps pages stable.
   const rank = { message: 0, event: 1, session: 2 } as const;
   return [...events, ...started, ...stopped, ...sent]

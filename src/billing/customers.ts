@@ -333,8 +333,13 @@ export function pruneSubscriberChanges(db: Db, upTo: number): number {
  * database each see every change; rows are deleted only once every node has had time to read
  * them (prunableUpTo).
  */
-export function createSubscriberLookup(db: Db, options: { remember?: number; now?: () => number } = {}): SubscriberLookup {
+export function createSubscriberLookup(db: Db, options: { remember?: number; now?: () => number; minPollMs?: number } = {}): SubscriberLookup {
   const clock = options.now ?? Date.now;
+  // On SQLite the change read is a few microseconds and runs every turn that has a lookup. On
+  // PostgreSQL it is a network round trip, one of a lone login's three: there a turn reads the
+  // changes only if the last read is minPollMs old, so a change applies within that many ms.
+  const minPollMs = options.minPollMs ?? 0;
+  let polledAt = Number.NEGATIVE_INFINITY;
   const limit = options.remember ?? 100_000;
   const columns = {
     id: customers.id,
@@ -463,7 +468,11 @@ export function createSubscriberLookup(db: Db, options: { remember?: number; now
     if (!checkedThisTurn) {
       checkedThisTurn = true;
       setImmediate(nextTurn);
-      applyChanges();
+      const now = clock();
+      if (now - polledAt >= minPollMs) {
+        polledAt = now;
+        applyChanges();
+      }
     }
     let subscriber = remembered.get(key);
     if (subscriber === undefined) {

@@ -16,7 +16,7 @@ export {
 } from './customers.js';
 export { parseMoney, formatMoney, minorDigits, currencies, isCurrency } from './money.js';
 export { paymentMethodName } from './payment-method-name.js';
-export { parseDuration, parseDataSize, parseMonths } from './plan-units.js';
+export { formatBytes, parseDuration, parseDataSize, parseMonths } from './plan-units.js';
 export { isRateLimit } from './rate-limit.js';
 export { normaliseMac } from './mac.js';
 export { periodEnd, usagePeriodStart } from './plan-period.js';

@@ -30,3 +30,15 @@ export function parseMonths(text: string): number | undefined {
   const match = /^(\d{1,2})\s*(mo|months?)$/i.exec(text.trim());
   return match && Number(match[1]) > 0 ? Number(match[1]) : undefined;
 }
+
+/** A byte count in decimal units, as plans are sold ('50GB' = 50 × 10⁹ bytes): '1.5 GB'. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

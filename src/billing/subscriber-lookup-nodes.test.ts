@@ -33,6 +33,21 @@ describe('the subscriber lookup on two nodes', () => {
     expect(onB.byUsername('alice')?.status).toBe('suspended');
   });
 
+  it('reads the changes at most once per poll interval when one is set (PostgreSQL), and applies them at the first lookup after it', async () => {
+    let clock = Date.now();
+    const onB = createSubscriberLookup(nodes.b.db, { now: () => clock, minPollMs: 50 });
+    expect(onB.byUsername('alice')?.status).toBe('active');
+
+    setCustomerStatus(nodes.a.db, 'alice', 'suspended');
+    await nextTurn();
+    clock += 20;
+    // Inside the interval: still the remembered answer, and no read of the change table.
+    expect(onB.byUsername('alice')?.status).toBe('active');
+    await nextTurn();
+    clock += 40;
+    expect(onB.byUsername('alice')?.status).toBe('suspended');
+  });
+
   it('answers on node B for a customer node A added after B looked the name up in vain', async () => {
     const onB = createSubscriberLookup(nodes.b.db);
     expect(onB.byUsername('bob')).toBeUndefined();

@@ -47,6 +47,8 @@ import { routerCommands } from './router-commands.js';
 import { routerActionCommands } from './router-action-commands.js';
 import { dbCommands } from './db-commands.js';
 import { migrateCommand } from './migrate-command.js';
+import { traceCommands } from './trace-commands.js';
+import { whyCommands } from './why-command.js';
 import { choice, formatTime, json, str, table, type Command, type Values } from './command.js';
 
 
@@ -402,6 +404,8 @@ export const commands: Command[] = [
   ...routerCommands,
   ...routerActionCommands,
   ...dbCommands,
+  ...traceCommands,
+  ...whyCommands,
   migrateCommand,
 ];
 

@@ -272,6 +272,16 @@ export function sellVoucher(db: Db, box: SecretBox, input: { plan: Plan; phone: 
   return { ...sold!, batch };
 }
 
+/** Vouchers sold to this phone (E.164, kept on the voucher's account), newest first, at most `limit`. */
+export function vouchersSoldTo(db: Db, phone: string, limit: number): Array<{ customerId: number; code: string }> {
+  return db.select({ customerId: vouchers.customerId, code: vouchers.code }).from(vouchers).innerJoin(customers, eq(customers.id, vouchers.customerId)).where(eq(customers.phone, phone)).orderBy(desc(vouchers.id)).limit(limit).all();
+}
+
+/** Vouchers locked to this device (AA:BB:CC:DD:EE:FF), newest first, at most `limit`. */
+export function vouchersLockedTo(db: Db, mac: string, limit: number): Array<{ customerId: number; code: string }> {
+  return db.select({ customerId: vouchers.customerId, code: vouchers.code }).from(vouchers).where(eq(vouchers.lockedMac, mac)).orderBy(desc(vouchers.id)).limit(limit).all();
+}
+
 /** The code of the voucher whose account this is; undefined for a customer's account. */
 export function voucherCodeOf(db: Db, customerId: number): string | undefined {
   return db.select({ code: vouchers.code }).from(vouchers).where(eq(vouchers.customerId, customerId)).get()?.code;

@@ -30,6 +30,9 @@ import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 import * as email from './email.js';
 import * as network from './network.js';
+import * as trace from './trace.js';
+import * as why from './staff/why.js';
+import * as portalPaid from './portal/paid.js';
 
 // The Arabic catalogue, the same shape as en.ts. Sections arrive as the texts they cover do
 // (documents and SMS with issues 4 and 5, pages with issue 8); until a key is here, i18next
@@ -249,6 +252,7 @@ export const ar: Catalogue<typeof en> = {
     webhooks: webhooks.ar,
     routerApi: routerApi.ar,
     privacy: privacy.ar,
+    why: why.ar,
     nav: {
       label: 'القائمة',
       dashboard: 'لوحة المتابعة',
@@ -602,7 +606,7 @@ export const ar: Catalogue<typeof en> = {
     },
   },
   portal: {
-    selfService: { ...account.ar, pay: portalPay.ar, plan: portalPlan.ar, tickets: portalTickets.ar, help: portalHelp.ar, usage: portalUsage.ar },
+    selfService: { ...account.ar, pay: portalPay.ar, plan: portalPlan.ar, tickets: portalTickets.ar, help: portalHelp.ar, usage: portalUsage.ar, paid: portalPaid.ar },
     title: 'واي فاي {{operator}}',
     welcome: 'أهلًا بك! سجّل الدخول لتتصل بالإنترنت.',
     voucher: {
@@ -664,4 +668,5 @@ export const ar: Catalogue<typeof en> = {
   // Email, the second outbound channel (src/messaging/email.ts).
   email: email.ar,
   network: network.ar,
+  trace: trace.ar,
 };

@@ -28,6 +28,9 @@ import * as privacy from './staff/privacy.js';
 import * as offline from './offline.js';
 import * as email from './email.js';
 import * as network from './network.js';
+import * as trace from './trace.js';
+import * as why from './staff/why.js';
+import * as portalPaid from './portal/paid.js';
 // The English catalogue. Every text a customer or operator reads — Reply-Message, CLI errors,
 // pages, SMS — comes from here, so issue 8 adds Arabic by adding one file of the same shape.
 export const en = {
@@ -221,6 +224,7 @@ export const en = {
     webhooks: webhooks.en,
     routerApi: routerApi.en,
     privacy: privacy.en,
+    why: why.en,
     // The menu (src/web/staff/nav.ts) and the pieces every screen shares (src/web/staff/ui.ts).
     nav: {
       label: 'Menu',
@@ -609,7 +613,7 @@ export const en = {
   // The captive portal at /hotspot (src/web/captive/): read on cheap phones, often over a slow
   // link, so short and plain. Router errors are translated into errors.* where they are known.
   portal: {
-    selfService: { ...account.en, pay: portalPay.en, plan: portalPlan.en, tickets: portalTickets.en, help: portalHelp.en, usage: portalUsage.en },
+    selfService: { ...account.en, pay: portalPay.en, plan: portalPlan.en, tickets: portalTickets.en, help: portalHelp.en, usage: portalUsage.en, paid: portalPaid.en },
     title: '{{operator}} Wi-Fi',
     welcome: 'Welcome! Log in to get online.',
     voucher: {
@@ -673,4 +677,5 @@ export const en = {
   // Email, the second outbound channel (src/messaging/email.ts).
   email: email.en,
   network: network.en,
+  trace: trace.en,
 } as const;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import type { Language } from '../db/schema/billing.js';
-import { messages, type MessageStatus } from '../db/schema/messaging.js';
+import { messages, SECRET_KEY_PREFIX, type MessageStatus } from '../db/schema/messaging.js';
 import { LangoError } from '../errors.js';
 import { recordAudit } from '../staff/index.js';
 import { countSmsParts, preferGsm7 } from './segments.js';
@@ -98,12 +98,7 @@ export interface MessageFilter {
   offset?: number | undefined;
 }
 
-/**
- * A message whose key starts with this carries a secret (a staff sign-in code): the gateway
- * gets the body, but no screen or command shows it, since whoever reads the outbox could
- * otherwise sign in as the person the code is for.
- */
-export const SECRET_KEY_PREFIX = 'secret:';
+export { SECRET_KEY_PREFIX };
 const HIDDEN_BODY = '••••••';
 
 const shown = (row: Message): Message => (row.key.startsWith(SECRET_KEY_PREFIX) ? { ...row, body: HIDDEN_BODY } : row);

@@ -91,10 +91,19 @@ export function createMetrics() {
     },
   };
 
+  const decisionsDropped = new Counter({
+    name: 'lango_decision_trace_dropped_total',
+    help: 'Access-Request decisions not written to the decision trace (its buffer was full, or their commit failed).',
+    registers: [registry],
+  });
+
   return {
     registry,
     radius,
     coa,
+    onDecisionsDropped(rows: number) {
+      decisionsDropped.inc(rows);
+    },
     onGroupCommit(stats: GroupCommitStats) {
       batchSize.observe(stats.size);
       commitSeconds.observe(stats.seconds);

@@ -182,6 +182,41 @@ export function scheduleQuery(db: Db, id: number, nextQueryAt: number | null, no
     .run();
 }
 
+/**
+ * Staff ask for a pending attempt's status query now (the "Why?" screen): its next query moves
+ * to `now`, for the reconcile worker's next pass. Only an open attempt that is to be asked at
+ * all; false otherwise (closed meanwhile, or nothing the provider can be asked about).
+ */
+export function queryAttemptNow(db: Db, id: number, now: number): boolean {
+  return (
+    db
+      .update(paymentAttempts)
+      .set({ nextQueryAt: now, updatedAt: now })
+      .where(and(eq(paymentAttempts.id, id), inArray(paymentAttempts.status, OPEN), isNotNull(paymentAttempts.nextQueryAt)))
+      .run().changes === 1
+  );
+}
+
+/** Attempts carrying this provider receipt (M-Pesa receipt, MoMo transaction id), with any of `providers`. */
+export function findAttemptsByReceipt(db: Db, receipt: string, providers: readonly string[]): Attempt[] {
+  if (providers.length === 0) return [];
+  return db
+    .select()
+    .from(paymentAttempts)
+    .where(and(inArray(paymentAttempts.provider, [...providers]), eq(paymentAttempts.receipt, receipt)))
+    .limit(providers.length)
+    .all();
+}
+
+/**
+ * The newest attempts paid, or asked to be paid, from this phone (E.164), at most `limit`: the
+ * "Why?" search by phone, which also finds purchases that have no account yet. No index on the
+ * phone: the scan runs newest first and stops at `limit`.
+ */
+export function attemptsFromPhone(db: Db, phone: string, limit: number): Attempt[] {
+  return db.select().from(paymentAttempts).where(eq(paymentAttempts.phone, phone)).orderBy(desc(paymentAttempts.id)).limit(limit).all();
+}
+
 export function countQuery(db: Db, id: number, nextQueryAt: number | null, now: number): void {
   const row = findAttempt(db, id);
   if (!row) return;

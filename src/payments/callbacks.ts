@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import { findAttemptByProviderRef, findUnacknowledged, recordProviderRef, scheduleQuery } from './attempts.js';
 import { markProcessed, storeCallback, type InboxRow } from './inbox.js';
 import type { CallbackMeaning, CallbackRoute, PaymentProvider } from './provider.js';
+import { applyReceiptResult } from './receipt-lookup.js';
 import { acceptsAccount, settleAttempt, settleUnsolicited, type Settlement } from './settle.js';
 
 /** How long a callback naming an unknown request waits for its attempt (the push answer may still be on its way). */
@@ -54,6 +55,18 @@ function actOnCallback(db: Db, provider: PaymentProvider, row: InboxRow, meaning
   if (meaning.kind === 'validation') {
     markProcessed(db, row.id, 'answered', now);
     return {};
+  }
+  if (meaning.kind === 'receipt') {
+    const applied = applyReceiptResult(db, provider, meaning, now, zone, box);
+    if (applied.lookups === 0) {
+      // Left for a moment: the acknowledgement naming this question may still be on its way.
+      if (now - row.receivedAt < UNKNOWN_REQUEST_GRACE_MS) return {};
+      markProcessed(db, row.id, 'no lookup asked this', now);
+      return {};
+    }
+    const result = `lookup ${applied.status}${applied.settlement ? `: ${describe(applied.settlement)}` : ''}`;
+    markProcessed(db, row.id, result, now, { attemptId: applied.settlement?.attempt.id ?? null });
+    return applied.settlement ? { settlement: applied.settlement } : {};
   }
   if (meaning.kind === 'unsolicited') {
     const settlement = settleUnsolicited(db, { provider: provider.name, ...meaning, now, zone, box });

@@ -1,6 +1,8 @@
 // The payments domain's front door: attempts and their settlement, provider callbacks, the
 // reconciliation job, the review queue. Providers live in providers/<name>/ behind provider.ts.
 export { type Attempt, findAttempt, findAttemptOfCustomer, listAttempts, countWaitingAttempts, type AttemptFilter } from './attempts.js';
+export { queryAttemptNow, findAttemptsByReceipt, attemptsFromPhone, OPEN as OPEN_ATTEMPT_STATUSES } from './attempts.js';
+export { reviewReasonWords } from './review-reason.js';
 export { flaggedCallbacks, findCallback, markCallbackReviewed, type InboxRow } from './inbox.js';
 export { receiveCallback, CallbackBodyError, type CallbackAnswer } from './callbacks.js';
 export { reconcilePayments, type ReconcileResult } from './reconcile.js';
@@ -12,3 +14,4 @@ export { ReconcileWorker } from './worker.js';
 export { providerModules } from './providers/index.js';
 export { mobileProviders, pickProvider, providersFor } from './pick-provider.js';
 export type { PaymentProvider, CallbackRoute, ProviderOutcome } from './provider.js';
+export { findByReceipt, findByPhone, followLookup, normaliseReceipt, readPhone, type ReceiptFinding } from './receipt-lookup.js';

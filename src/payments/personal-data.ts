@@ -1,6 +1,6 @@
 import { asc, eq, inArray, like, or } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { paymentAttempts, paymentInbox } from '../db/schema/payments.js';
+import { paymentAttempts, paymentInbox, receiptLookups } from '../db/schema/payments.js';
 import type { Scrub } from '../privacy/scrub.js';
 
 // One customer's mobile-money requests, for a personal-data export and for erasure.
@@ -30,7 +30,8 @@ export function paymentAttemptsOf(db: Db, customerId: number) {
 
 /**
  * Blanks the paying phone of the customer's attempts and scrubs the raw provider callbacks
- * (M-Pesa sends the payer's names and MSISDN) tied to them or naming the customer's phone.
+ * (M-Pesa sends the payer's names and MSISDN) tied to them or naming the customer's phone, and
+ * forgets which devices looked them up by receipt.
  * Amounts, receipts and results stay: they back the payments in the ledger. Run inside the
  * caller's transaction.
  */
@@ -48,6 +49,8 @@ export function erasePaymentPersonalData(db: Db, customerId: number, scrub: Scru
       .run();
   }
   const ids = attempts.map((a) => a.id);
+  // The devices that asked about these payments on the captive page.
+  if (ids.length > 0) db.update(receiptLookups).set({ mac: null }).where(inArray(receiptLookups.attemptId, ids)).run();
   const touching = or(ids.length === 0 ? undefined : inArray(paymentInbox.attemptId, ids), ...scrub.identifiers.map((v) => like(paymentInbox.body, `%${v}%`)));
   if (touching === undefined) return;
   for (const row of db.select({ id: paymentInbox.id, body: paymentInbox.body }).from(paymentInbox).where(touching).all()) {

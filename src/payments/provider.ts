@@ -44,7 +44,31 @@ export type CallbackMeaning =
   /** Money that arrived on the provider's own initiative (M-Pesa C2B confirmation): already moved, never refused. */
   | { kind: 'unsolicited'; receipt: string; accountReference: string; amountMinor: number; currency: Currency; payerName: string; paidAt: number }
   /** A question to answer now (M-Pesa C2B validation): may this payment to this account go ahead? */
-  | { kind: 'validation'; receipt: string; accountReference: string; amountMinor: number; currency: Currency };
+  | { kind: 'validation'; receipt: string; accountReference: string; amountMinor: number; currency: Currency }
+  /** The provider's answer to a receipt lookup Lango asked (Daraja Transaction Status), naming the question by its ids. */
+  | { kind: 'receipt'; conversationId: string | null; originatorConversationId: string | null; result: ReceiptResult };
+
+/** What a provider says about one receipt code. */
+export type ReceiptResult =
+  /** A payment to this merchant: who paid (E.164, or null when masked or unreadable) and how much. */
+  | { outcome: 'completed'; receipt: string; amountMinor: number; currency: Currency; phone: string | null; paidAt: number | null }
+  /** The transaction exists but did not complete (cancelled, declined, expired). */
+  | { outcome: 'not-completed'; receipt: string; state: string }
+  /** The provider does not know the code (or not as a payment to this merchant). */
+  | { outcome: 'not-found'; code: string; description: string }
+  /** The provider would not answer: Lango's credentials for the lookup were refused, or it timed out. */
+  | { outcome: 'failed'; code: string; description: string };
+
+/** The provider's immediate answer to a receipt lookup; the result itself comes later, at a callback route. */
+export type ReceiptLookupAck =
+  | { kind: 'accepted'; conversationId: string | null; originatorConversationId: string | null }
+  | { kind: 'refused' | 'unknown'; description: string };
+
+/** Callback URLs a receipt lookup's answer goes to: the result, and the provider's "gave up waiting". */
+export interface ReceiptLookupUrls {
+  result: string;
+  timeout: string;
+}
 
 /** One callback endpoint of a provider, served at /cb/<token>/<path>. */
 export interface CallbackRoute {
@@ -82,6 +106,13 @@ export interface PaymentProvider {
   checkSource?(ip: string): 'ok' | 'unlisted' | 'refuse';
   /** The first route is where callbacks about attempts Lango started go (its URL is sent with initiate). */
   readonly callbacks: readonly CallbackRoute[];
+  /**
+   * Asks the provider about a receipt code Lango does not know (Daraja's Transaction Status).
+   * Absent when the provider cannot, or is not configured to (no initiator credentials).
+   */
+  lookupReceipt?(receipt: string, urls: ReceiptLookupUrls, signal?: AbortSignal): Promise<ReceiptLookupAck>;
+  /** Paths of the callback routes a lookup's answers go to (each also in `callbacks`). */
+  readonly receiptLookupPaths?: { result: string; timeout: string };
 }
 
 /** Thrown by a provider when its configuration cannot work (missing secret, bad URL). */

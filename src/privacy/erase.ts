@@ -1,3 +1,4 @@
+import { eraseDecisionPersonalData } from '../aaa/decisions.js';
 import { eraseSessionPersonalData } from '../aaa/personal-data.js';
 import { findCustomer } from '../billing/customers.js';
 import { customerBalance } from '../billing/ledger.js';
@@ -35,7 +36,7 @@ export interface EraseInput {
 /**
  * Erases a terminated customer's personal data in one transaction: name, phone, email,
  * addresses, MAC and static IP on the account; recipients and texts of their messages; MAC and
- * address of their sessions; the routers' 5-minute counts of their traffic; paying phones and payer names in payment requests and raw
+ * address of their sessions; username and device in their login decisions; the routers' 5-minute counts of their traffic; paying phones and payer names in payment requests and raw
  * callbacks; ticket texts; portal sessions and codes; the same values inside audit and
  * event details. Invoices, payments, the ledger, session times and bytes stay, and so does
  * the username (the account's key for the router and the ledger). Running it again is harmless.
@@ -57,6 +58,7 @@ export function eraseCustomer(db: Db, input: EraseInput): EraseOutcome {
     const scrub = createScrub(again ? { fullName: null, phone: null, email: null, mac: null, staticIp: null, billingAddress: null, serviceLocation: null } : row);
     eraseCustomerPersonalData(d, row.id, scrub, now);
     eraseSessionPersonalData(d, row.id);
+    eraseDecisionPersonalData(d, row.id, row.username);
     eraseRouterTrafficPersonalData(d, row.id);
     eraseMessagePersonalData(d, row.id, scrub);
     erasePaymentPersonalData(d, row.id, scrub);

@@ -1,3 +1,4 @@
+import { decisionsOf } from '../aaa/decisions.js';
 import { networkRecordsOf } from '../aaa/personal-data.js';
 import { findCustomer } from '../billing/customers.js';
 import { billingRecordsOf, customerRow } from '../billing/personal-data.js';
@@ -41,6 +42,7 @@ export function exportCustomerData(db: Db, username: string, now = Date.now()) {
     paymentAttempts: paymentAttemptsOf(db, customer.id),
     sessions: network.sessions,
     dailyUsage: network.dailyUsage,
+    loginDecisions: decisionsOf(db, customer.id),
     routerTraffic: routerTrafficRecordsOf(db, customer.id),
     messages: messagesOf(db, customer.id),
     tickets: ticketsOf(db, customer.id),

@@ -52,8 +52,23 @@ export type HandlerResult =
  */
 export type Handler = (request: RadiusRequest, respond: (result: HandlerResult | Error) => void) => void;
 
+/** An Access-Request dropped unanswered because it could not be trusted: for the decision trace. */
+export interface IgnoredAccessRequest {
+  /** The drop reason: unknown_nas, missing_message_authenticator, bad_message_authenticator … */
+  readonly reason: string;
+  readonly source: string;
+  /** Absent for an unknown NAS. */
+  readonly client?: RadiusClient;
+  /** Decoded when the router is known. */
+  readonly packet?: Packet;
+  /** An unknown NAS's datagram, never decoded here (no secret to check it with). */
+  readonly datagram?: Buffer;
+}
+
 export interface RadiusObserver {
   dropped(reason: string): void;
+  /** Called for every ignored Access-Request; the observer throttles what it keeps. */
+  ignoredAccessRequest?(request: IgnoredAccessRequest): void;
   answered(kind: SocketKind | 'status', result: string, seconds: number): void;
   duplicate(kind: SocketKind): void;
 }
@@ -154,7 +169,7 @@ export class RadiusServer {
     this.lastPacketAt = started;
     if (this.draining) return this.drop('shutting_down');
     const client = this.options.clients.find(rinfo.address);
-    if (!client) return this.unknownNas(rinfo.address);
+    if (!client) return this.unknownNas(rinfo.address, kind === 'auth' && msg[0] === Code.AccessRequest ? msg : undefined);
 
     let packet: Packet;
     try {
@@ -169,7 +184,7 @@ export class RadiusServer {
         return this.answerStatusServer(kind, socket, client, packet, rinfo, started);
       case Code.AccessRequest:
         if (kind !== 'auth') return this.drop('wrong_port', { nas: client.name });
-        if (!this.acceptAccessRequest(client, packet)) return;
+        if (!this.acceptAccessRequest(client, packet, rinfo.address)) return;
         break;
       case Code.AccountingRequest:
         if (kind !== 'acct') return this.drop('wrong_port', { nas: client.name });
@@ -260,12 +275,9 @@ export class RadiusServer {
 
 
   /** Message-Authenticator rules for Access-Request (RFC 3579 §3.2, BlastRADIUS mitigations). */
-  private acceptAccessRequest(client: RadiusClient, packet: Packet): boolean {
+  private acceptAccessRequest(client: RadiusClient, packet: Packet, source: string): boolean {
     if (packet.messageAuthenticatorOffset >= 0) {
-      if (!verifyMessageAuthenticator(packet, client.secret)) {
-        this.drop('bad_message_authenticator', { nas: client.name });
-        return false;
-      }
+      if (!verifyMessageAuthenticator(packet, client.secret)) return this.refuseAccessRequest('bad_message_authenticator', client, packet, source);
       if (client.requireMessageAuthenticator === 'auto' && !client.messageAuthenticatorSeen) {
         this.options.clients.learnMessageAuthenticator(client);
       }
@@ -274,21 +286,19 @@ export class RadiusServer {
     const required =
       client.requireMessageAuthenticator === 'yes' ||
       (client.requireMessageAuthenticator === 'auto' && client.messageAuthenticatorSeen);
-    if (required) {
-      this.drop('missing_message_authenticator', { nas: client.name });
-      return false;
-    }
+    if (required) return this.refuseAccessRequest('missing_message_authenticator', client, packet, source);
     // Without an HMAC, Proxy-State is exactly where a BlastRADIUS collision hides, and EAP
     // requires the HMAC outright (RFC 3579).
-    if (findAttribute(packet, Attr.ProxyState) !== undefined) {
-      this.drop('proxy_state_without_message_authenticator', { nas: client.name });
-      return false;
-    }
-    if (findAttribute(packet, Attr.EapMessage) !== undefined) {
-      this.drop('eap_without_message_authenticator', { nas: client.name });
-      return false;
-    }
+    if (findAttribute(packet, Attr.ProxyState) !== undefined) return this.refuseAccessRequest('proxy_state_without_message_authenticator', client, packet, source);
+    if (findAttribute(packet, Attr.EapMessage) !== undefined) return this.refuseAccessRequest('eap_without_message_authenticator', client, packet, source);
     return true;
+  }
+
+  /** Drops an Access-Request that cannot be trusted, and tells the observer (the decision trace). */
+  private refuseAccessRequest(reason: string, client: RadiusClient, packet: Packet, source: string): false {
+    this.drop(reason, { nas: client.name });
+    this.options.observer.ignoredAccessRequest?.({ reason, source, client, packet });
+    return false;
   }
 
   /** RFC 5997: MA is mandatory; answer on the port it came to, with no side effects. */
@@ -314,8 +324,10 @@ export class RadiusServer {
     this.options.observer.answered('status', 'alive', Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  private unknownNas(address: string): void {
+  /** `accessRequest`: the datagram, when it is an Access-Request on the authentication port. */
+  private unknownNas(address: string, accessRequest: Buffer | undefined): void {
     this.options.observer.dropped('unknown_nas');
+    if (accessRequest) this.options.observer.ignoredAccessRequest?.({ reason: 'unknown_nas', source: address, datagram: accessRequest });
     // Logged at most once a minute per address: a misconfigured router retries constantly.
     const now = Date.now();
     const last = this.unknownNasWarned.get(address) ?? 0;

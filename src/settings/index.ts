@@ -151,6 +151,10 @@ export const settingSchemas = {
   'routers.bucketsKeepDays': z.number().int().min(1).max(3650).default(400),
   /** Per-customer traffic buckets (they name usernames) older than this many days are deleted. */
   'routers.userBucketsKeepDays': z.number().int().min(1).max(400).default(14),
+  /** Access-Request decisions (the decision trace, src/aaa/decisions.ts) older than this many days are deleted. */
+  'trace.keepDays': z.number().int().min(1).max(400).default(14),
+  /** At most this many decisions are kept; the oldest go first. */
+  'trace.keepRows': z.number().int().min(10_000).max(100_000_000).default(1_000_000),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

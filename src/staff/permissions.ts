@@ -20,6 +20,19 @@ export const permissions = {
   'staff.manage': ['admin'],
   /** Find customers and see their page: details, balance, timeline, live sessions. */
   'customers.view': ['admin', 'billing_manager', 'support', 'technician'],
+  /**
+   * The "Why?" screen and its search: a customer's, voucher's or device's payments, logins
+   * refused and why, sessions, CoA/Disconnect and SMS in one timeline. Apart from
+   * customers.view because it also shows mobile-money attempts and devices nobody owns; the
+   * fixes it offers each need their own action.
+   */
+  'customers.why': ['admin', 'billing_manager', 'support', 'technician'],
+  /** Re-send a customer's or voucher's login details by SMS to the phone on the account (at most once a minute). */
+  'customers.resend-login': ['admin', 'billing_manager', 'support'],
+  /** Close an open session the router has gone silent on, so it stops holding a simultaneous-use place. */
+  'sessions.close-stale': ['admin', 'support', 'technician'],
+  /** Ask the payment provider about a pending payment now rather than at its next scheduled query. */
+  'payments.query-now': ['admin', 'billing_manager', 'support'],
   /** Suspend, reactivate or close a customer's account, with a reason. */
   'customers.status': ['admin', 'billing_manager', 'support'],
   /** Disconnect a live session. */

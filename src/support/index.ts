@@ -1,5 +1,6 @@
 // The support domain's front door: tickets customers open from the portal or staff open for
-// them, their conversation (replies and staff-only notes), assignment, status and SLA clock.
+// them, their conversation (replies and staff-only notes), assignment, status and SLA clock;
+// help articles; and "Why?" (why.ts): one subject's story across the domains, and its one-step fixes.
 export {
   openTicket,
   customerReply,
@@ -61,3 +62,30 @@ export {
   type ArticleRefusal,
   type ArticleLanguage,
 } from './articles.js';
+export {
+  findSubjects,
+  explain,
+  accountSubject,
+  attemptSubject,
+  macSubject,
+  sessionState,
+  decisionText,
+  subjectTitle,
+  describeEntries,
+  closeSilent,
+  resendLogin,
+  queryPaymentNow,
+  RESEND_GAP_MS,
+  type WhySubject,
+  type WhyEntry,
+  type MatchKind,
+  type SessionState,
+  type SentMessage,
+  type EntryWords,
+  type AccountFacts,
+  type Explanation,
+  type ExplainOptions,
+  type CloseOutcome,
+  type ResendOutcome,
+  type QueryNowOutcome,
+} from './why.js';

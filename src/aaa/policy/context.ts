@@ -1,5 +1,5 @@
 import type { Subscriber } from '../../billing/index.js';
-import type { UsageNow } from '../usage.js';
+import type { OpenSessionRef, UsageNow } from '../usage.js';
 
 /** Everything a policy rule may look at; built once per Access-Request. */
 export interface PolicyContext {
@@ -13,4 +13,6 @@ export interface PolicyContext {
   deviceMac: string | undefined;
   /** The router asking. */
   nasId: number;
+  /** One open session holding a simultaneous-use place, read only to name it in a refusal. */
+  openSession?: () => OpenSessionRef | undefined;
 }

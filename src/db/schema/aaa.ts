@@ -168,3 +168,39 @@ export const usageCustomerDays = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.customerId, t.day] })],
 );
+
+/** What an Access-Request got: let in, refused, or not answered at all (unknown router, bad signature). */
+export type DecisionResult = 'accept' | 'reject' | 'ignored';
+
+/**
+ * The decision trace: one row per Access-Request decision, written off the RADIUS path in the
+ * accounting group commit (src/aaa/decisions.ts), kept for a bounded number of days and rows.
+ * `reason` is a code with staff words in the i18n catalogue (`trace.reason.*`): finer than the
+ * customer's Reply-Message, which never tells an unknown user from a wrong password. No
+ * foreign keys: a deleted router or an erased customer leaves its history readable.
+ */
+export const authDecisions = sqliteTable(
+  'auth_decisions',
+  {
+    id: integer('id').primaryKey(),
+    at: integer('at').notNull(),
+    /** The router, or null when the packet came from an address that is no router of ours. */
+    nasId: integer('nas_id'),
+    nasIp: text('nas_ip').notNull(),
+    username: text('username').notNull(),
+    /** Calling-Station-Id as a normalised MAC (aa:bb:cc:dd:ee:ff), when it is one. */
+    mac: text('mac'),
+    customerId: integer('customer_id'),
+    result: text('result').$type<DecisionResult>().notNull(),
+    reason: text('reason').notNull(),
+    /** JSON object of the values the reason's words need (an expiry time, a session and its router …). */
+    detail: text('detail'),
+    /** The reply attributes sent, as 'Name=value' joined by '; ' (never a password or a secret). */
+    reply: text('reply'),
+  },
+  (t) => [
+    index('auth_decisions_by_customer').on(t.customerId, t.id),
+    index('auth_decisions_by_user').on(t.username, t.id),
+    index('auth_decisions_by_mac').on(t.mac, t.id).where(sql`mac IS NOT NULL`),
+  ],
+);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export type Currency = 'KES' | 'SSP' | 'UGX' | 'USD';
@@ -100,7 +101,10 @@ export const customers = sqliteTable('customers', {
   portalLockedUntil: integer('portal_locked_until'),
   /** Personal data erased (ms): name, phone, email, addresses and MAC blanked; the ledger kept. */
   erasedAt: integer('erased_at'),
-});
+},
+  // Found by the phone they paid from (support's Why?, the captive page's self-help, paybill references).
+  (t) => [index('customers_by_phone').on(t.phone).where(sql`phone IS NOT NULL`)],
+);
 
 /**
  * What a customer is subscribed to: one row per customer, changed in place by renewals,

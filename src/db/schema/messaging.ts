@@ -11,6 +11,13 @@ export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'faile
 export type MessageEncoding = 'gsm7' | 'ucs2';
 
 /**
+ * A message whose key starts with this carries a secret (a sign-in code, a re-sent password):
+ * the gateway gets the body, but no screen or command shows it, since whoever reads the outbox
+ * or a customer's history could otherwise sign in as the person it is for.
+ */
+export const SECRET_KEY_PREFIX = 'secret:';
+
+/**
  * The outbox. A message row is written in the same transaction as what causes it (or, for
  * notification events billing and AAA raise, by the dispatcher in one transaction with marking
  * the event handed over), under a unique `key` so a retried cause cannot queue it twice. The

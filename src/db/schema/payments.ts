@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers, plans, type Currency } from './billing.js';
 import { payments } from './ledger.js';
@@ -64,6 +65,8 @@ export const paymentAttempts = sqliteTable(
     index('payment_attempts_due_query').on(t.status, t.nextQueryAt),
     index('payment_attempts_customer').on(t.customerId, t.createdAt),
     index('payment_attempts_review').on(t.reviewReason, t.reviewedAt),
+    // A phone's requests, newest first: "I paid but I'm not online" and the support desk's Why?.
+    index('payment_attempts_by_phone').on(t.phone, t.id).where(sql`phone IS NOT NULL`),
   ],
 );
 
@@ -94,6 +97,48 @@ export const paymentInbox = sqliteTable(
     reviewedBy: text('reviewed_by'),
   },
   (t) => [uniqueIndex('payment_inbox_once').on(t.provider, t.route, t.dedupeKey), index('payment_inbox_unprocessed').on(t.processedAt)],
+);
+
+/**
+ * asking: the provider was asked and its answer has not come; found: the provider knows the
+ * payment (and `attemptId` names the attempt it settled, when one matched); unmatched: it knows
+ * the payment but no request of ours fits it; not-paid: it knows the transaction, which did not
+ * complete; not-found: it does not know the code; failed: no answer (refused, timed out).
+ */
+export type ReceiptLookupStatus = 'asking' | 'found' | 'unmatched' | 'not-paid' | 'not-found' | 'failed';
+
+/**
+ * A customer's "I paid but I'm not online" with a receipt code Lango does not know yet, asked
+ * of the provider (Daraja's Transaction Status, answered later at a callback URL). `key` is what
+ * the page polls: random, so knowing it is the right to see what the lookup found. Kept a week.
+ */
+export const receiptLookups = sqliteTable(
+  'receipt_lookups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull().unique(),
+    provider: text('provider').notNull(),
+    /** The receipt code as typed, upper case, no spaces. */
+    receipt: text('receipt').notNull(),
+    /** The asking device's MAC (the router visit's), to tell it from a device that used the code. */
+    mac: text('mac'),
+    status: text('status').$type<ReceiptLookupStatus>().notNull(),
+    /** The provider's ids for the question, which its answer carries (Daraja ConversationID, OriginatorConversationID). */
+    conversationId: text('conversation_id'),
+    originatorConversationId: text('originator_conversation_id'),
+    resultCode: text('result_code'),
+    resultDesc: text('result_desc'),
+    /** The attempt the answer settled or matched. */
+    attemptId: integer('attempt_id').references(() => paymentAttempts.id),
+    createdAt: integer('created_at').notNull(),
+    answeredAt: integer('answered_at'),
+  },
+  (t) => [
+    index('receipt_lookups_conversation').on(t.conversationId),
+    index('receipt_lookups_originator').on(t.originatorConversationId),
+    index('receipt_lookups_receipt').on(t.receipt, t.createdAt),
+    index('receipt_lookups_created').on(t.createdAt),
+  ],
 );
 
 /**

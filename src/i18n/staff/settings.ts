@@ -10,6 +10,9 @@ export const en = {
   billing: 'Billing',
   messaging: 'SMS',
   routers: 'Routers (RouterOS API)',
+  storage: 'Storage and the decision trace',
+  storageLink: 'What the database holds, table by table',
+  storageHeading: 'Storage',
   saved: 'Saved the {{section}} settings.',
   badValue: '{{field}}: {{hint}} Nothing was saved.',
   gatewayNotSetUp: 'The SMS gateway in use ({{name}}) is not set up yet: messages wait in the outbox until it is.',
@@ -41,6 +44,8 @@ export const en = {
     routersWalledGarden: 'Extra hosts open before login',
     routersPollSeconds: 'Seconds between router polls',
     routersApiTimeoutSeconds: 'Seconds to wait for a router',
+    traceKeepDays: 'Days to keep login decisions',
+    traceKeepRows: 'Most login decisions kept',
   },
   hints: {
     operatorName: 'Shown on invoices, receipts, SMS and the hotspot page. 1 to 120 characters.',
@@ -68,6 +73,8 @@ export const en = {
     routersWalledGarden: 'Host names customers may open before logging in, besides this server (payment pages). Separate them with commas.',
     routersPollSeconds: 'How often live traffic, users and router health are read, 5 to 3600. Takes effect when Lango restarts.',
     routersApiTimeoutSeconds: 'After this many seconds without an answer a router counts as not answering, 1 to 60.',
+    traceKeepDays: 'Every login decision (let in, refused and why) is kept this many days for the "Why?" screen, 1 to 400.',
+    traceKeepRows: 'At most this many decisions are kept, the oldest deleted first: 10,000 to 100,000,000.',
   },
   options: {
     operatorCountry: { KE: 'Kenya', SS: 'South Sudan', UG: 'Uganda' },
@@ -80,6 +87,7 @@ export const en = {
     billing: 'Save billing settings',
     messaging: 'Save SMS settings',
     routers: 'Save router settings',
+    storage: 'Save how long decisions are kept',
   },
   logo: {
     heading: 'Logo',
@@ -171,6 +179,9 @@ export const ar: Catalogue<typeof en> = {
   billing: 'الفوترة',
   messaging: 'الرسائل القصيرة',
   routers: 'الراوترات (واجهة RouterOS)',
+  storage: 'التخزين وسجل القرارات',
+  storageLink: 'ما تحويه قاعدة البيانات، جدولًا جدولًا',
+  storageHeading: 'التخزين',
   saved: 'حُفظت إعدادات {{section}}.',
   badValue: '{{field}}: {{hint}} لم يُحفظ شيء.',
   gatewayNotSetUp: 'بوابة الرسائل المستخدمة ({{name}}) لم تُعدّ بعد: تنتظر الرسائل في صندوق الإرسال حتى تُعدّ.',
@@ -202,6 +213,8 @@ export const ar: Catalogue<typeof en> = {
     routersWalledGarden: 'مضيفون إضافيون متاحون قبل الدخول',
     routersPollSeconds: 'الثواني بين كل قراءة للراوتر',
     routersApiTimeoutSeconds: 'ثواني انتظار رد الراوتر',
+    traceKeepDays: 'أيام حفظ قرارات الدخول',
+    traceKeepRows: 'أقصى عدد محفوظ من قرارات الدخول',
   },
   hints: {
     operatorName: 'يظهر في الفواتير والإيصالات والرسائل وصفحة الدخول. من 1 إلى 120 حرفا.',
@@ -229,6 +242,8 @@ export const ar: Catalogue<typeof en> = {
     routersWalledGarden: 'أسماء مضيفين يفتحها العملاء قبل الدخول، غير هذا الخادم (صفحات الدفع). افصل بينها بفواصل.',
     routersPollSeconds: 'كم مرة تُقرأ الحركة الحية والمستخدمون وحالة الراوتر، من 5 إلى 3600. يسري عند إعادة تشغيل Lango.',
     routersApiTimeoutSeconds: 'بعد هذا العدد من الثواني دون رد يُعدّ الراوتر غير مستجيب، من 1 إلى 60.',
+    traceKeepDays: 'يُحفظ كل قرار دخول (سُمح، رُفض ولماذا) هذا العدد من الأيام لشاشة «لماذا؟»، من 1 إلى 400.',
+    traceKeepRows: 'يُحفظ هذا العدد من القرارات على الأكثر، ويُحذف الأقدم أولًا: من 10,000 إلى 100,000,000.',
   },
   options: {
     operatorCountry: { KE: 'كينيا', SS: 'جنوب السودان', UG: 'أوغندا' },
@@ -241,6 +256,7 @@ export const ar: Catalogue<typeof en> = {
     billing: 'حفظ إعدادات الفوترة',
     messaging: 'حفظ إعدادات الرسائل',
     routers: 'حفظ إعدادات الراوترات',
+    storage: 'حفظ مدة حفظ القرارات',
   },
   logo: {
     heading: 'الشعار',

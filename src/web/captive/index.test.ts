@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LangoError } from '../../errors.js';
 import type { PurchaseStatus } from '../../payments/index.js';
 import { LOGO_MAX_BYTES } from './assets.js';
-import { captivePortal, type CaptiveBuy, type CaptiveOptions } from './index.js';
+import { captivePortal, type CaptiveBuy, type CaptiveOptions, type CaptivePaid } from './index.js';
 
 const PNG_1PX = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const ROUTER = new URLSearchParams({ 'link-login-only': 'http://10.5.50.1/login', 'link-orig': 'http://example.com/', 'chap-id': '2a', 'chap-challenge': '0123456789abcdef0123456789abcdef' });
@@ -191,5 +191,76 @@ describe('buying a package on the captive portal', () => {
     const unknown = await server.inject({ url: '/hotspot/buy/not-a-key' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: 'This payment is not known here. Please start again.' });
+  });
+});
+
+describe('"I paid but I\'m not online" on the captive portal', () => {
+  /** A desk that finds a voucher for one receipt, asks about another, and records what it was asked. */
+  function desk(): CaptivePaid & { asked: Array<{ text: string; mac: string }> } {
+    const asked: Array<{ text: string; mac: string }> = [];
+    return {
+      asked,
+      ask: async (input) => {
+        asked.push(input);
+        if (input.text === 'TAH5J2K991') return { via: 'receipt', finding: { kind: 'voucher', code: 'K7PX9Q2M', password: 'K7PX9Q2M' } };
+        if (input.text === 'TAH5J2K992') return { via: 'receipt', finding: { kind: 'asking', key: KEY } };
+        return { via: 'receipt', finding: { kind: 'unknown' } };
+      },
+      follow: (key) => (key === KEY ? { kind: 'used-elsewhere', at: Date.UTC(2026, 10, 25, 7, 14) } : undefined),
+      context: () => ({ provider: 'mpesa', contact: '0700 123 456', zone: 'Africa/Nairobi' }),
+    };
+  }
+  const ask = (server: FastifyInstance, payload: object, headers: Record<string, string> = {}) => server.inject({ method: 'POST', url: '/hotspot/paid', payload, headers });
+
+  it('offers the check on the page, folded, with the router\'s MAC for the script', async () => {
+    const server = await portal({ paid: desk() });
+    const page = (await server.inject({ url: `/hotspot?${ROUTER}&mac=AA%3ABB%3ACC%3A11%3A22%3A33` })).body;
+    expect(page).toMatch(/<section id="paid" hidden data-paid="\/hotspot\/paid" data-mac="AA:BB:CC:11:22:33"/);
+    expect(page).toContain("<summary><h2>I paid but I&#39;m not online</h2></summary>");
+    expect(page).toContain('<label for="paid-code">Payment code or phone number</label>');
+    // Not without a router to log in at.
+    expect((await server.inject({ url: '/hotspot' })).body).not.toContain('id="paid"');
+  });
+
+  it('answers a receipt with the code to log in with, and passes the device\'s MAC on', async () => {
+    const paid = desk();
+    const server = await portal({ paid });
+    const found = await ask(server, { code: 'TAH5J2K991', mac: 'AA:BB:CC:11:22:33' });
+    expect(found.statusCode).toBe(200);
+    expect(found.headers['cache-control']).toBe('no-store');
+    expect(found.json()).toEqual({ state: 'paid', message: 'Payment found. Your code:', code: 'K7PX9Q2M', password: 'K7PX9Q2M' });
+    expect(paid.asked).toEqual([{ text: 'TAH5J2K991', mac: 'AA:BB:CC:11:22:33' }]);
+    expect((await ask(server, { code: 'TZZ0000000', lang: 'ar' })).json()).toEqual({ state: 'info', message: 'لا نجد هذا الرمز. تحقّق منه في رسالة M-Pesa واكتبه مرة أخرى.' });
+    expect((await ask(server, { code: '' })).statusCode).toBe(400);
+  });
+
+  it('answers a lookup in flight with a key to poll, and the poll with what was found', async () => {
+    const server = await portal({ paid: desk(), paidPerMinute: 20 });
+    expect((await ask(server, { code: 'TAH5J2K992' })).json()).toEqual({ state: 'pending', key: KEY, message: 'We are asking M-Pesa about this payment…' });
+    const followed = await server.inject({ url: `/hotspot/paid/${KEY}?lang=en` });
+    expect(followed.json().message).toMatch(/^This code was already used on another device at 10:14\./);
+    const unknown = await server.inject({ url: '/hotspot/paid/not-a-key' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ state: 'info', message: 'We cannot find this code. Check it in your M-Pesa SMS and type it again.' });
+  });
+
+  it('logs a run of misses from one address without what was typed, nor any phone number', async () => {
+    const lines: string[] = [];
+    app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } } });
+    await app.register(captivePortal, { operator: () => ({ name: 'Juba Net', logo: null, colour: null }), voucherPassword: 'code', paid: desk(), paidPerMinute: 20, prefix: '/hotspot' });
+    for (const code of ['TZZ0000001', 'TZZ0000002']) await ask(app, { code });
+    expect(lines.filter((line) => line.includes('find nothing'))).toEqual([]);
+    await ask(app, { code: 'TZZ0000003' });
+    const [warning] = lines.filter((line) => line.includes('repeated payment checks that find nothing'));
+    expect(JSON.parse(warning!)).toMatchObject({ misses: 3, tried: 'TZ… (10 characters)' });
+    expect(lines.join('\n')).not.toMatch(/TZZ000000\d/);
+  });
+
+  it('limits checks per client address to five a minute, with a plain message', async () => {
+    const server = await portal({ paid: desk() });
+    for (let i = 0; i < 5; i++) expect((await ask(server, { code: 'TZZ0000000' })).statusCode).toBe(200);
+    const limited = await ask(server, { code: 'TZZ0000000' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toEqual({ state: 'info', message: 'Too many checks from this network. Wait a minute, then try again.' });
   });
 });

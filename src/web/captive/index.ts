@@ -9,6 +9,7 @@ import { renderArticleBody, type PublishedArticle } from '../../support/index.js
 import { defaultHotspotDir, loadHotspotFiles, logoAsset, PORTAL_PLACEHOLDER, ROUTER_TEMPLATES, type HashedAsset, type RouterTemplate } from './assets.js';
 import { pickLanguage } from './language.js';
 import { escapeHtml as escapeText, renderHelpPage, renderPortalPage, type CaptivePackage } from './portal-page.js';
+import { describePaid, type PaidContext, type PaidFinding } from './paid-answer.js';
 import { describePurchase } from './purchase-answer.js';
 import { readRouterVisit } from './router-visit.js';
 
@@ -24,6 +25,16 @@ export interface CaptiveBuy {
    */
   start(input: { planId: number; phone: string }): Promise<{ key: string }>;
   status(key: string): PurchaseStatus | undefined;
+}
+
+/** "I paid but I'm not online": a receipt code or a phone number typed on the page. */
+export interface CaptivePaid {
+  /** Finds the payment; `mac` is the router visit's (the asking device). */
+  ask(input: { text: string; mac: string }): Promise<{ via: PaidContext['via']; finding: PaidFinding }>;
+  /** A receipt lookup still with the provider, by the key `ask` answered with; undefined for an unknown key. */
+  follow(key: string): PaidFinding | undefined;
+  /** What the sentences need: the provider's name, whom to call, the operator's zone. */
+  context(): Pick<PaidContext, 'provider' | 'contact' | 'zone'>;
 }
 
 export interface CaptiveOperator {
@@ -51,6 +62,10 @@ export interface CaptiveOptions {
    * (a router's public `dns-name`, e.g. login.example.net).
    */
   routerHosts?(): readonly string[];
+  /** When present, the page offers "I paid but I'm not online". */
+  paid?: CaptivePaid;
+  /** Payment checks one client address may make per minute (default 5): each may ask a provider. */
+  paidPerMinute?: number;
   /** Folder with the RouterOS templates and assets/; default web/hotspot of this install. */
   hotspotDir?: string;
   /** Published help articles, readable at /hotspot/help without signing in. */
@@ -69,6 +84,16 @@ const buyBody = z.object({
   phone: z.string().trim().min(1).max(32),
   lang: z.string().max(8).optional(),
 });
+
+const paidBody = z.object({
+  code: z.string().trim().min(1).max(40),
+  mac: z.string().max(32).optional(),
+  lang: z.string().max(8).optional(),
+});
+
+/** Misses from one address within this window before the log says so. */
+const MISS_WINDOW_MS = 10 * 60_000;
+const MISSES_LOGGED = 3;
 
 /** Attempt keys are UUIDs; anything else is not worth a database lookup. */
 const ATTEMPT_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -162,6 +187,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       voucherPassword: options.voucherPassword,
       ...(packages && { packages, buyUrl: `${prefix}/buy` }),
       ...(options.help && options.help.articles(language).length > 0 && { helpUrl: `${prefix}/help?lang=${language}` }),
+      ...(options.paid && { paid: { url: `${prefix}/paid`, provider: options.paid.context().provider } }),
     });
     reply.headers({
       'cache-control': 'no-store',
@@ -228,18 +254,21 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     return reply.type('text/html; charset=utf-8').send(text);
   });
 
-  if (options.buy) {
-    const buy = options.buy;
-    // Scoped to this plugin and to the purchase route only (global: false); keyed by client
+  if (options.buy || options.paid) {
+    // Scoped to this plugin and to the routes that name a limit (global: false); keyed by client
     // address (X-Forwarded-For when trustProxy is on). The 429 is answered by the error handler.
     await app.register(rateLimit, {
       global: false,
-      errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} purchases a minute`), { statusCode: context.statusCode }),
+      errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit: ${context.max} requests a minute`), { statusCode: context.statusCode }),
     });
     // Plain HTML forms post this; the page's script sends JSON.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
+  }
+
+  if (options.buy) {
+    const buy = options.buy;
 
     app.post('/buy', { bodyLimit: 1024, config: { rateLimit: { max: options.buyPerMinute ?? 10, timeWindow: 60_000 } } }, async (request, reply) => {
       reply.headers(NO_STORE);
@@ -276,6 +305,51 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     });
   }
 
+  if (options.paid) {
+    const paid = options.paid;
+    // Misses (codes and numbers that find nothing) per client address, so a run of guesses shows
+    // in the log; what was typed is never logged whole, and a phone number not at all.
+    const misses = new Map<string, { count: number; since: number }>();
+    const noteMiss = (request: FastifyRequest, via: PaidContext['via'], typed: string) => {
+      const now = Date.now();
+      for (const [address, entry] of misses) if (now - entry.since > MISS_WINDOW_MS) misses.delete(address);
+      const entry = misses.get(request.ip) ?? { count: 0, since: now };
+      entry.count += 1;
+      misses.set(request.ip, entry);
+      if (entry.count >= MISSES_LOGGED) {
+        const tried = via === 'phone' ? 'a phone number' : typed ? `${typed.slice(0, 2)}… (${typed.length} characters)` : 'a receipt code';
+        request.log.warn({ misses: entry.count, tried }, 'repeated payment checks that find nothing from one address');
+      }
+    };
+    const answer = (finding: PaidFinding, via: PaidContext['via'], language: Language) =>
+      describePaid(finding, language, { ...paid.context(), via, now: Date.now() });
+
+    // What was typed is a receipt code or a phone number: kept out of the request log.
+    app.post('/paid', { bodyLimit: 1024, logLevel: 'warn', config: { rateLimit: { max: options.paidPerMinute ?? 5, timeWindow: 60_000 } } }, async (request, reply) => {
+      reply.headers(NO_STORE);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const language = requestLanguage(request, raw.lang);
+      const body = paidBody.safeParse(raw);
+      if (!body.success) {
+        const value = typeof raw.code === 'string' ? raw.code.trim().slice(0, 40) : '';
+        return reply.code(400).send(answer({ kind: 'bad-input', value }, 'receipt', language));
+      }
+      const { via, finding } = await paid.ask({ text: body.data.code, mac: body.data.mac ?? '' });
+      if (finding.kind === 'unknown' || finding.kind === 'no-payment' || finding.kind === 'bad-input') noteMiss(request, via, body.data.code.replace(/\s+/g, ''));
+      return reply.send(answer(finding, via, language));
+    });
+
+    // The key is the right to see what the lookup found: not written to the request log.
+    app.get<{ Params: { key: string } }>('/paid/:key', { logLevel: 'warn' }, async (request, reply) => {
+      reply.headers(NO_STORE);
+      const language = requestLanguage(request);
+      const finding = ATTEMPT_KEY.test(request.params.key) ? paid.follow(request.params.key) : undefined;
+      if (!finding) return reply.code(404).send(answer({ kind: 'unknown' }, 'receipt', language));
+      if (finding.kind === 'unknown') noteMiss(request, 'receipt', '');
+      return reply.send(answer(finding, 'receipt', language));
+    });
+  }
+
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'captive portal request failed');
@@ -284,6 +358,10 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
     if (request.url.startsWith(`${prefix}/buy`)) {
       const key = status === 429 ? 'portal.buy.tooMany' : status >= 500 ? 'portal.buy.unavailable' : 'portal.buy.failed';
       return reply.code(status).headers(NO_STORE).send({ error: t(key, {}, language) });
+    }
+    if (request.url.startsWith(`${prefix}/paid`)) {
+      const key = status === 429 ? 'portal.selfService.paid.tooMany' : 'portal.buy.network';
+      return reply.code(status).headers(NO_STORE).send({ state: 'info', message: t(key, {}, language) });
     }
     return reply.code(status).type('text/plain; charset=utf-8').send(t('portal.unavailable', {}, language));
   });

@@ -35,6 +35,8 @@ export interface PortalPageInput {
   buyUrl?: string;
   /** The help articles' page (/hotspot/help), linked small at the foot when there are any. */
   helpUrl?: string;
+  /** "I paid but I'm not online": where the script posts a receipt code or phone number, and whose SMS it names. */
+  paid?: { url: string; provider: 'mpesa' | 'other' };
 }
 
 export interface PortalPage {
@@ -194,6 +196,29 @@ export function renderPortalPage(input: PortalPageInput): PortalPage {
       '<div id="pay" role="status" aria-live="polite" hidden><p id="pay-message"></p><p id="pay-code" class="code" hidden></p>',
       `<button id="pay-retry" type="button" hidden>${say('portal.buy.retry')}</button></div>`,
       '</section>',
+    );
+  }
+
+  if (input.paid && target.kind !== 'none') {
+    // Folded away until asked for, and hidden until the script shows it: it needs the script.
+    const provider = t(input.paid.provider === 'mpesa' ? 'portal.selfService.paid.providerMpesa' : 'portal.selfService.paid.providerOther', {}, lang);
+    const texts: Array<[string, string]> = [
+      ['paid', input.paid.url],
+      ['mac', visit.mac],
+      ['t-checking', t('portal.selfService.paid.checking', {}, lang)],
+      ['t-waiting', t('portal.selfService.paid.waiting', { provider }, lang)],
+      ['t-network', t('portal.buy.network', {}, lang)],
+    ];
+    parts.push(
+      `<section id="paid" hidden${texts.map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`).join('')}>`,
+      `<details><summary><h2>${say('portal.selfService.paid.heading')}</h2></summary>`,
+      `<p><small>${say('portal.selfService.paid.intro', { provider })}</small></p>`,
+      // No name on the input: the form itself never submits what is typed anywhere.
+      `<form id="paid-form"><label for="paid-code">${say('portal.selfService.paid.label')}</label>`,
+      '<input id="paid-code" required maxlength="40" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" dir="ltr">',
+      `<button>${say('portal.selfService.paid.submit')}</button></form>`,
+      '<div id="paid-result" role="status" aria-live="polite" hidden><p id="paid-message"></p><p id="paid-voucher" class="code" hidden></p></div>',
+      '</details></section>',
     );
   }
 

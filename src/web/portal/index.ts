@@ -25,6 +25,7 @@ import { cookieHeader, readCookies } from '../cookies.js';
 import { registerOffline } from '../offline.js';
 import { registerPagePlumbing, setPageErrorHandler } from '../page-plugin.js';
 import { codePage, homePage, messagePage, passwordPage, signInPage, STYLESHEET, STYLESHEET_NAME, type SignedIn } from './pages.js';
+import { registerPaidRoutes } from './paid.js';
 import { registerPayRoutes } from './pay.js';
 import { registerPlanRoutes } from './plan.js';
 import type { PortalScreens, RegisterPortalScreen } from './screens.js';
@@ -32,7 +33,7 @@ import type { PortalServices } from './services.js';
 import { registerTicketsRoutes } from './tickets.js';
 
 /** Every page module beyond sign-in and home, each registering its own routes. */
-const SCREENS: readonly RegisterPortalScreen[] = [registerPayRoutes, registerPlanRoutes, registerTicketsRoutes];
+const SCREENS: readonly RegisterPortalScreen[] = [registerPayRoutes, registerPaidRoutes, registerPlanRoutes, registerTicketsRoutes];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { formatMoney } from '../../billing/index.js';
+import { formatBytes, formatMoney } from '../../billing/index.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
 import type { PortalHome, UsageDay } from '../../portal/index.js';
 import { offlineBox, offlineScript } from '../offline.js';
@@ -137,17 +137,8 @@ export function passwordPage(input: { language: Language; prefix: string; signed
   return renderFrame({ language: l, prefix, title: t('portal.selfService.password.heading', {}, l), body, signedIn: input.signedIn });
 }
 
-/** Decimal units, as plans are sold ('50GB' = 50 × 10⁹ bytes, src/billing/plan-units.ts). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+/** Decimal units, as plans are sold ('50GB' = 50 × 10⁹ bytes). */
+export { formatBytes };
 
 function formatDuration(seconds: number): string {
   const h = Math.floor(seconds / 3600);

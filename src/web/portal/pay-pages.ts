@@ -45,7 +45,8 @@ export function payPage(input: PayPageInput): string {
   const summary = `<section aria-labelledby="balance"><h2 id="balance">${pay('balance', l)}</h2><dl>
 <dt>${pay('owed', l)}</dt><dd id="pay-owed">${ltr(m(choices.dueMinor))}</dd>
 <dt>${pay('wallet', l)}</dt><dd id="pay-wallet">${ltr(m(choices.walletMinor))}</dd></dl>
-<p><a href="${prefix}/pay/history">${pay('historyLink', l)}</a></p></section>`;
+<p><a href="${prefix}/pay/history">${pay('historyLink', l)}</a></p>
+<p><a href="${prefix}/paid" id="paid-link">${text('portal.selfService.paid.portalHeading', l)}</a></p></section>`;
   if (!provider) return renderFrame({ language: l, prefix, title: t('portal.selfService.pay.heading', {}, l), body: `${flash({ error: input.error })}${summary}${howToPaySection(input)}`, signedIn: input.signedIn });
 
   const rounded = (minor: number) => Math.ceil(minor / provider.stepMinor) * provider.stepMinor;

@@ -155,6 +155,8 @@ export function registerCustomerRoutes(app: FastifyInstance, screens: StaffScree
     const links = [
       can(role, 'customers.edit') ? `<li><a href="${url}/edit">${text('staff.staffCustomers.editLink', l)}</a></li>` : '',
       can(role, 'customers.plan') ? `<li><a href="${url}/plan">${text('staff.staffCustomers.planLink', l)}</a></li>` : '',
+      // Issue 14: the customer's story in one timeline (src/web/staff/why.ts).
+      can(role, 'customers.why') ? `<li><a href="${prefix}/why?customer=${customer.id}" id="why-link">${text('staff.why.link', l)}</a></li>` : '',
       can(role, 'tickets.reply') ? `<li><a href="${prefix}/tickets/new?username=${encodeURIComponent(customer.username)}">${text('staff.tickets.customerLink', l)}</a></li>` : '',
       // Jobs and equipment: the field lists, filtered to this customer.
       can(role, 'jobs.view') ? `<li><a href="${prefix}/jobs?view=all&amp;customer=${encodeURIComponent(customer.username)}">${text('staff.field.customerJobs', l)}</a></li>` : '',

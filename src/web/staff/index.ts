@@ -67,12 +67,14 @@ import { registerApiTokenRoutes } from './api-tokens.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerRouterApiRoutes } from './router-api.js';
 import { registerPrivacyRoutes } from './privacy.js';
+import { registerWhyRoutes } from './why.js';
 import { maskPhone } from '../../observability/logger.js';
 
 /** Every screen module, each registering its own routes (the menu is in nav.ts). */
 const SCREENS: readonly RegisterScreen[] = [
   registerDashboardRoutes,
   registerCustomerRoutes,
+  registerWhyRoutes,
   registerSessionRoutes,
   registerPlanRoutes,
   registerRouterRoutes,

@@ -8,6 +8,7 @@ import { can, type Action, type StaffRole } from '../../staff/index.js';
 export const menu: ReadonlyArray<{ path: string; label: MessageKey; action: Action }> = [
   { path: '/dashboard', label: 'staff.nav.dashboard', action: 'dashboard.view' },
   { path: '/customers', label: 'staff.nav.customers', action: 'customers.view' },
+  { path: '/why', label: 'staff.why.menu', action: 'customers.why' },
   { path: '/sessions', label: 'staff.nav.sessions', action: 'sessions.view' },
   { path: '/plans', label: 'staff.nav.plans', action: 'plans.view' },
   { path: '/routers', label: 'staff.nav.routers', action: 'routers.view' },

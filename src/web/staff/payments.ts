@@ -5,7 +5,7 @@ import type { Currency } from '../../db/schema/billing.js';
 import type { Db } from '../../db/connection.js';
 import { errorCatalogue, errorMessage, LangoError } from '../../errors.js';
 import { t, type Language, type MessageKey } from '../../i18n/index.js';
-import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, type Attempt } from '../../payments/index.js';
+import { approveFlagged, dismissFlagged, findAttempt, flaggedCallbacks, listAttempts, markCallbackReviewed, reviewReasonWords, type Attempt } from '../../payments/index.js';
 import { once } from '../../operations/index.js';
 import { can, type StaffSession } from '../../staff/index.js';
 import { dayRange, totalsWorthShowing } from './invoices.js';
@@ -18,15 +18,6 @@ import { ltr, pager, paging, table } from './ui.js';
 // bank money recorded at the counter. Same domain calls as `lango payments …` and `lango pay`.
 
 const PROVIDER_NAMES: Record<string, string> = { mpesa: 'M-Pesa', momo: 'MoMo' };
-
-const REASONS: Record<string, MessageKey> = {
-  'unknown-account': 'staff.staffPayments.queue.reasons.unknownAccount',
-  'account-currency-or-status': 'staff.staffPayments.queue.reasons.accountCurrencyOrStatus',
-  'no-receipt': 'staff.staffPayments.queue.reasons.noReceipt',
-  'late-success': 'staff.staffPayments.queue.reasons.lateSuccess',
-  'second-receipt': 'staff.staffPayments.queue.reasons.secondReceipt',
-  'double-credit': 'staff.staffPayments.queue.reasons.doubleCredit',
-};
 
 const ID = /^\d{1,12}$/;
 const PER_PAGE = 50;
@@ -47,8 +38,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: StaffScreens): 
   function attemptItem(a: Attempt, l: Language, csrf: string | null): string {
     const customer = a.customerId === null ? undefined : findCustomerById(db, a.customerId);
     const who = customer ? escapeHtml(customer.username) : escapeHtml(tx('queue.typedAccount', l, { account: a.accountReference ?? '' }));
-    const reason = a.reviewReason ?? '';
-    const why = REASONS[reason] ? t(REASONS[reason], {}, l) : reason;
+    const why = reviewReasonWords(a.reviewReason ?? '', l);
     const row = (key: string, value: string, ltr = false) => `<tr><th>${escapeHtml(tx(key, l))}</th><td${ltr ? ' class="ltr"' : ''}>${value}</td></tr>`;
     const facts = `<table>${row('queue.time', escapeHtml(time(a.createdAt)), true)}${row('queue.provider', escapeHtml(PROVIDER_NAMES[a.provider] ?? a.provider))}${row('queue.customer', who)}${row('queue.amount', escapeHtml(money(a.amountMinor, a.currency, l)), true)}${row('queue.receipt', escapeHtml(a.receipt ?? '—'), true)}${row('queue.why', escapeHtml(why))}</table>`;
     let forms = '';

@@ -14,6 +14,10 @@ export interface StaffServices {
   lastPacketAt?: () => ReadonlyMap<number, number>;
   /** The daemon's Acct-Interim-Interval for plans that set none (LANGO_INTERIM_INTERVAL), for the reply preview. */
   interimSeconds?: number;
+  /** LANGO_STALE_GRACE: with the interim interval, when an open session counts as silent or stale ("Why?"). */
+  staleGraceSeconds?: number;
+  /** Wakes the daemon's payment reconcile worker ("Why?": ask the provider about a pending payment now). */
+  kickReconcile?: () => void;
   /** Seals customers' network passwords (the key file's box, as `lango customer add` uses): creating a customer and changing a password need it. */
   box?: SecretBox;
   /** Issue 10: the daemon's API poller (live view, refresh); absent, the live page says monitoring is not running. */

@@ -11,10 +11,11 @@ import { callbackToken, callbackUrl, configureProvider, describeProvider, Provid
 import { configFields, readConfigForm, type ConfigField } from '../../settings/config-fields.js';
 import { getSetting, setSetting, settingSchemas, type SettingKey } from '../../settings/index.js';
 import type { ConfigurableModule } from '../../settings/module-config.js';
+import { storageReport } from '../../operations/index.js';
 import { recordAudit, type StaffSession } from '../../staff/index.js';
 import { renderFrame } from './pages.js';
 import type { StaffScreens } from './screens.js';
-import { confirmBox, confirmed, csrfField, escapeHtml, flash, ltr, one, subNav, table } from './ui.js';
+import { confirmBox, confirmed, csrfField, escapeHtml, flash, formatBytes, ltr, numberLocale, one, subNav, table } from './ui.js';
 
 // Issue 7's settings screens (admin only): the operator's details, billing rules, SMS, taxes,
 // and the payment providers and SMS gateways. Plain settings are the same keys as `lango
@@ -27,7 +28,7 @@ const CODE = /^[A-Za-z0-9_-]{1,32}$/;
 const RATE = /^\d{1,3}(\.\d{1,2})?$/;
 const RULE_ROWS = 4;
 
-type Kind = 'text' | 'required' | 'int' | 'intList' | 'list' | 'choice' | 'colour' | 'time' | 'anchor' | 'money' | 'url';
+type Kind = 'text' | 'required' | 'int' | 'count' | 'intList' | 'list' | 'choice' | 'colour' | 'time' | 'anchor' | 'money' | 'url';
 
 interface PlainField {
   key: SettingKey;
@@ -75,7 +76,13 @@ const ROUTERS: readonly PlainField[] = [
   { key: 'routers.apiTimeoutSeconds', name: 'routersApiTimeoutSeconds', kind: 'int' },
 ];
 
-const SECTIONS = { company: COMPANY, billing: BILLING, messaging: MESSAGING, routers: ROUTERS } as const;
+// Issue 14: how long the decision trace keeps its rows (src/aaa/decisions.ts pruneDecisions).
+const STORAGE: readonly PlainField[] = [
+  { key: 'trace.keepDays', name: 'traceKeepDays', kind: 'int' },
+  { key: 'trace.keepRows', name: 'traceKeepRows', kind: 'count' },
+];
+
+const SECTIONS = { company: COMPANY, billing: BILLING, messaging: MESSAGING, routers: ROUTERS, storage: STORAGE } as const;
 type Section = keyof typeof SECTIONS;
 const isSection = (value: string): value is Section => Object.hasOwn(SECTIONS, value);
 
@@ -98,6 +105,7 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
       { path: '/settings', label: 'general' },
       { path: '/settings/taxes', label: 'taxes.heading' },
       { path: '/settings/providers', label: 'providers.heading' },
+      { path: '/settings/storage', label: 'storageHeading' },
     ];
     return subNav(prefix, s('sections', l), items.map((i) => ({ path: i.path, text: s(i.label, l) })), here);
   };
@@ -143,6 +151,12 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
       case 'int':
         value = /^\d{1,4}$/.test(trimmed) ? Number(trimmed) : undefined;
         break;
+      case 'count': {
+        // Large counts are typed with separators: "1,000,000" or "1 000 000".
+        const digits = trimmed.replace(/[,\s]/g, '');
+        value = /^\d{1,9}$/.test(digits) ? Number(digits) : undefined;
+        break;
+      }
       case 'anchor':
         value = trimmed === '' || trimmed === 'anniversary' ? 'anniversary' : /^\d{1,2}$/.test(trimmed) ? Number(trimmed) : undefined;
         break;
@@ -187,8 +201,8 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
             .join('')}</select>${hint}`;
         }
         const type = f.kind === 'time' ? 'time' : f.kind === 'url' ? 'url' : 'text';
-        const mode = f.kind === 'int' || f.kind === 'money' ? ' inputmode="decimal"' : '';
-        const ltrInput = ['url', 'colour', 'list', 'intList', 'int', 'money', 'time', 'anchor'].includes(f.kind) || f.key === 'operator.phone' || f.key === 'billing.overdueAddressList' || f.key === 'routers.radiusAddress' ? ' class="ltr"' : '';
+        const mode = f.kind === 'int' || f.kind === 'count' || f.kind === 'money' ? ' inputmode="decimal"' : '';
+        const ltrInput = ['url', 'colour', 'list', 'intList', 'int', 'count', 'money', 'time', 'anchor'].includes(f.kind) || f.key === 'operator.phone' || f.key === 'billing.overdueAddressList' || f.key === 'routers.radiusAddress' ? ' class="ltr"' : '';
         return `${label}<input id="${id}" name="${f.name}" type="${type}"${mode}${ltrInput} maxlength="300" autocomplete="off"${f.kind === 'required' ? ' required' : ''} ${described} value="${escapeHtml(value)}">${hint}`;
       })
       .join('');
@@ -218,7 +232,8 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
 <section aria-labelledby="company"><h2 id="company">${h('company', l)}</h2>${form('company')}${logoHtml}</section>
 <section aria-labelledby="billing"><h2 id="billing">${h('billing', l)}</h2>${form('billing')}${readOnly}</section>
 <section aria-labelledby="messaging"><h2 id="messaging">${h('messaging', l)}</h2>${waiting}${form('messaging')}${dlr}<p><a href="${prefix}/settings/providers#gateways">${h('gatewaysLink', l)}</a></p></section>
-<section aria-labelledby="routers"><h2 id="routers">${h('routers', l)}</h2>${form('routers')}</section>`;
+<section aria-labelledby="routers"><h2 id="routers">${h('routers', l)}</h2>${form('routers')}</section>
+<section aria-labelledby="storage"><h2 id="storage">${h('storage', l)}</h2>${form('storage')}<p><a href="${prefix}/settings/storage">${h('storageLink', l)}</a></p></section>`;
     return page(request, reply, status, s('heading', l), '/settings', body);
   }
 
@@ -226,6 +241,21 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
     const l = screens.languageOf(request);
     const saved = one((request.query as Record<string, unknown>).saved) ?? '';
     return generalPage(request, reply, 200, isSection(saved) ? { notice: s('saved', l, { section: s(saved, l) }) } : {});
+  });
+
+  // The storage report (`lango storage`): rows and bytes of the tables that grow. Counted on
+  // request only, so it has a page of its own rather than a section of the settings page.
+  app.get('/settings/storage', { config: { staffAction: 'settings.manage' } }, async (request, reply) => {
+    const l = screens.languageOf(request);
+    const report = storageReport(db);
+    const tr = (key: string, values: Record<string, unknown> = {}) => escapeHtml(t(`trace.storage.${key}` as MessageKey, values, l));
+    const size = (bytes: number | null) => (bytes === null ? tr('unknownSize') : ltr(formatBytes(bytes)));
+    const count = (n: number) => ltr(n.toLocaleString(numberLocale(l)));
+    const body = `${table('storage', [tr('table'), tr('rows'), tr('size')], report.tables.map((row) => [ltr(row.table), count(row.rows), size(row.bytes)]))}
+<p id="storage-total">${tr('total', { size: report.databaseBytes === null ? t('trace.storage.unknownSize', {}, l) : formatBytes(report.databaseBytes) })}</p>
+<p id="trace-retention">${tr('retention', { days: report.trace.keepDays, rows: report.trace.keepRows.toLocaleString(numberLocale(l)) })}</p>
+<p><a href="${prefix}/settings#storage">${h('storage', l)}</a></p>`;
+    return page(request, reply, 200, s('storageHeading', l), '/settings/storage', body);
   });
 
   app.post<{ Params: { section: string } }>('/settings/:section', { config: { staffAction: 'settings.manage' } }, async (request, reply) => {

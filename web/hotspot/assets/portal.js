@@ -67,6 +67,29 @@
     return document.getElementById(id).value;
   }
 
+  // The attribute, not the property: old Android browsers do not know `hidden` as a property.
+  function hide(element, hidden) {
+    if (hidden) element.setAttribute('hidden', '');
+    else element.removeAttribute('hidden');
+  }
+
+  // JSON to and from Lango; `done(status, answer)` gets status 0 and no answer when the network failed.
+  function request(method, url, body, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.timeout = 20000;
+    xhr.onreadystatechange = function () {
+      if (xhr.readyState !== 4) return;
+      var answer = null;
+      try {
+        answer = JSON.parse(xhr.responseText);
+      } catch (e) {}
+      done(xhr.status, answer);
+    };
+    if (body) xhr.setRequestHeader('content-type', 'application/json');
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+
   // The inputs are read by id: with HTTP-CHAP they carry no names, so nothing typed is ever
   // submitted as it is.
   onSubmit('voucher', function (form) {
@@ -98,12 +121,6 @@
     var t = function (name) {
       return buy.getAttribute('data-t-' + name) || '';
     };
-    // The attribute, not the property: old Android browsers do not know `hidden` as a property.
-    var hide = function (element, hidden) {
-      if (hidden) element.setAttribute('hidden', '');
-      else element.removeAttribute('hidden');
-    };
-
     var show = function (message, code, canRetry) {
       hide(packages, true);
       hide(pay, false);
@@ -112,22 +129,6 @@
       hide(payCode, !code);
       hide(retry, !canRetry);
       if (canRetry) retry.focus();
-    };
-
-    var request = function (method, url, body, done) {
-      var xhr = new XMLHttpRequest();
-      xhr.open(method, url);
-      xhr.timeout = 20000;
-      xhr.onreadystatechange = function () {
-        if (xhr.readyState !== 4) return;
-        var answer = null;
-        try {
-          answer = JSON.parse(xhr.responseText);
-        } catch (e) {}
-        done(xhr.status, answer);
-      };
-      if (body) xhr.setRequestHeader('content-type', 'application/json');
-      xhr.send(body ? JSON.stringify(body) : null);
     };
 
     var poll = function (key, startedAt) {
@@ -185,6 +186,65 @@
       hide(packages, false);
     });
     hide(buy, false);
+  }
+
+  // "I paid but I'm not online": post the receipt code or phone number; while the provider is
+  // asked, poll the lookup every 2 s; a code found is shown, then logged in with as a voucher.
+  var paid = document.getElementById('paid');
+  if (paid) {
+    var PAID_POLL_MS = 2000;
+    var PAID_GIVE_UP_MS = 90000;
+    var paidForm = document.getElementById('paid-form');
+    var paidButton = paidForm.querySelector('button');
+    var paidResult = document.getElementById('paid-result');
+    var paidMessage = document.getElementById('paid-message');
+    var paidVoucher = document.getElementById('paid-voucher');
+    var paidLang = document.documentElement.lang;
+    var pt = function (name) {
+      return paid.getAttribute('data-t-' + name) || '';
+    };
+    var tell = function (message, code) {
+      hide(paidResult, false);
+      paidMessage.textContent = message;
+      paidVoucher.textContent = code || '';
+      hide(paidVoucher, !code);
+    };
+    var settle = function (status, answer, startedAt) {
+      if (answer && answer.state === 'paid') {
+        tell(answer.message, answer.code);
+        setTimeout(function () {
+          paidMessage.textContent = data('connecting');
+          login(paidButton, answer.code, answer.password);
+        }, 1500);
+      } else if (answer && answer.state === 'pending' && answer.key) {
+        tell(answer.message, '');
+        if (new Date().getTime() - startedAt > PAID_GIVE_UP_MS) {
+          tell(pt('waiting'), '');
+          paidButton.disabled = false;
+          return;
+        }
+        setTimeout(function () {
+          request('GET', paid.getAttribute('data-paid') + '/' + encodeURIComponent(answer.key) + '?lang=' + paidLang, null, function (nextStatus, next) {
+            // A network hiccup while polling: keep the key and ask again.
+            settle(nextStatus, next || (nextStatus === 0 ? answer : null), startedAt);
+          });
+        }, PAID_POLL_MS);
+      } else {
+        tell((answer && (answer.message || answer.error)) || pt('network'), '');
+        paidButton.disabled = false;
+      }
+    };
+    paidForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var typed = value('paid-code').replace(/^\s+|\s+$/g, '');
+      if (!typed) return;
+      paidButton.disabled = true;
+      tell(pt('checking'), '');
+      request('POST', paid.getAttribute('data-paid'), { code: typed, mac: paid.getAttribute('data-mac') || '', lang: paidLang }, function (status, answer) {
+        settle(status, answer, new Date().getTime());
+      });
+    });
+    hide(paid, false);
   }
 
   // Coming back with the Back button shows the page from the cache: make the buttons usable again.

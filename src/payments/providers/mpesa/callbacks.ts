@@ -116,6 +116,7 @@ export function parseC2bConfirmation(body: unknown): Extract<CallbackMeaning, { 
 }
 
 function dedupeKeyOf(meaning: CallbackMeaning): string {
+  if (meaning.kind === 'receipt') throw new Error('a receipt lookup answer does not come to this route');
   return meaning.kind === 'attempt' ? meaning.providerRef : meaning.receipt;
 }
 

@@ -55,6 +55,19 @@ export const mpesaConfigSchema = z.object({
   consumerKey: z.string().min(1).describe('Daraja app consumer key.'),
   consumerSecret: z.string().min(1).describe('Daraja app consumer secret (kept sealed).'),
   passkey: z.string().min(1).describe('Lipa na M-Pesa Online passkey (kept sealed).'),
+  initiatorName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .optional()
+    .describe('Initiator (API operator) allowed Transaction Status queries: lets customers look up a payment by its receipt code. Without it they are asked for their phone number instead.'),
+  securityCredential: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe('The initiator password encrypted with the M-Pesa public certificate, base64, as Daraja\'s portal makes it (kept sealed).'),
   timeoutMs: z.number().int().positive().default(10_000).describe('How long one HTTP call to Daraja may take.'),
   queryAfterMs: z.number().int().positive().default(30_000).describe('How long without a callback before the first STK query.'),
   giveUpAfterMs: z.number().int().positive().default(15 * 60_000).describe('How long before an open STK attempt is marked expired and flagged.'),
