@@ -17,7 +17,7 @@ import { describeDatabase, isDatabaseReachable, isPostgresUrl, openDatabase, typ
 import { Scheduler } from './jobs/scheduler.js';
 import { getSetting, operatorZone } from './settings/index.js';
 import { BACKUP_RUN, backupJobFor, pruneRequestKeys } from './operations/index.js';
-import { backupInChildProcess } from './operations/backup-process.js';
+import { backupInChildProcess, storageReportInChildProcess } from './operations/backup-process.js';
 import { createGroupCommit } from './db/group-commit.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { walFileSize } from './db/wal.js';
@@ -42,7 +42,7 @@ import { defaultDictionaryPath, loadDictionary } from './radius/dictionary.js';
 import { CoaClient } from './radius/coa-client.js';
 import { RadiusServer } from './radius/server.js';
 import { ensureFirstAdmin, findStaff } from './staff/index.js';
-import { ProviderRegistry, ReconcileWorker } from './payments/index.js';
+import { ProviderRegistry, pruneReceiptLookups, ReconcileWorker } from './payments/index.js';
 import { applyDeliveryReport, createSmsSender, dispatchNotifications } from './messaging/index.js';
 import { currentGateway } from './messaging/gateway-config.js';
 import { currentEmailGateway } from './messaging/email.js';
@@ -312,6 +312,7 @@ async function main(): Promise<void> {
         interimSeconds: config.LANGO_INTERIM_INTERVAL,
         staleGraceSeconds: config.LANGO_STALE_GRACE,
         kickReconcile: () => reconciler.kick(),
+        storageReport: () => storageReportInChildProcess({ LANGO_DB: config.LANGO_DB, LANGO_KEY_FILE: config.LANGO_KEY_FILE }),
         routerMonitor,
         connectRouter: connectRouterOs,
         setupFacts: { authPort, acctPort, coaPort: config.LANGO_COA_PORT, interimSeconds: config.LANGO_INTERIM_INTERVAL },
@@ -368,6 +369,8 @@ async function main(): Promise<void> {
           pruneUserDays(connection.db, { now, zone: config.LANGO_TIMEZONE });
           // Idempotency keys of forms: a queued form comes back within days, not a month.
           pruneRequestKeys(connection.db, now);
+          // Receipt lookups hold the asking device's MAC: a week of evidence, then gone.
+          pruneReceiptLookups(connection.db, now);
           routerBucketsLeft = true;
           userDaysPrunedAt = now;
         }

@@ -113,14 +113,15 @@ describe('the decision recorder', () => {
   });
 
   it('with logins alone, waits for a batch up to delayMs and then writes all of them in one item', async () => {
-    const trace = recorder({ delayMs: 30 });
+    // Long enough that two event-loop turns on a loaded machine stay inside it.
+    const trace = recorder({ delayMs: 1_000 });
     trace.record(decision('amina'));
     await turn();
     trace.record(decision('baraka'));
     await turn();
     expect(submits).toBe(0);
     expect(rows()).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (let waited = 0; submits === 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     await turn();
     expect(submits).toBe(1);
     expect(rows().map((r) => r.username)).toEqual(['amina', 'baraka']);
@@ -212,6 +213,21 @@ describe('the decision recorder', () => {
       ['10.9.9.8', '', null, null, null, 'ignored', 'unknown_nas'],
       ['10.9.9.9', 'amina', '02:00:00:00:00:09', 42, null, 'ignored', 'unknown_nas'],
     ]);
+  });
+
+  it('writes at most 100 new unknown-NAS rows a minute, however many addresses a flood forges, and counts the rest as dropped', async () => {
+    let now = T0;
+    const trace = recorder({ now: () => now });
+    for (let i = 0; i < 150; i++) trace.ignored({ reason: 'unknown_nas', source: `10.8.${i >> 8}.${i & 255}`, datagram: Buffer.from('x') });
+    // A repeat from an address already written is still counted on its row.
+    trace.ignored({ reason: 'unknown_nas', source: '10.8.0.0', datagram: Buffer.from('x') });
+    await turn();
+    expect(rows()).toHaveLength(100);
+    expect(trace.dropped).toBe(50);
+    now += 60_000;
+    trace.ignored({ reason: 'unknown_nas', source: '10.9.0.1', datagram: Buffer.from('x') });
+    await turn();
+    expect(rows()).toHaveLength(101);
   });
 
   it('records a missing Message-Authenticator once a minute per router and user, naming the router', async () => {

@@ -95,6 +95,13 @@ export interface DecisionRecorderOptions {
 const SECRET_ATTRIBUTES = new Set(['User-Password', 'CHAP-Password', 'MS-CHAP2-Success', 'MS-MPPE-Send-Key', 'MS-MPPE-Recv-Key', 'MS-CHAP-MPPE-Keys']);
 /** Rows whose repeats are still being counted; beyond this the oldest is closed early. */
 const OPEN_ROWS_KEPT = 100_000;
+/**
+ * New rows a minute for packets from addresses that are no router of ours. Their source can be
+ * forged, so each new address would otherwise be a row written at packet rate; past this many the
+ * rest of the minute is only counted (lango_decision_trace_dropped_total), as the server's drop
+ * counters already count every such packet.
+ */
+const UNKNOWN_NAS_ROWS_PER_MINUTE = 100;
 
 /** One row of the trace: its first decision, and how often the same decision came again. */
 interface TraceRow {
@@ -242,8 +249,9 @@ export function createDecisionRecorder(options: DecisionRecorderOptions): Decisi
   // already computed): a repeated decision costs a Map read and a few comparisons.
   const open = new Map<string, TraceRow[]>();
   let openRows = 0;
-  /** In first-seen order, for closing the oldest first. */
+  /** In first-seen order, for closing the oldest first; rows before `head` are closed already. */
   let byAge: TraceRow[] = [];
+  let head = 0;
 
   /** The row's minute is over: its count goes to the database with the next item. */
   const close = (row: TraceRow) => {
@@ -260,14 +268,21 @@ export function createDecisionRecorder(options: DecisionRecorderOptions): Decisi
   };
 
   const closeOlderThan = (cutoff: number) => {
-    let kept = 0;
-    for (const row of byAge) {
-      if (row.input.at <= cutoff || openRows > OPEN_ROWS_KEPT) close(row);
-      else break;
-      kept++;
+    while (head < byAge.length) {
+      const row = byAge[head]!;
+      if (row.input.at > cutoff && openRows <= OPEN_ROWS_KEPT) break;
+      close(row);
+      head++;
     }
-    byAge = kept === 0 ? byAge : byAge.slice(kept);
+    // Moving the head keeps a full memory's worth of open rows from costing a copy per packet;
+    // the closed front is dropped once it is most of the array.
+    if (head > 1024 && head * 2 > byAge.length) {
+      byAge = byAge.slice(head);
+      head = 0;
+    }
   };
+  let unknownNasMinute = 0;
+  let unknownNasRows = 0;
 
   // Rows whose minute is over are closed a few times a minute.
   const sweeper = setInterval(() => closeOlderThan(now() - repeatWindowMs), Math.max(1000, repeatWindowMs / 4));
@@ -343,16 +358,28 @@ export function createDecisionRecorder(options: DecisionRecorderOptions): Decisi
     },
     ignored(event) {
       if (!isIgnoredReason(event.reason)) return;
+      const at = now();
       const username = event.packet ? (readText(event.packet, a.userName) ?? '').trim() : '';
+      const detail = event.client ? { router: event.client.name } : undefined;
+      const nasId = event.client?.id ?? null;
+      if (repeat(at, nasId, event.source, username, 'ignored', event.reason, detail, event.packet)) return;
+      if (event.reason === 'unknown_nas') {
+        const minute = Math.floor(at / 60_000);
+        if (minute !== unknownNasMinute) {
+          unknownNasMinute = minute;
+          unknownNasRows = 0;
+        }
+        if (++unknownNasRows > UNKNOWN_NAS_ROWS_PER_MINUTE) return drop(1);
+      }
       record({
-        at: now(),
-        nasId: event.client?.id ?? null,
+        at,
+        nasId,
         nasIp: event.source,
         username,
         customerId: (username && options.customerOf?.(username)) || null,
         result: 'ignored',
         reason: event.reason,
-        detail: event.client ? { router: event.client.name } : undefined,
+        detail,
         request: event.packet,
         datagram: event.packet ? undefined : event.datagram,
       });

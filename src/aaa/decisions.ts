@@ -128,15 +128,17 @@ export function createDecisionWriter(sqlite: Sqlite): DecisionWriter {
     let statement = statements.get(count);
     if (!statement) {
       const values = Array.from({ length: count }, () => `(${Array(COLUMNS).fill('?').join(', ')})`).join(', ');
-      // RETURNING's order is not promised, so the rows come back with what tells them apart.
+      // RETURNING's order is not promised, so the rows come back with every column that could
+      // tell two of them apart: rows alike in all of them may take each other's id harmlessly.
       statement = sqlite.prepare(
-        `INSERT INTO auth_decisions (at, nas_id, nas_ip, username, mac, customer_id, result, reason, detail, reply) VALUES ${values} RETURNING id, at, nas_ip AS "nasIp", username, reason`,
+        `INSERT INTO auth_decisions (at, nas_id, nas_ip, username, mac, customer_id, result, reason, detail, reply) VALUES ${values} RETURNING id, at, nas_id AS "nasId", nas_ip AS "nasIp", username, mac, result, reason, detail, reply`,
       );
       statements.set(count, statement);
     }
     return statement;
   };
-  const keyOf = (r: { at: number; nasIp: string; username: string; reason: string }) => `${r.at}\u0000${r.nasIp}\u0000${r.username}\u0000${r.reason}`;
+  const keyOf = (r: { at: number; nasId: number | null; nasIp: string; username: string; mac: string | null; result: string; reason: string; detail: string | null; reply: string | null }) =>
+    [r.at, r.nasId ?? '', r.nasIp, r.username, r.mac ?? '', r.result, r.reason, r.detail ?? '', r.reply ?? ''].join('\u0000');
   const setDetail = sqlite.prepare('UPDATE auth_decisions SET detail = ? WHERE id = ?');
   return {
     insert(rows) {
@@ -148,11 +150,12 @@ export function createDecisionWriter(sqlite: Sqlite): DecisionWriter {
           values.push(r.at, r.nasId, r.nasIp, r.username, r.mac, r.customerId, r.result, r.reason, r.detail ? JSON.stringify(r.detail) : null, r.reply ?? null);
         }
         const returned = new Map<string, number[]>();
-        for (const row of statementFor(chunk.length).all(values) as Array<{ id: number | string; at: number | string; nasIp: string; username: string; reason: string }>) {
-          const key = keyOf({ ...row, at: Number(row.at) });
+        type Returned = { id: number | string; at: number | string; nasId: number | string | null; nasIp: string; username: string; mac: string | null; result: string; reason: string; detail: string | null; reply: string | null };
+        for (const row of statementFor(chunk.length).all(values) as Returned[]) {
+          const key = keyOf({ ...row, at: Number(row.at), nasId: row.nasId === null ? null : Number(row.nasId) });
           returned.set(key, [...(returned.get(key) ?? []), Number(row.id)]);
         }
-        for (const r of chunk) ids.push(returned.get(keyOf(r))!.shift()!);
+        for (const r of chunk) ids.push(returned.get(keyOf({ ...r, detail: r.detail ? JSON.stringify(r.detail) : null, reply: r.reply ?? null }))!.shift()!);
       }
       return ids;
     },

@@ -210,8 +210,8 @@ export function findAttemptsByReceipt(db: Db, receipt: string, providers: readon
 
 /**
  * The newest attempts paid, or asked to be paid, from this phone (E.164), at most `limit`: the
- * "Why?" search by phone, which also finds purchases that have no account yet. No index on the
- * phone: the scan runs newest first and stops at `limit`.
+ * "Why?" search by phone, which also finds purchases that have no account yet
+ * (index payment_attempts_by_phone).
  */
 export function attemptsFromPhone(db: Db, phone: string, limit: number): Attempt[] {
   return db.select().from(paymentAttempts).where(eq(paymentAttempts.phone, phone)).orderBy(desc(paymentAttempts.id)).limit(limit).all();

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { paymentInbox } from '../db/schema/payments.js';
 
@@ -32,6 +32,17 @@ export function markProcessed(db: Db, id: number, result: string, now: number, e
 }
 
 /** Callbacks stored but never acted on: a crash came between the two. Settled again at start. */
+/** Stored but not acted on, among one provider's callbacks with these ids (a lookup's early answer). */
+export function unprocessedCallbacksWithKeys(db: Db, provider: string, dedupeKeys: readonly string[]): InboxRow[] {
+  if (dedupeKeys.length === 0) return [];
+  return db
+    .select()
+    .from(paymentInbox)
+    .where(and(eq(paymentInbox.provider, provider), inArray(paymentInbox.dedupeKey, [...dedupeKeys]), isNull(paymentInbox.processedAt)))
+    .orderBy(asc(paymentInbox.id))
+    .all();
+}
+
 export function unprocessedCallbacks(db: Db): InboxRow[] {
   return db.select().from(paymentInbox).where(isNull(paymentInbox.processedAt)).orderBy(asc(paymentInbox.id)).all();
 }

@@ -14,4 +14,4 @@ export { ReconcileWorker } from './worker.js';
 export { providerModules } from './providers/index.js';
 export { mobileProviders, pickProvider, providersFor } from './pick-provider.js';
 export type { PaymentProvider, CallbackRoute, ProviderOutcome } from './provider.js';
-export { findByReceipt, findByPhone, followLookup, normaliseReceipt, readPhone, type ReceiptFinding } from './receipt-lookup.js';
+export { findByReceipt, findByPhone, followLookup, normaliseReceipt, pruneReceiptLookups, readPhone, type ReceiptFinding } from './receipt-lookup.js';

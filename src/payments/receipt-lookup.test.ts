@@ -14,6 +14,7 @@ import { createAttempt, findAttempt, recordProviderRef } from './attempts.js';
 import { receiveCallback } from './callbacks.js';
 import type { PaymentProvider, ProviderOutcome, ReceiptLookupAck } from './provider.js';
 import { mpesa } from './providers/mpesa/index.js';
+import { formatEatTimestamp } from './providers/mpesa/eat-time.js';
 import { findByPhone, findByReceipt, followLookup, type ReceiptFinding, type ReceiptLookupDeps } from './receipt-lookup.js';
 import { settleAttempt, settleUnsolicited } from './settle.js';
 
@@ -156,6 +157,29 @@ describe('a receipt the provider is asked about', () => {
     expect(followLookup(conn.db, key, Date.now())?.finding).toEqual({ kind: 'unmatched' });
     expect(findAttempt(conn.db, other.id)?.status).toBe('pending');
     expect(sold()).toEqual([]);
+  });
+
+  it('takes no earlier payment from the same phone for this request, nor an answer about another receipt', async () => {
+    const p = provider();
+    const open = purchase();
+    const key = keyOf(await findByReceipt(deps(p), { receipt: RECEIPT, mac: null, now: Date.now() }));
+    // The same phone and amount, but paid three hours before the request was made.
+    const early = statusResult('AG_1');
+    early.Result.ResultParameters.ResultParameter.push({ Key: 'FinalisedTime', Value: formatEatTimestamp(Date.now() - 3 * 3_600_000) });
+    deliver(p, 'transaction-status', early);
+    expect(followLookup(conn.db, key, Date.now())?.finding).toEqual({ kind: 'unmatched' });
+    const other = keyOf(await findByReceipt(deps(p), { receipt: 'TAH9999999', mac: null, now: Date.now() }));
+    deliver(p, 'transaction-status', statusResult('AG_2', RECEIPT));
+    expect(followLookup(conn.db, other, Date.now())?.finding).toEqual({ kind: 'unmatched' });
+    expect(findAttempt(conn.db, open.id)?.status).toBe('pending');
+    expect(sold()).toEqual([]);
+  });
+
+  it('asks the provider again about a receipt whose earlier question was never answered', async () => {
+    const p = provider();
+    keyOf(await findByReceipt(deps(p), { receipt: RECEIPT, mac: null, now: Date.now() }));
+    keyOf(await findByReceipt(deps(p), { receipt: RECEIPT, mac: null, now: Date.now() + 120_000 }));
+    expect(asked).toHaveLength(2);
   });
 
   it('tells a receipt M-Pesa does not know from one it could not answer about', async () => {

@@ -9,7 +9,7 @@ import { LangoError } from '../errors.js';
 import { getSetting } from '../settings/index.js';
 import { attemptsFromPhone, claimQuery, countQuery, findAttempt, findAttemptByReceipt, findAttemptsByReceipt, OPEN, type Attempt } from './attempts.js';
 import { processCallback } from './callbacks.js';
-import { unprocessedCallbacks } from './inbox.js';
+import { unprocessedCallbacksWithKeys } from './inbox.js';
 import type { CallbackMeaning, PaymentProvider, ProviderOutcome } from './provider.js';
 import { providerModules } from './providers/index.js';
 import { settleAttempt, type Settlement } from './settle.js';
@@ -135,10 +135,11 @@ export async function findByReceipt(deps: ReceiptLookupDeps, input: { receipt: s
     .orderBy(desc(receiptLookups.createdAt))
     .limit(1)
     .get();
-  // A provider's answer holds for a while; an open question is followed, not asked twice.
+  // A provider's answer holds for a while; an open question is followed, not asked twice, while
+  // its answer may still come (past that, the provider is asked again).
   if (recent && recent.status !== 'failed') {
     if (recent.status !== 'asking') return findingOfLookup(db, recent, now);
-    if (recent.conversationId !== null || recent.originatorConversationId !== null) return { kind: 'asking', key: shareLookup(db, recent, input.mac, now) };
+    if ((recent.conversationId !== null || recent.originatorConversationId !== null) && now - recent.createdAt < LOOKUP_PATIENCE_MS) return { kind: 'asking', key: shareLookup(db, recent, input.mac, now) };
   }
 
   const provider = deps.providers().find((p) => p.lookupReceipt && p.receiptLookupPaths);
@@ -154,7 +155,6 @@ export async function findByReceipt(deps: ReceiptLookupDeps, input: { receipt: s
     if (err instanceof LangoError) return { kind: 'ask-phone' };
     throw err;
   }
-  db.delete(receiptLookups).where(lt(receiptLookups.createdAt, now - KEEP_MS)).run();
   const row = db.insert(receiptLookups).values({ key: randomUUID(), provider: provider.name, receipt, mac: input.mac, status: 'asking', createdAt: now }).returning().get();
   const ack = await provider.lookupReceipt(receipt, urls, input.signal);
   if (ack.kind !== 'accepted') {
@@ -165,6 +165,11 @@ export async function findByReceipt(deps: ReceiptLookupDeps, input: { receipt: s
   db.update(receiptLookups).set({ conversationId: ack.conversationId, originatorConversationId: ack.originatorConversationId }).where(eq(receiptLookups.id, row.id)).run();
   answerEarlyResults(deps, provider, ack, Date.now());
   return { kind: 'asking', key: row.key };
+}
+
+/** Lookups older than a week go (they hold the asking device's MAC): the daemon's housekeeping. */
+export function pruneReceiptLookups(db: Db, now: number): number {
+  return db.delete(receiptLookups).where(lt(receiptLookups.createdAt, now - KEEP_MS)).run().changes;
 }
 
 /** A second device (or a second tap) asking about a receipt already asked: its own key on the same question. */
@@ -181,12 +186,15 @@ function shareLookup(db: Db, asked: ReceiptLookup, mac: string | null, now: numb
  * POST): such an answer was stored and left for its question, which exists now, so it is acted on.
  */
 function answerEarlyResults(deps: ReceiptLookupDeps, provider: PaymentProvider, ids: { conversationId: string | null; originatorConversationId: string | null }, now: number): void {
-  const wanted = new Set([ids.conversationId, ids.originatorConversationId].filter((id): id is string => id !== null));
-  for (const row of unprocessedCallbacks(deps.db)) {
-    if (row.provider !== provider.name || !wanted.has(row.dedupeKey)) continue;
+  const wanted = [ids.conversationId, ids.originatorConversationId].filter((id): id is string => id !== null);
+  for (const row of unprocessedCallbacksWithKeys(deps.db, provider.name, wanted)) {
     const route = provider.callbacks.find((r) => r.route === row.route);
     if (!route) continue;
-    processCallback(deps.db, provider, row, route.parse(JSON.parse(row.body)), now, deps.zone, deps.box);
+    try {
+      processCallback(deps.db, provider, row, route.parse(JSON.parse(row.body)), now, deps.zone, deps.box);
+    } catch {
+      // Left unprocessed: the reconciler's pass over stored callbacks tries it again and logs why.
+    }
   }
 }
 
@@ -249,7 +257,12 @@ export function applyReceiptResult(db: Db, provider: PaymentProvider, meaning: E
       answerLookups(db, ids, { status: 'not-paid', code: null, description: result.state, attemptId: null }, now);
       return { lookups: rows.length, status: 'not-paid' };
     case 'completed': {
-      const attempt = findAttemptByReceipt(db, provider.name, result.receipt) ?? (result.phone ? matchRequest(db, provider.name, result.phone, result.amountMinor, now - LOOKBACK_MS) : undefined);
+      // The answer must be about the receipt that was asked (a provider echoing another is ignored).
+      if (!rows.some((r) => r.receipt === result.receipt)) {
+        answerLookups(db, ids, { status: 'unmatched', code: '0', description: `answer names receipt ${result.receipt}, not the one asked`, attemptId: null }, now);
+        return { lookups: rows.length, status: 'unmatched' };
+      }
+      const attempt = findAttemptByReceipt(db, provider.name, result.receipt) ?? (result.phone ? matchRequest(db, provider.name, result.phone, result.amountMinor, result.paidAt, now - LOOKBACK_MS) : undefined);
       if (!attempt) {
         answerLookups(db, ids, { status: 'unmatched', code: '0', description: `paid ${result.amountMinor} ${result.currency}; no open request fits`, attemptId: null }, now);
         return { lookups: rows.length, status: 'unmatched' };
@@ -262,12 +275,18 @@ export function applyReceiptResult(db: Db, provider: PaymentProvider, meaning: E
   }
 }
 
+/** A payment belongs to a request only if it was made between just before the request and an hour after. */
+const PAID_BEFORE_REQUEST_MS = 2 * 60_000;
+const PAID_AFTER_REQUEST_MS = 60 * 60_000;
+
 /**
  * The request a confirmed payment from `phone` for `amountMinor` belongs to: an open one first
  * (newest), then one settled by a query without its receipt, then one Lango gave up on (settling
- * that flags it for a person, as any late success does). Only an exact phone and amount match.
+ * that flags it for a person, as any late success does). Only an exact phone and amount match,
+ * and, when the provider says when the money moved, only a request made around then: an older
+ * payment from the same phone (a paybill payment to some account) is not taken for this one.
  */
-function matchRequest(db: Db, provider: string, phone: string, amountMinor: number, since: number): Attempt | undefined {
+function matchRequest(db: Db, provider: string, phone: string, amountMinor: number, paidAt: number | null, since: number): Attempt | undefined {
   const candidates = db
     .select()
     .from(paymentAttempts)
@@ -282,7 +301,8 @@ function matchRequest(db: Db, provider: string, phone: string, amountMinor: numb
       ),
     )
     .orderBy(desc(paymentAttempts.id))
-    .all();
+    .all()
+    .filter((a) => paidAt === null || (paidAt >= a.createdAt - PAID_BEFORE_REQUEST_MS && paidAt <= a.createdAt + PAID_AFTER_REQUEST_MS));
   return (
     candidates.find((a) => OPEN.includes(a.status)) ??
     candidates.find((a) => a.status === 'succeeded' && a.receipt === null) ??

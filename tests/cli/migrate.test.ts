@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postgresMigrationsFolder } from '../../src/db/postgres/migrate.js';
 import { lango, langoJson, langoOk } from '../support/peers.js';
 import { pgServer, scratchDatabase } from '../support/postgres.js';
 
@@ -32,7 +33,9 @@ describe('lango migrate', () => {
       const scratch = await scratchDatabase('lango_migrate');
       drops.push(scratch.drop);
       const env = envFor(scratch.url);
-      expect(langoJson(env, 'migrate', '--json')).toEqual({ dialect: 'postgres', applied: 1, latest: '0000_baseline.sql' });
+      // Every file in migrations/postgres, the newest last.
+      const files = readdirSync(postgresMigrationsFolder()).filter((name) => name.endsWith('.sql')).sort();
+      expect(langoJson(env, 'migrate', '--json')).toEqual({ dialect: 'postgres', applied: files.length, latest: files.at(-1) });
       expect(langoOk(env, 'migrate')).toContain('The PostgreSQL database is up to date');
       expect(langoOk(env, 'nas', 'add', '--name', 'R1', '--ip', '10.0.0.1', '--secret', 'router-secret-9')).toContain('Added router R1');
     });

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../scripts/daemon-process.js';
 import { langoJson, langoOk, radclient, until } from '../support/peers.js';
+import { openTestDatabase } from '../support/postgres.js';
 
 // Issue 14's decision trace end to end: Debian's radclient drives each way a login ends, and
 // `lango decisions` shows the stored decision with its reason in words.
@@ -33,9 +34,21 @@ const refused = (user: string, password: string, extra: string[] = []) => {
 };
 const acct = (lines: string[]) => radclient(`${lines.join('\n')}\n`, `127.0.0.1:${daemon.acctPort}`, 'acct', SECRET);
 
-/** The newest stored decision for a username with this reason (rows land with the next group commit). */
-const decision = (username: string, reason: string) =>
-  until(`a ${reason} decision for ${username}`, () => langoJson<Decision[]>(daemon, 'decisions', '--username', username, '--json').find((d) => d.reason === reason));
+/** Whether the row is in the database yet: a cheap read to wait on, instead of a CLI process per try. */
+const stored = (username: string, reason: string): boolean => {
+  const db = openTestDatabase(daemon.dbPath, { readonly: true });
+  try {
+    return db.prepare('SELECT 1 FROM auth_decisions WHERE username = ? AND reason = ?').get(username, reason) !== undefined;
+  } finally {
+    db.close();
+  }
+};
+
+/** The newest stored decision for a username with this reason, as `lango decisions` shows it (rows land with the next group commit). */
+async function decision(username: string, reason: string): Promise<Decision> {
+  await until(`a ${reason} decision for ${username}`, () => (stored(username, reason) ? true : undefined), 20_000, 50);
+  return langoJson<Decision[]>(daemon, 'decisions', '--username', username, '--json').find((d) => d.reason === reason)!;
+}
 
 beforeAll(async () => {
   daemon = await startDaemon({ env: { LANGO_TIMEZONE: ZONE } });
@@ -57,6 +70,10 @@ beforeAll(async () => {
   ok('customer', 'add', '--username', 'solo', '--password', 'pw-solo', '--plan', 'Day');
   ok('customer', 'add', '--username', 'paused', '--password', 'pw-paused', '--plan', 'Day');
   ok('customer', 'suspend', '--username', 'paused');
+  ok('plan', 'add', '--name', 'Minute', '--price', '2', '--currency', 'KES', '--duration', '1d', '--time', '1m');
+  ok('customer', 'add', '--username', 'clock', '--password', 'pw-clock', '--plan', 'Minute');
+  ok('customer', 'add', '--username', 'bound', '--password', 'pw-bound', '--plan', 'Day', '--mac', 'AA:BB:CC:00:00:09', '--mac-binding');
+  ok('customer', 'add', '--username', 'nobody', '--password', 'pw-nobody');
 }, 60_000);
 
 afterAll(async () => {
@@ -133,6 +150,33 @@ describe('the decision trace records each way a login ends, in words', () => {
       return langoJson<Decision[]>(daemon, 'decisions', '--username', code, '--json').find((x) => x.reason === 'voucher_locked');
     });
     expect(d).toMatchObject({ mac: '02:00:00:00:00:0B', words: 'Voucher locked to another device (02:00:00:00:00:0A)' });
+  });
+
+  it('records the other refusals a router can cause: time used up, another device, no plan, a cancelled or misplaced voucher, no password', async () => {
+    const id = ['Acct-Session-Id = "clock-1"', 'User-Name = "clock"'];
+    expect(acct(['Acct-Status-Type = Start', ...id]).status).toBe(0);
+    expect(acct(['Acct-Status-Type = Stop', ...id, 'Acct-Session-Time = 120']).status).toBe(0);
+    refused('clock', 'pw-clock');
+    expect((await decision('clock', 'time_used_up')).words).toBe('Time allowance used (0:02 of 0:01 hours)');
+
+    refused('bound', 'pw-bound', ['Calling-Station-Id = "aa-bb-cc-00-00-0f"']);
+    expect(await decision('bound', 'mac_binding')).toMatchObject({ mac: 'AA:BB:CC:00:00:0F', words: 'Not the registered device (AA:BB:CC:00:00:09)' });
+
+    refused('nobody', 'pw-nobody');
+    expect((await decision('nobody', 'no_plan')).words).toBe('No plan');
+
+    const voucher = (...extra: string[]) => langoJson<{ codes: Array<{ code: string }> }>(daemon, 'voucher', 'create', '--plan', 'Hotspot hour', '--count', '1', ...extra, '--json').codes[0]!.code;
+    const cancelled = voucher();
+    langoOk(daemon, 'voucher', 'revoke', '--code', cancelled, '--reason', 'cards stolen');
+    refused(cancelled, cancelled);
+    expect((await decision(cancelled, 'voucher_revoked')).words).toBe('Voucher cancelled');
+    const elsewhere = voucher('--router', 'strict');
+    refused(elsewhere, elsewhere);
+    expect((await decision(elsewhere, 'voucher_wrong_place')).words).toBe('Voucher not valid at this router');
+
+    const bare = auth(['User-Name = "alice"', MA, 'Response-Packet-Type = Access-Reject']);
+    expect(bare.status, bare.stdout + bare.stderr).toBe(0);
+    expect((await decision('alice', 'no_credentials')).words).toBe('No password in the request (no PAP, CHAP or MS-CHAP attribute)');
   });
 
   it('records a request from an unknown NAS without answering it, once a minute', async () => {

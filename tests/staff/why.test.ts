@@ -91,7 +91,7 @@ describe('the Why? screen', () => {
     const silent = timeline.filter({ hasText: 'probably lost' });
     expect(await silent.count()).toBe(1);
     expect(plain(await silent.textContent())).toContain(MAC);
-    expect(plain(await silent.textContent())).toMatch(/said nothing for (9|10|11) min/);
+    expect(plain(await silent.textContent())).toMatch(/said nothing for \d+ min/);
 
     await silent.getByRole('button', { name: 'Close this session' }).click();
     await page.getByText(/^Session \d+ is closed: it no longer takes a device place/).waitFor();

@@ -31,8 +31,8 @@ export const en = {
   unmatched: '{{provider}} confirms this payment, but it was not for anything we were waiting for. Call {{contact}}.',
   notCompleted: '{{provider}} says this payment did not go through. Nothing was paid.',
   unavailable: 'We could not get an answer from {{provider}} just now. Try again in a minute.',
-  smsSent: 'Your payment is confirmed. We sent your code again by SMS to the number ending {{end}}: type it under "I have a voucher".',
-  noPayment: 'We find no payment from this number in the last day. Check the number, or type the code from your {{provider}} SMS.',
+  phoneChecked: 'We checked the payments from this number. If one bought a Wi-Fi package in the last day, its code has gone to that phone again by SMS: type it under "I have a voucher". If you paid just now, try again in a minute, or type the code from your {{provider}} SMS.',
+  portalVoucher: 'This payment bought a Wi-Fi code, which went by SMS to the phone that paid. On the Wi-Fi login page, this payment code shows it on the device that uses it.',
   badInput: '"{{value}}" is neither a payment code nor a phone number. Check your payment SMS.',
   tooMany: 'Too many checks from this network. Wait a minute, then try again.',
 } as const;
@@ -64,8 +64,8 @@ export const ar: Catalogue<typeof en> = {
   unmatched: 'يؤكد {{provider}} هذه الدفعة، لكنها لم تكن لشيء كنا ننتظره. اتصل بـ {{contact}}.',
   notCompleted: 'يقول {{provider}} إن هذه الدفعة لم تتم. لم يُدفع شيء.',
   unavailable: 'لم نحصل على جواب من {{provider}} الآن. حاول مرة أخرى بعد دقيقة.',
-  smsSent: 'دفعتك مؤكدة. أرسلنا رمزك مرة أخرى برسالة نصية إلى الرقم المنتهي بـ {{end}}: اكتبه تحت «لديّ كرت (قسيمة)».',
-  noPayment: 'لا نجد أي دفعة من هذا الرقم في اليوم الأخير. تحقّق من الرقم، أو اكتب الرمز من رسالة {{provider}}.',
+  phoneChecked: 'تحقّقنا من الدفعات من هذا الرقم. إن كانت إحداها لشراء باقة واي فاي في اليوم الأخير فقد أُرسل رمزها مرة أخرى برسالة نصية إلى ذلك الهاتف: اكتبه تحت «لديّ كرت (قسيمة)». إن دفعت للتو فحاول بعد دقيقة، أو اكتب الرمز من رسالة {{provider}}.',
+  portalVoucher: 'اشترت هذه الدفعة رمز واي فاي أُرسل برسالة نصية إلى الهاتف الذي دفع. في صفحة دخول الواي فاي يُظهر رمز الدفع هذا الرمزَ على الجهاز الذي يستخدمه.',
   badInput: '«{{value}}» ليس رمز دفع ولا رقم هاتف. تحقّق من رسالة الدفع.',
   tooMany: 'طلبات تحقق كثيرة من هذه الشبكة. انتظر دقيقة ثم حاول مرة أخرى.',
 };

@@ -64,7 +64,11 @@ export interface CaptiveOptions {
   routerHosts?(): readonly string[];
   /** When present, the page offers "I paid but I'm not online". */
   paid?: CaptivePaid;
-  /** Payment checks one client address may make per minute (default 5): each may ask a provider. */
+  /**
+   * Payment checks one client address may make per minute (default 20): each may ask a provider.
+   * Hotspot routers NAT their customers, so this is per hotspot; receipt codes are ten random
+   * characters and the phone path answers one sentence, so it guards the provider, not secrets.
+   */
   paidPerMinute?: number;
   /** Folder with the RouterOS templates and assets/; default web/hotspot of this install. */
   hotspotDir?: string;
@@ -325,7 +329,7 @@ export const captivePortal: FastifyPluginAsync<CaptiveOptions> = async (app, opt
       describePaid(finding, language, { ...paid.context(), via, now: Date.now() });
 
     // What was typed is a receipt code or a phone number: kept out of the request log.
-    app.post('/paid', { bodyLimit: 1024, logLevel: 'warn', config: { rateLimit: { max: options.paidPerMinute ?? 5, timeWindow: 60_000 } } }, async (request, reply) => {
+    app.post('/paid', { bodyLimit: 1024, logLevel: 'warn', config: { rateLimit: { max: options.paidPerMinute ?? 20, timeWindow: 60_000 } } }, async (request, reply) => {
       reply.headers(NO_STORE);
       const raw = (request.body ?? {}) as Record<string, unknown>;
       const language = requestLanguage(request, raw.lang);

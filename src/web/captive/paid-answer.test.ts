@@ -79,10 +79,19 @@ describe('the answers to "I paid but I\'m not online"', () => {
     expect(message({ kind: 'not-paid', status: 'failed', code: null }, 'ar')).toBe('يقول M-Pesa إن هذه الدفعة لم تتم. لم يُدفع شيء.');
   });
 
-  it('on the phone path, tells where the code went by SMS, or that nothing came from that number', () => {
-    expect(message({ kind: 'sms-sent', phoneEnd: '149' }, 'en', { via: 'phone' })).toBe('Your payment is confirmed. We sent your code again by SMS to the number ending 149: type it under "I have a voucher".');
-    expect(message({ kind: 'sms-sent', phoneEnd: '149' }, 'ar', { via: 'phone' })).toContain('149');
-    expect(message({ kind: 'no-payment' }, 'en', { via: 'phone' })).toBe('We find no payment from this number in the last day. Check the number, or type the code from your M-Pesa SMS.');
+  it('on the phone path, says the same whatever that phone paid, so a typed number reveals nothing about its owner', () => {
+    const same = 'We checked the payments from this number. If one bought a Wi-Fi package in the last day, its code has gone to that phone again by SMS: type it under "I have a voucher". If you paid just now, try again in a minute, or type the code from your M-Pesa SMS.';
+    const findings: PaidFinding[] = [
+      { kind: 'sms-sent', phoneEnd: '149' },
+      { kind: 'no-payment' },
+      { kind: 'waiting' },
+      { kind: 'review' },
+      { kind: 'not-paid', status: 'failed', code: '1' },
+      { kind: 'not-paid', status: 'cancelled', code: '1032' },
+      { kind: 'account', customerId: 7, reference: '1234', amountMinor: 5000, currency: 'KES', at: AT_1014 },
+    ];
+    for (const finding of findings) expect(message(finding, 'en', { via: 'phone' }), finding.kind).toBe(same);
+    expect(message({ kind: 'sms-sent', phoneEnd: '149' }, 'ar', { via: 'phone' })).not.toContain('149');
   });
 
   it('has every answer in Arabic, with nothing left untranslated or unfilled', () => {

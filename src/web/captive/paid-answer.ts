@@ -47,6 +47,9 @@ export function describePaid(finding: PaidFinding, language: Language, context: 
   const contact = context.contact ?? t('portal.selfService.paid.contactFallback', {}, language);
   const say = (key: keyof typeof paidCatalogue, values: Record<string, unknown> = {}) => t(`portal.selfService.paid.${key}`, { provider, contact, ...values }, language);
   const info = (message: string): PaidAnswer => ({ state: 'info', message });
+  // Anyone can type anyone's number: whatever the phone's payments are, the answer is the same
+  // sentence, and only that phone hears more (its code again by SMS, when one was bought).
+  if (context.via === 'phone' && finding.kind !== 'bad-input' && finding.kind !== 'asking') return info(say('phoneChecked'));
   switch (finding.kind) {
     case 'voucher':
       return { state: 'paid', message: say('found'), code: finding.code, password: finding.password };
@@ -85,9 +88,8 @@ export function describePaid(finding: PaidFinding, language: Language, context: 
     case 'unavailable':
       return info(say('unavailable'));
     case 'sms-sent':
-      return info(say('smsSent', { end: finding.phoneEnd }));
     case 'no-payment':
-      return info(say('noPayment'));
+      return info(say('phoneChecked'));
     case 'bad-input':
       return info(say('badInput', { value: finding.value }));
   }

@@ -41,10 +41,11 @@ export const registerPaidRoutes: RegisterPortalScreen = (app, screens) => {
 
   const answerOf = (request: FastifyRequest, finding: ReceiptFinding | PaidFinding, language: Language): PaidAnswer => {
     const session = screens.sessionOf(request);
-    // Away from the hotspot there is no device to check: a voucher the receipt bought is shown.
-    const seen: PaidFinding = finding.kind === 'voucher' ? { kind: 'voucher', code: finding.code, password: finding.code } : finding;
     const provider = lookup?.providers().some((p) => p.name === 'mpesa') ? 'mpesa' : 'other';
-    return describePaid(seen, language, { via: 'receipt', provider, contact: getSetting(db, 'operator.phone'), zone: screens.zone, now: screens.now(), customerId: session.customerId });
+    // Away from the hotspot no device can be checked, so a voucher's code is never shown here:
+    // the captive page shows it to the device that holds it, and the SMS went to the payer.
+    if (finding.kind === 'voucher') return { state: 'info', message: t('portal.selfService.paid.portalVoucher', {}, language) };
+    return describePaid(finding, language, { via: 'receipt', provider, contact: getSetting(db, 'operator.phone'), zone: screens.zone, now: screens.now(), customerId: session.customerId });
   };
 
   app.get('/paid', async (request, reply) => show(request, reply, 200));

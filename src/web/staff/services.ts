@@ -3,6 +3,7 @@
 // route × role test builds the plugin with none of them).
 
 import type { SecretBox } from '../../crypto/secret-box.js';
+import type { StorageReport } from '../../operations/index.js';
 import type { RouterMonitor, SetupDaemonFacts } from '../../network/index.js';
 import type { RouterOsEndpoint, RouterOsSession } from '../../routeros/types.js';
 
@@ -16,6 +17,8 @@ export interface StaffServices {
   interimSeconds?: number;
   /** LANGO_STALE_GRACE: with the interim interval, when an open session counts as silent or stale ("Why?"). */
   staleGraceSeconds?: number;
+  /** The storage report, counted outside the daemon's event loop (a child process); absent, it is counted in place. */
+  storageReport?: () => Promise<StorageReport>;
   /** Wakes the daemon's payment reconcile worker ("Why?": ask the provider about a pending payment now). */
   kickReconcile?: () => void;
   /** Seals customers' network passwords (the key file's box, as `lango customer add` uses): creating a customer and changing a password need it. */

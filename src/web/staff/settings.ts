@@ -244,10 +244,11 @@ export function registerSettingsRoutes(app: FastifyInstance, screens: StaffScree
   });
 
   // The storage report (`lango storage`): rows and bytes of the tables that grow. Counted on
-  // request only, so it has a page of its own rather than a section of the settings page.
+  // request only, in a child process in the daemon (seconds on a large database), so it has a
+  // page of its own rather than a section of the settings page.
   app.get('/settings/storage', { config: { staffAction: 'settings.manage' } }, async (request, reply) => {
     const l = screens.languageOf(request);
-    const report = storageReport(db);
+    const report = screens.services.storageReport ? await screens.services.storageReport() : storageReport(db);
     const tr = (key: string, values: Record<string, unknown> = {}) => escapeHtml(t(`trace.storage.${key}` as MessageKey, values, l));
     const size = (bytes: number | null) => (bytes === null ? tr('unknownSize') : ltr(formatBytes(bytes)));
     const count = (n: number) => ltr(n.toLocaleString(numberLocale(l)));
