@@ -74,6 +74,7 @@ beforeAll(async () => {
   ok('customer', 'add', '--username', 'clock', '--password', 'pw-clock', '--plan', 'Minute');
   ok('customer', 'add', '--username', 'bound', '--password', 'pw-bound', '--plan', 'Day', '--mac', 'AA:BB:CC:00:00:09', '--mac-binding');
   ok('customer', 'add', '--username', 'nobody', '--password', 'pw-nobody');
+  for (const name of ['ended', 'resting', 'owing']) ok('customer', 'add', '--username', name, '--password', `pw-${name}`, '--plan', 'Day');
 }, 60_000);
 
 afterAll(async () => {
@@ -177,6 +178,41 @@ describe('the decision trace records each way a login ends, in words', () => {
     const bare = auth(['User-Name = "alice"', MA, 'Response-Packet-Type = Access-Reject']);
     expect(bare.status, bare.stdout + bare.stderr).toBe(0);
     expect((await decision('alice', 'no_credentials')).words).toBe('No password in the request (no PAP, CHAP or MS-CHAP attribute)');
+  });
+
+  it('records the refusals staff and billing cause: terminated, paused, overdue, an unused voucher past its date, a device that keeps guessing', async () => {
+    // Written straight to the tables, as the staff pages, the portal and the billing run do;
+    // the daemon hears of each change through the database's change records.
+    const db = openTestDatabase(daemon.dbPath);
+    try {
+      db.prepare("UPDATE customers SET status = 'terminated' WHERE username = 'ended'").run();
+      db.prepare("UPDATE subscriptions SET status = 'paused' WHERE customer_id = (SELECT id FROM customers WHERE username = 'resting')").run();
+      db.prepare("UPDATE customers SET status = 'suspended', suspended_reason = 'overdue' WHERE username = 'owing'").run();
+    } finally {
+      db.close();
+    }
+    refused('ended', 'pw-ended');
+    expect((await decision('ended', 'terminated')).words).toBe('Account terminated');
+    refused('resting', 'pw-resting');
+    expect((await decision('resting', 'plan_paused')).words).toBe('Plan paused');
+    refused('owing', 'pw-owing');
+    expect((await decision('owing', 'overdue')).words).toBe('Account suspended: the bill is overdue');
+
+    const tomorrow = DateTime.now().setZone(ZONE).plus({ days: 2 }).toFormat('yyyy-MM-dd');
+    const shelf = langoJson<{ codes: Array<{ code: string }> }>(daemon, 'voucher', 'create', '--plan', 'Hotspot hour', '--count', '1', '--use-before', tomorrow, '--json').codes[0]!.code;
+    const write = openTestDatabase(daemon.dbPath);
+    try {
+      write.prepare('UPDATE voucher_batches SET use_before = ? WHERE id = (SELECT batch_id FROM vouchers WHERE customer_id = (SELECT id FROM customers WHERE username = ?))').run(Date.now() - 3_600_000, shelf);
+    } finally {
+      write.close();
+    }
+    refused(shelf, shelf);
+    expect((await decision(shelf, 'voucher_unused_expired')).words).toMatch(/^Voucher not used before /);
+
+    const device = ['Calling-Station-Id = "aa-bb-cc-00-00-77"'];
+    for (let i = 0; i < 10; i++) refused('alice', `guess-${i}`, device);
+    refused('alice', 'pw-alice', device);
+    expect(await decision('alice', 'too_many_attempts')).toMatchObject({ mac: 'AA:BB:CC:00:00:77', words: 'Too many wrong logins from this device: refused without checking' });
   });
 
   it('records a request from an unknown NAS without answering it, once a minute', async () => {
