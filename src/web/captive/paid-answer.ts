@@ -23,6 +23,11 @@ export type PaidAnswer =
   | { state: 'paid'; message: string; code: string; password: string }
   | { state: 'info'; message: string };
 
+/** Which provider the sentences name: M-Pesa when it is set up, else "mobile money". */
+export function paidProvider(providers: ReadonlyArray<{ name: string }>): PaidContext['provider'] {
+  return providers.some((p) => p.name === 'mpesa') ? 'mpesa' : 'other';
+}
+
 export interface PaidContext {
   /** How the customer identified the payment: a phone number reveals less than a receipt. */
   via: 'receipt' | 'phone';

@@ -6,7 +6,7 @@ import { listVouchers } from '../../hotspot/index.js';
 import { findByPhone, findByReceipt, followLookup, normaliseReceipt, readPhone, type ProviderRegistry, type ReceiptFinding } from '../../payments/index.js';
 import { getSetting } from '../../settings/index.js';
 import type { CaptivePaid } from './index.js';
-import type { PaidFinding } from './paid-answer.js';
+import { paidProvider, type PaidFinding } from './paid-answer.js';
 
 // "I paid but I'm not online", joined to the domains: payments finds the payment (asking the
 // provider when it must), and a voucher it bought is shown only to the device that holds it —
@@ -82,7 +82,7 @@ export function createPaidLookup(deps: PaidLookupDeps): CaptivePaid {
 
     context() {
       return {
-        provider: lookup.providers().some((p) => p.name === 'mpesa') ? 'mpesa' : 'other',
+        provider: paidProvider(lookup.providers()),
         contact: getSetting(db, 'operator.phone'),
         zone: deps.zone,
       };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { t, type Language } from '../../i18n/index.js';
 import { findByReceipt, followLookup, normaliseReceipt, type ReceiptFinding } from '../../payments/index.js';
 import { getSetting } from '../../settings/index.js';
-import { describePaid, type PaidAnswer, type PaidFinding } from '../captive/paid-answer.js';
+import { describePaid, paidProvider, type PaidAnswer, type PaidFinding } from '../captive/paid-answer.js';
 import { escapeHtml, renderFrame } from './pages.js';
 import type { RegisterPortalScreen } from './screens.js';
 
@@ -25,7 +25,7 @@ export const registerPaidRoutes: RegisterPortalScreen = (app, screens) => {
   const show = (request: FastifyRequest, reply: FastifyReply, status: number, answer?: PaidAnswer, typed = '') => {
     const session = screens.sessionOf(request);
     const l = screens.languageOf(request);
-    const provider = lookup?.providers().some((p) => p.name === 'mpesa') ? 'mpesa' : 'other';
+    const provider = paidProvider(lookup?.providers() ?? []);
     const say = (key: 'portalIntro' | 'portalLabel' | 'submit', values: Record<string, unknown> = {}) => escapeHtml(t(`portal.selfService.paid.${key}`, values, l));
     const said = !answer
       ? ''
@@ -41,7 +41,7 @@ export const registerPaidRoutes: RegisterPortalScreen = (app, screens) => {
 
   const answerOf = (request: FastifyRequest, finding: ReceiptFinding | PaidFinding, language: Language): PaidAnswer => {
     const session = screens.sessionOf(request);
-    const provider = lookup?.providers().some((p) => p.name === 'mpesa') ? 'mpesa' : 'other';
+    const provider = paidProvider(lookup?.providers() ?? []);
     // Away from the hotspot no device can be checked, so a voucher's code is never shown here:
     // the captive page shows it to the device that holds it, and the SMS went to the payer.
     if (finding.kind === 'voucher') return { state: 'info', message: t('portal.selfService.paid.portalVoucher', {}, language) };
